@@ -1,0 +1,1 @@
+"""Organisations, users, tokens, login and the role table."""

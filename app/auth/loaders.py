@@ -1,0 +1,27 @@
+"""Wire Flask-Login to sessions, bearer tokens and the role table."""
+from __future__ import annotations
+
+from flask import Flask, Request
+
+from app.auth.models import User
+from app.auth.policy import _bearer_token, enforce_access
+from app.extensions import db, login_manager
+
+
+def init_login(app: Flask) -> None:
+    """Load users from the session or a bearer token, then enforce the role table."""
+    login_manager.login_view = "web.login"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    @login_manager.request_loader
+    def load_from_token(_req: Request) -> User | None:
+        from app.auth.services import user_for_token
+
+        token = _bearer_token()
+        return user_for_token(token) if token else None
+
+    app.before_request(enforce_access)

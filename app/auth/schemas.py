@@ -1,0 +1,43 @@
+"""Request and response shapes of the organisation and user API."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.auth.models import ORG_KINDS, ROLES
+
+
+class OrgIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(ORG_KINDS))
+
+
+class OrgOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    created_at = fields.String()
+
+
+class UserIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    org_id = fields.Integer(required=True, strict=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    display_name = fields.String(validate=validate.Length(max=120))
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    display_name = fields.String(allow_none=True)
+    org_id = fields.Integer()
+    role = fields.String()
+    active = fields.Boolean()
+    token = fields.String(
+        metadata={"description": "Shown once; store it, it cannot be read again."})
+
+
+class TokenOut(Schema):
+    id = fields.Integer()
+    token = fields.String()
+    revoked_at = fields.String(allow_none=True)

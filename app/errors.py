@@ -1,0 +1,128 @@
+"""One error shape for every client-facing failure: {"error": {"code", "message"}}."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+
+class APIError(Exception):
+    """A failure the client can act on; the request's writes are rolled back."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.details = details
+
+
+class NotFound(APIError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(APIError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(APIError):
+    status = 409
+    code = "conflict"
+
+
+class ValidationFailed(APIError):
+    status = 400
+    code = "validation_error"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """Build the JSON error document."""
+    err: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        err["details"] = details
+    return {"error": err}
+
+
+def _wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _respond(status: int, code: str, message: str, details: Any = None) -> Response:
+    if _wants_json():
+        resp = jsonify(error_body(code, message, details))
+        resp.status_code = status
+        return resp
+    try:
+        html = render_template("error.html", status=status, code=code, message=message)
+    except Exception:  # a broken page must still answer, never loop into another 500
+        current_app.logger.exception("error page failed to render")
+        return Response(f"{status} {code}: {message}", status=status, mimetype="text/plain")
+    return Response(html, status=status, mimetype="text/html")
+
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn every exception a client can cause into the JSON (or HTML) error shape."""
+
+    @app.errorhandler(APIError)
+    def handle_api_error(exc: APIError) -> Response:
+        db.session.rollback()
+        return _respond(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException) -> Response:
+        db.session.rollback()
+        status = exc.code or 500
+        code = _HTTP_CODES.get(status, "http_error")
+        details = None
+        data = getattr(exc, "data", None)
+        if status == 422 and data and "messages" in data:
+            # webargs validation: report field errors as a 400 the client can fix
+            status, code, details = 400, "validation_error", data["messages"]
+            message = "The request has invalid fields."
+        elif status == 400 and request.is_json and request.get_json(silent=True) is None:
+            code, message = "invalid_json", "The request body is not valid JSON."
+        elif status == 400 and "CSRF" in (exc.description or ""):
+            code, message = "csrf_failed", exc.description or "CSRF check failed."
+        else:
+            message = exc.description or exc.name
+        resp = _respond(status, code, message, details)
+        if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        if status == 429:
+            resp.headers.update(getattr(exc, "headers", {}) or {})
+        return resp
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity(exc: IntegrityError) -> Response:
+        db.session.rollback()
+        app.logger.info("integrity conflict: %s", exc.orig)
+        return _respond(409, "conflict",
+                        "The change conflicts with existing data; nothing was saved.")
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return _respond(500, "internal_error", "An internal error occurred; nothing was saved.")

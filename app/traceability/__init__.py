@@ -1,0 +1,1 @@
+"""Codes, cylinders, rules, events and their chain, flags."""

@@ -1,0 +1,157 @@
+"""JSON API of the registry: code batches, cylinders, history, import, rules, flags."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from app.auth.policy import allow
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.traceability import services
+from app.traceability.events import cylinder_events, event_to_dict, verify_events
+from app.traceability.importer import import_cylinders
+from app.traceability.models import CodeBatch, Flag, ModelSpecRow
+from app.traceability.rule_store import update_model_spec
+from app.traceability.schemas import (
+    CodeBatchIn,
+    CodeBatchOut,
+    CylinderIn,
+    CylinderOut,
+    FlagFullOut,
+    FlagResolveIn,
+    HistoryOut,
+    ImportQuery,
+    ImportReportOut,
+    ModelSpecIn,
+    ModelSpecOut,
+)
+
+blp = Blueprint("registry_api", __name__, url_prefix="/api/v1",
+                description="Codes, cylinders and their history")
+
+
+def _batch_dict(batch: CodeBatch, with_codes: bool = True) -> dict:
+    out = {"id": batch.id, "owner_org_id": batch.owner_org_id, "count": batch.count,
+           "status": batch.status, "created_at": batch.created_at.isoformat()}
+    if with_codes:
+        out["codes"] = [services.code_entry(c) for c in services.batch_codes(batch)]
+    return out
+
+
+@blp.route("/code-batches", methods=["POST"])
+@allow("admin", "regulator")
+@blp.arguments(CodeBatchIn)
+@blp.response(201, CodeBatchOut)
+def create_code_batch(body: dict) -> dict:
+    """Issue a batch of unguessable codes for an owning organisation."""
+    batch = services.issue_codes(current_user, body["owner_org_id"], body["count"])
+    return _batch_dict(batch)
+
+
+@blp.route("/code-batches/<int:batch_id>", methods=["GET"])
+@allow("admin", "regulator")
+@blp.response(200, CodeBatchOut)
+def get_code_batch(batch_id: int) -> dict:
+    """Show a batch and its codes."""
+    batch = db.session.get(CodeBatch, batch_id)
+    if batch is None or not (services.is_oversight(current_user)
+                             or batch.owner_org_id == current_user.org_id):
+        raise NotFound(f"No code batch {batch_id}.")
+    return _batch_dict(batch)
+
+
+@blp.route("/cylinders", methods=["POST"])
+@allow("admin", "regulator", "filler")
+@blp.arguments(CylinderIn)
+@blp.response(201, CylinderOut)
+def register_cylinder(body: dict) -> dict:
+    """Register a cylinder (建档): bind an issued code to its stamped data."""
+    code = services.parse(body.get("code") or body["payload"])
+    reg = services.Registration(
+        code=code, serial_no=body["serial_no"], manufacturer=body["manufacturer"],
+        model=body["model"], manufactured_on=body["manufactured_on"],
+        owner_org_id=body["owner_org_id"], registration_no=body.get("registration_no"),
+        last_inspected_on=body.get("last_inspected_on"),
+        design_life_years=body.get("design_life_years"))
+    return services.cylinder_to_dict(services.register_cylinder(current_user, reg))
+
+
+@blp.route("/cylinders/<code>", methods=["GET"])
+@allow("admin", "regulator", "filler", "driver", "inspector")
+@blp.response(200, CylinderOut)
+def get_cylinder(code: str) -> dict:
+    """Show a cylinder with its derived state and open flags."""
+    return services.cylinder_to_dict(services.get_cylinder_for(current_user, code))
+
+
+@blp.route("/cylinders/<code>/history", methods=["GET"])
+@allow("admin", "regulator", "filler", "driver", "inspector")
+@blp.response(200, HistoryOut)
+def cylinder_history(code: str) -> dict:
+    """Show every event of a cylinder and whether its hash chain verifies."""
+    cyl = services.get_cylinder_for(current_user, code)
+    events = cylinder_events(cyl.id)
+    report = verify_events(cyl, events)
+    return {"code": cyl.code, "events": [event_to_dict(e) for e in events],
+            "chain_ok": report.ok, "chain_problems": list(report.problems)}
+
+
+@blp.route("/cylinders/import", methods=["POST"])
+@allow("admin", "regulator", "filler")
+@blp.arguments(ImportQuery, location="query")
+@blp.response(201, ImportReportOut)
+def import_file(query: dict) -> dict:
+    """Import cylinders from a CSV or XLSX file (multipart field `file`)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed("Send the file as multipart field 'file'.", code="file_required")
+    report = import_cylinders(current_user, upload.read(), upload.filename,
+                              skip_invalid=query["skip_invalid"], dry_run=query["dry_run"],
+                              max_rows=current_app.config["IMPORT_MAX_ROWS"])
+    return report.to_dict()
+
+
+@blp.route("/rules/models", methods=["GET"])
+@allow("any")
+@blp.response(200, ModelSpecOut(many=True))
+def list_model_rules() -> list:
+    """Show the rule table per model, with sources."""
+    return list(db.session.scalars(select(ModelSpecRow).order_by(ModelSpecRow.model)))
+
+
+@blp.route("/rules/models/<model>", methods=["PUT"])
+@allow("admin", "regulator")
+@blp.arguments(ModelSpecIn)
+@blp.response(200, ModelSpecOut)
+def put_model_rule(body: dict, model: str) -> ModelSpecRow:
+    """Change or add a model's rules (regulators; takes effect at once)."""
+    if current_user.role == "admin" and not current_user.is_platform_admin:
+        raise Forbidden("Only regulators and platform admins edit the rule table.")
+    return update_model_spec(model, body)
+
+
+@blp.route("/flags", methods=["GET"])
+@allow("admin", "regulator")
+@blp.response(200, FlagFullOut(many=True))
+def list_flags() -> list:
+    """List flags, newest first (open ones by default)."""
+    status = request.args.get("status", "open")
+    query = select(Flag).order_by(Flag.last_seen_at.desc()).limit(500)
+    if status != "all":
+        query = query.where(Flag.status == status)
+    if not services.is_oversight(current_user):
+        query = query.where(Flag.org_id == current_user.org_id)
+    return [f.to_dict() for f in db.session.scalars(query)]
+
+
+@blp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@allow("admin", "regulator")
+@blp.arguments(FlagResolveIn)
+@blp.response(200, FlagFullOut)
+def resolve_flag(body: dict, flag_id: int) -> dict:
+    """Close a flag with a note."""
+    if not services.is_oversight(current_user):
+        raise Forbidden("Only regulators resolve flags.")
+    return services.resolve_flag(current_user, flag_id, body["note"]).to_dict()

@@ -1,0 +1,326 @@
+"""Bulk import of cylinders from CSV or XLSX: validate every row first, then insert in bulk."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from openpyxl import load_workbook
+from sqlalchemy import bindparam, insert, select, tuple_, update
+
+from app.auth.models import Organisation, User
+from app.clock import today
+from app.database import utcnow
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.traceability.chain import chained_fields, event_hash
+from app.traceability.codes import CodeError, parse_code
+from app.traceability.models import GENESIS_HASH, Code, Cylinder, Event
+from app.traceability.rule_store import life_rules, model_specs
+from app.traceability.rules import CylinderFacts, default_design_life, derive_state
+from app.traceability.services import (
+    Registration,
+    is_oversight,
+    public_base_url,
+    snapshot_values,
+    validate_registration,
+)
+
+# Column names accepted in the header row, English and the Chinese a district office uses.
+HEADERS = {
+    "code": ("code", "payload", "气瓶编码", "编码", "二维码"),
+    "serial_no": ("serial_no", "出厂编号", "钢瓶编号"),
+    "manufacturer": ("manufacturer", "制造单位", "生产厂家"),
+    "model": ("model", "型号", "规格型号"),
+    "manufactured_on": ("manufactured_on", "制造日期", "生产日期"),
+    "owner": ("owner_org_id", "owner", "产权单位"),
+    "registration_no": ("registration_no", "使用登记证号", "登记证号"),
+    "last_inspected_on": ("last_inspected_on", "上次检验日期", "检验日期"),
+    "design_life_years": ("design_life_years", "设计使用年限"),
+}
+REQUIRED = ("code", "serial_no", "manufacturer", "model", "manufactured_on", "owner")
+CHUNK = 2000
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str
+    code: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    skipped: int = 0
+    dry_run: bool = False
+    errors: list[RowError] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows, "imported": self.imported, "skipped": self.skipped,
+                "dry_run": self.dry_run, "errors": [e.__dict__ for e in self.errors]}
+
+
+class ImportRejected(ValidationFailed):
+    code = "import_rejected"
+
+
+def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, cells) from CSV (UTF-8 or GBK) or XLSX bytes."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken file
+            raise ValidationFailed(f"Cannot read this spreadsheet: {exc}",
+                                   code="unreadable_file") from exc
+        sheet = book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, ["" if v is None else _cell_text(v) for v in row]
+        book.close()
+        return
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationFailed("The CSV is neither UTF-8 nor GBK text.", code="unreadable_file")
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        yield number, row
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _parse_date(text: str) -> dt.date:
+    text = text.strip().replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("expected YYYY-MM-DD or YYYY-MM")
+
+
+def _map_header(cells: list[str]) -> dict[str, int]:
+    index = {}
+    lookup = {alias.lower(): key for key, aliases in HEADERS.items() for alias in aliases}
+    for position, cell in enumerate(cells):
+        key = lookup.get(cell.strip().lower())
+        if key and key not in index:
+            index[key] = position
+    missing = [k for k in REQUIRED if k not in index]
+    if missing:
+        raise ValidationFailed(f"The header row lacks: {', '.join(missing)}.",
+                               code="missing_columns", details={"missing": missing})
+    return index
+
+
+def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: bool = False,
+                     dry_run: bool = False, max_rows: int = 200_000,
+                     progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Validate every row, then import all (or, with skip_invalid, the good ones)."""
+    rows = read_rows(data, filename)
+    try:
+        _, header = next(rows)
+    except StopIteration as exc:
+        raise ValidationFailed("The file is empty.", code="empty_file") from exc
+    index = _map_header(header)
+    report = ImportReport(dry_run=dry_run)
+    orgs = {o.name: o.id for o in db.session.scalars(select(Organisation))}
+    org_ids = set(orgs.values())
+    specs = model_specs()
+    rules = life_rules()
+    on = today()
+    base = public_base_url()
+    candidates: list[tuple[int, Registration]] = []
+    seen_codes: dict[str, int] = {}
+    seen_serials: dict[tuple[str, str], int] = {}
+    for line, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        report.rows += 1
+        if report.rows > max_rows:
+            raise ValidationFailed(f"At most {max_rows} rows per file.", code="too_many_rows")
+        errors = _check_row(line, cells, index, orgs, org_ids, specs, actor, base, on)
+        if isinstance(errors, list):
+            report.errors.extend(errors)
+            continue
+        reg = errors
+        if reg.code in seen_codes:
+            report.errors.append(RowError(line, "code", "duplicate_in_file",
+                                          f"Same code as line {seen_codes[reg.code]}."))
+            continue
+        key = (reg.manufacturer, reg.serial_no)
+        if key in seen_serials:
+            report.errors.append(RowError(line, "serial_no", "duplicate_in_file",
+                                          f"Same serial as line {seen_serials[key]}."))
+            continue
+        seen_codes[reg.code] = line
+        seen_serials[key] = line
+        candidates.append((line, reg))
+        if progress and report.rows % 1000 == 0:
+            progress(1000)
+    good = _check_against_database(candidates, report)
+    report.errors.sort(key=lambda e: e.line)
+    bad_lines = {e.line for e in report.errors}
+    report.skipped = len(bad_lines)
+    if report.errors and not skip_invalid:
+        raise ImportRejected(f"{len(bad_lines)} of {report.rows} rows are invalid; nothing was "
+                             "imported.", details=report.to_dict())
+    if not dry_run:
+        _insert(actor, good, specs, rules, on)
+        report.imported = len(good)
+    return report
+
+
+def _check_row(line: int, cells: list[str], index: dict[str, int], orgs: dict[str, int],
+               org_ids: set[int], specs: dict, actor: User, base: str,
+               on: dt.date) -> Registration | list[RowError]:
+    def cell(key: str) -> str:
+        pos = index.get(key)
+        return cells[pos].strip() if pos is not None and pos < len(cells) else ""
+
+    errors: list[RowError] = []
+    for key in REQUIRED:
+        if not cell(key):
+            errors.append(RowError(line, key, "required", f"{key} is empty."))
+    if errors:
+        return errors
+    try:
+        code = parse_code(cell("code"), base).code
+    except CodeError as exc:
+        errors.append(RowError(line, "code", exc.code, str(exc)))
+        code = ""
+    owner_text = cell("owner")
+    owner_id = int(owner_text) if owner_text.isdigit() else orgs.get(owner_text)
+    if owner_id is None or owner_id not in org_ids:
+        errors.append(RowError(line, "owner", "unknown_org", f"No organisation {owner_text!r}."))
+    elif not is_oversight(actor) and owner_id != actor.org_id:
+        errors.append(RowError(line, "owner", "forbidden", "Not your organisation."))
+    model = cell("model")
+    spec = specs.get(model)
+    if spec is None:
+        errors.append(RowError(line, "model", "unknown_model", f"Unknown model {model!r}."))
+    elif spec.banned:
+        errors.append(RowError(line, "model", "banned_model", f"Model {model} is banned."))
+    dates: dict[str, dt.date | None] = {}
+    for key in ("manufactured_on", "last_inspected_on"):
+        text = cell(key)
+        try:
+            dates[key] = _parse_date(text) if text else None
+        except ValueError as exc:
+            errors.append(RowError(line, key, "invalid_date", f"{text!r}: {exc}."))
+    life_text = cell("design_life_years")
+    life = None
+    if life_text:
+        if life_text.isdigit():
+            life = int(life_text)
+        else:
+            errors.append(RowError(line, "design_life_years", "invalid_number",
+                                   f"{life_text!r} is not a whole number of years."))
+    if errors:
+        return errors
+    reg = Registration(code=code, serial_no=cell("serial_no"), manufacturer=cell("manufacturer"),
+                       model=model, manufactured_on=dates["manufactured_on"],
+                       owner_org_id=owner_id, registration_no=cell("registration_no") or None,
+                       last_inspected_on=dates["last_inspected_on"], design_life_years=life)
+    problems = validate_registration(reg, on)
+    if problems:
+        return [RowError(line, f, c, m) for f, c, m in problems]
+    return reg
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _check_against_database(candidates: list[tuple[int, Registration]],
+                            report: ImportReport) -> list[Registration]:
+    codes: dict[str, tuple[str, int]] = {}
+    for chunk in _chunks([reg.code for _, reg in candidates]):
+        for row in db.session.execute(select(Code.code, Code.status, Code.owner_org_id)
+                                      .where(Code.code.in_(chunk))):
+            codes[row.code] = (row.status, row.owner_org_id)
+    taken: set[tuple[str, str]] = set()
+    keys = [(reg.manufacturer, reg.serial_no) for _, reg in candidates]
+    for chunk in _chunks(keys, 500):
+        taken.update(tuple(r) for r in db.session.execute(
+            select(Cylinder.manufacturer, Cylinder.serial_no)
+            .where(tuple_(Cylinder.manufacturer, Cylinder.serial_no).in_(chunk))))
+    good = []
+    for line, reg in candidates:
+        found = codes.get(reg.code)
+        if found is None:
+            report.errors.append(RowError(line, "code", "unknown_code", "Code was never issued."))
+        elif found[0] != "issued":
+            report.errors.append(RowError(line, "code", "code_already_bound",
+                                          "Code is bound to a cylinder already."))
+        elif found[1] != reg.owner_org_id:
+            report.errors.append(RowError(line, "code", "code_owner_mismatch",
+                                          "Code was issued to another organisation."))
+        elif (reg.manufacturer, reg.serial_no) in taken:
+            report.errors.append(RowError(line, "serial_no", "duplicate_serial",
+                                          "This manufacturer's serial is registered already."))
+        else:
+            good.append(reg)
+    return good
+
+
+def _insert(actor: User, regs: list[Registration], specs: dict, rules: object,
+            on: dt.date) -> None:
+    now = utcnow()
+    for chunk in _chunks(regs):
+        values, statuses = [], []
+        for reg in chunk:
+            life = reg.design_life_years or default_design_life(reg.manufactured_on, rules)
+            facts = CylinderFacts(reg.manufactured_on, reg.last_inspected_on, life)
+            state = derive_state(facts, specs[reg.model], rules, on)
+            statuses.append(state.status)
+            values.append({
+                "code": reg.code, "serial_no": reg.serial_no, "manufacturer": reg.manufacturer,
+                "model": reg.model, "manufactured_on": reg.manufactured_on,
+                "owner_org_id": reg.owner_org_id, "registration_no": reg.registration_no,
+                "last_inspected_on": reg.last_inspected_on, "design_life_years": life,
+                "refurbished": False, "next_inspection_due": state.next_inspection_due,
+                "service_life_ends": state.service_life_ends, "created_at": now,
+                "event_count": 1, "chain_head": GENESIS_HASH})
+        ids = dict(db.session.execute(
+            insert(Cylinder).returning(Cylinder.code, Cylinder.id, sort_by_parameter_order=True),
+            values).tuples().all())
+        events, heads = [], []
+        for row, reg, status in zip(values, chunk, statuses, strict=True):
+            event = Event(id=uuid.uuid4(), cylinder_id=ids[reg.code], seq=1, type="registered",
+                          actor_user_id=actor.id, actor_org_id=actor.org_id, occurred_at=now,
+                          received_at=now, lat=None, lon=None, place=None,
+                          data={"serial_no": reg.serial_no, "manufacturer": reg.manufacturer,
+                                "manufactured_on": reg.manufactured_on.isoformat(),
+                                "source": "import"},
+                          before=None, after=snapshot_values(row, status), prev_hash=GENESIS_HASH)
+            event.hash = event_hash(chained_fields(event, reg.code), GENESIS_HASH)
+            events.append({c: getattr(event, c) for c in (
+                "id", "cylinder_id", "seq", "type", "actor_user_id", "actor_org_id",
+                "occurred_at", "received_at", "lat", "lon", "place", "data", "before", "after",
+                "prev_hash", "hash")})
+            heads.append({"b_id": ids[reg.code], "b_head": event.hash})
+        db.session.execute(insert(Event), events)
+        table = Cylinder.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("b_id"))
+                           .values(chain_head=bindparam("b_head")), heads)
+        db.session.execute(update(Code).where(Code.code.in_([r.code for r in chunk]))
+                           .values(status="bound"))

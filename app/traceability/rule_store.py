@@ -1,0 +1,75 @@
+"""Read and edit the rule table stored in the database."""
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from app.database import utcnow
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.traceability.models import LifeRuleRow, ModelSpecRow
+from app.traceability.rules import LifeRules, ModelSpec, load_defaults
+
+
+def _spec(row: ModelSpecRow) -> ModelSpec:
+    return ModelSpec(model=row.model, nominal_volume_l=row.nominal_volume_l,
+                     rated_fill_kg=row.rated_fill_kg,
+                     inspection_interval_years=row.inspection_interval_years,
+                     banned=row.banned, banned_reason=row.banned_reason, source=row.source)
+
+
+def model_specs() -> dict[str, ModelSpec]:
+    """Return the model rows of the rule table, cached for the request."""
+    if has_request_context() and "model_specs" in g:
+        return g.model_specs
+    specs = {row.model: _spec(row) for row in db.session.scalars(select(ModelSpecRow))}
+    if has_request_context():
+        g.model_specs = specs
+    return specs
+
+
+def life_rules() -> LifeRules:
+    """Return the service-life rules."""
+    if has_request_context() and "life_rules" in g:
+        return g.life_rules
+    row = db.session.get(LifeRuleRow, 1)
+    if row is None:
+        rules, _ = load_defaults()
+    else:
+        rules = LifeRules(row.gb5842_2006_from, row.life_years_from_2006_standard,
+                          row.life_years_before_2006_standard, row.extension_max_years,
+                          row.source)
+    if has_request_context():
+        g.life_rules = rules
+    return rules
+
+
+def spec_for(model: str) -> ModelSpec:
+    """Return one model's rules or refuse an unknown model."""
+    spec = model_specs().get(model)
+    if spec is None:
+        known = ", ".join(sorted(model_specs()))
+        raise ValidationFailed(f"Unknown cylinder model {model!r}; known: {known}.",
+                               code="unknown_model")
+    return spec
+
+
+def update_model_spec(model: str, changes: dict) -> ModelSpecRow:
+    """Change a model's row of the rule table (the caller recomputes due dates)."""
+    row = db.session.get(ModelSpecRow, model)
+    if row is None:
+        row = ModelSpecRow(model=model)
+        required = {"nominal_volume_l", "rated_fill_kg", "inspection_interval_years", "source"}
+        missing = required - changes.keys()
+        if missing:
+            raise ValidationFailed(f"A new model needs {', '.join(sorted(missing))}.")
+        db.session.add(row)
+    elif not changes:
+        raise NotFound("Nothing to change.")
+    for key, value in changes.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    db.session.flush()
+    if has_request_context():
+        g.pop("model_specs", None)
+    return row

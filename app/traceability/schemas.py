@@ -1,0 +1,143 @@
+"""Request and response shapes of the registry API."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class CodeBatchIn(Schema):
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
+    owner_org_id = fields.Integer(required=True, strict=True)
+
+
+class CodeOut(Schema):
+    code = fields.String()
+    display = fields.String()
+    payload = fields.String()
+
+
+class CodeBatchOut(Schema):
+    id = fields.Integer()
+    owner_org_id = fields.Integer()
+    count = fields.Integer()
+    status = fields.String()
+    created_at = fields.String()
+    codes = fields.List(fields.Nested(CodeOut))
+
+
+class CylinderIn(Schema):
+    code = fields.String(validate=validate.Length(max=400))
+    payload = fields.String(validate=validate.Length(max=400))
+    serial_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    manufacturer = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    model = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    manufactured_on = fields.Date(required=True, metadata={"description": "ISO date; for a "
+                                  "stamped month use its first day"})
+    owner_org_id = fields.Integer(required=True, strict=True)
+    registration_no = fields.String(validate=validate.Length(max=64), allow_none=True)
+    last_inspected_on = fields.Date(allow_none=True)
+    design_life_years = fields.Integer(strict=True, allow_none=True)
+
+    @validates_schema
+    def one_code(self, data: dict, **_kw: object) -> None:
+        if not data.get("code") and not data.get("payload"):
+            raise ValidationError("Send code or payload.", "code")
+
+
+class FlagOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    raised_at = fields.String()
+
+
+class CylinderOut(Schema):
+    code = fields.String()
+    display_code = fields.String()
+    payload = fields.String()
+    serial_no = fields.String()
+    manufacturer = fields.String()
+    model = fields.String()
+    manufactured_on = fields.String()
+    owner_org_id = fields.Integer()
+    registration_no = fields.String(allow_none=True)
+    last_inspected_on = fields.String(allow_none=True)
+    design_life_years = fields.Integer()
+    life_extended_until = fields.String(allow_none=True)
+    status = fields.String()
+    next_inspection_due = fields.String()
+    service_life_ends = fields.String()
+    flags = fields.List(fields.Nested(FlagOut))
+
+
+class EventOut(Schema):
+    id = fields.String()
+    seq = fields.Integer()
+    type = fields.String()
+    at = fields.String()
+    received_at = fields.String()
+    actor_user_id = fields.Integer(allow_none=True)
+    actor_org_id = fields.Integer(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    place = fields.String(allow_none=True)
+    data = fields.Dict()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    hash = fields.String()
+
+
+class HistoryOut(Schema):
+    code = fields.String()
+    events = fields.List(fields.Nested(EventOut))
+    chain_ok = fields.Boolean()
+    chain_problems = fields.List(fields.String())
+
+
+class ImportQuery(Schema):
+    skip_invalid = fields.Boolean(load_default=False)
+    dry_run = fields.Boolean(load_default=False)
+
+
+class ImportErrorOut(Schema):
+    line = fields.Integer()
+    column = fields.String()
+    code = fields.String()
+    message = fields.String()
+
+
+class ImportReportOut(Schema):
+    rows = fields.Integer()
+    imported = fields.Integer()
+    skipped = fields.Integer()
+    dry_run = fields.Boolean()
+    errors = fields.List(fields.Nested(ImportErrorOut))
+
+
+class ModelSpecIn(Schema):
+    nominal_volume_l = fields.Float(validate=validate.Range(min=0.1))
+    rated_fill_kg = fields.Float(validate=validate.Range(min=0.1))
+    inspection_interval_years = fields.Integer(strict=True, validate=validate.Range(1, 20))
+    banned = fields.Boolean()
+    banned_reason = fields.String(allow_none=True)
+    source = fields.String(validate=validate.Length(min=1))
+
+
+class ModelSpecOut(ModelSpecIn):
+    model = fields.String()
+
+
+class FlagResolveIn(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class FlagFullOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    status = fields.String()
+    code = fields.String(allow_none=True)
+    org_id = fields.Integer(allow_none=True)
+    details = fields.Dict()
+    occurrences = fields.Integer()
+    raised_at = fields.String()
+    last_seen_at = fields.String()
+    resolved_at = fields.String(allow_none=True)
+    resolution_note = fields.String(allow_none=True)

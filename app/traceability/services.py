@@ -1,0 +1,313 @@
+"""Rules of the registry: issuing codes, registering cylinders, their state and flags."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import Organisation, User
+from app.auth.services import get_org
+from app.clock import today
+from app.database import utcnow
+from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
+from app.traceability.events import record_event
+from app.traceability.models import Code, CodeBatch, Cylinder, Flag
+from app.traceability.rule_store import life_rules, spec_for
+from app.traceability.rules import CylinderFacts, CylinderState, default_design_life, derive_state
+
+MAX_BATCH = 100_000
+OVERSIGHT_ROLES = {"regulator", "inspector"}
+
+
+def public_base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
+def is_oversight(user: User) -> bool:
+    """Regulators, inspectors and platform admins act across organisations."""
+    return user.role in OVERSIGHT_ROLES or user.is_platform_admin
+
+
+class CodeRejected(APIError):
+    status = 400
+
+    def __init__(self, exc: CodeError) -> None:
+        super().__init__(str(exc), code=exc.code)
+
+
+def parse(text: str) -> str:
+    """Parse a typed code or scanned payload into a bare code, or raise a 400."""
+    try:
+        return parse_code(text, public_base_url()).code
+    except CodeError as exc:
+        raise CodeRejected(exc) from exc
+
+
+# --- codes -----------------------------------------------------------------------------
+
+def issue_codes(actor: User, owner_org_id: int, count: int) -> CodeBatch:
+    """Issue a batch of fresh codes for an owning organisation."""
+    owner = get_org(owner_org_id)
+    if not is_oversight(actor) and actor.org_id != owner.id:
+        raise Forbidden("You may request codes only for your own organisation.")
+    if not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
+        raise ValidationFailed(f"count must be between 1 and {MAX_BATCH}.", code="invalid_count")
+    batch = CodeBatch(owner_org_id=owner.id, count=count, requested_by_id=actor.id)
+    db.session.add(batch)
+    db.session.flush()
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.update(new_code() for _ in range(count - len(codes)))
+        taken = set(db.session.scalars(select(Code.code).where(Code.code.in_(list(codes)))))
+        codes -= taken  # 75 random bits make this practically never happen; stay unique anyway
+    now = utcnow()
+    db.session.execute(Code.__table__.insert(), [
+        {"code": c, "batch_id": batch.id, "owner_org_id": owner.id, "status": "issued",
+         "issued_at": now} for c in sorted(codes)])
+    return batch
+
+
+def batch_codes(batch: CodeBatch) -> list[str]:
+    """Return a batch's codes in a stable order."""
+    return list(db.session.scalars(
+        select(Code.code).where(Code.batch_id == batch.id).order_by(Code.code)))
+
+
+def code_entry(code: str) -> dict[str, str]:
+    """A code as the API hands it out."""
+    return {"code": code, "display": format_code(code),
+            "payload": payload_for(code, public_base_url())}
+
+
+# --- cylinders -------------------------------------------------------------------------
+
+@dataclass
+class Registration:
+    code: str
+    serial_no: str
+    manufacturer: str
+    model: str
+    manufactured_on: dt.date
+    owner_org_id: int
+    registration_no: str | None = None
+    last_inspected_on: dt.date | None = None
+    design_life_years: int | None = None
+
+
+def validate_registration(reg: Registration, on: dt.date) -> list[tuple[str, str, str]]:
+    """Check a registration's own fields; return (field, code, message) for each problem."""
+    problems = []
+    if not reg.serial_no.strip():
+        problems.append(("serial_no", "required", "Serial number is required."))
+    if not reg.manufacturer.strip():
+        problems.append(("manufacturer", "required", "Manufacturer is required."))
+    if reg.manufactured_on > on:
+        problems.append(("manufactured_on", "in_future", "Manufacture date lies in the future."))
+    if reg.last_inspected_on is not None:
+        if reg.last_inspected_on < reg.manufactured_on:
+            problems.append(("last_inspected_on", "before_manufacture",
+                             "Last inspection is before manufacture."))
+        if reg.last_inspected_on > on:
+            problems.append(("last_inspected_on", "in_future",
+                             "Last inspection lies in the future."))
+    if reg.design_life_years is not None and not 1 <= reg.design_life_years <= 30:
+        problems.append(("design_life_years", "out_of_range", "Design life must be 1 to 30 years."))
+    return problems
+
+
+def facts_of(cyl: Cylinder) -> CylinderFacts:
+    return CylinderFacts(
+        manufactured_on=cyl.manufactured_on, last_inspected_on=cyl.last_inspected_on,
+        design_life_years=cyl.design_life_years, life_extended_until=cyl.life_extended_until,
+        seized=cyl.seized_at is not None, scrapped=cyl.scrapped_at is not None,
+        registration_cancelled=cyl.registration_cancelled_at is not None)
+
+
+def refresh_derived(cyl: Cylinder) -> CylinderState:
+    """Recompute and store the due dates after any change to their inputs."""
+    state = derive_state(facts_of(cyl), spec_for(cyl.model), life_rules(), today())
+    cyl.next_inspection_due = state.next_inspection_due
+    cyl.service_life_ends = state.service_life_ends
+    return state
+
+
+def cylinder_state(cyl: Cylinder, on: dt.date | None = None) -> CylinderState:
+    """Derive a cylinder's state for a day (today by default)."""
+    return derive_state(facts_of(cyl), spec_for(cyl.model), life_rules(), on or today())
+
+
+def snapshot_values(values: dict[str, Any], status: str) -> dict[str, Any]:
+    """The fields an event records as the cylinder's state before or after it."""
+
+    def iso(day: dt.date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    return {"owner_org_id": values["owner_org_id"], "model": values["model"],
+            "registration_no": values.get("registration_no"),
+            "last_inspected_on": iso(values.get("last_inspected_on")),
+            "design_life_years": values["design_life_years"],
+            "life_extended_until": iso(values.get("life_extended_until")),
+            "status": status}
+
+
+def snapshot(cyl: Cylinder) -> dict[str, Any]:
+    """Snapshot a stored cylinder for an event's before/after."""
+    values = {k: getattr(cyl, k) for k in ("owner_org_id", "model", "registration_no",
+                                           "last_inspected_on", "design_life_years",
+                                           "life_extended_until")}
+    return snapshot_values(values, cylinder_state(cyl).status)
+
+
+def register_cylinder(actor: User, reg: Registration) -> Cylinder:
+    """Bind one issued, unused code to one physical cylinder (建档)."""
+    owner = get_org(reg.owner_org_id)
+    if not is_oversight(actor) and actor.org_id != owner.id:
+        raise Forbidden("You may register cylinders only for your own organisation.")
+    code_row = db.session.get(Code, reg.code, with_for_update=True)
+    if code_row is None:
+        raise NotFound("This code was never issued.", code="unknown_code")
+    if code_row.status != "issued":
+        raise Conflict("This code is already bound to a cylinder.", code="code_already_bound")
+    if code_row.owner_org_id != owner.id:
+        raise Conflict("This code was issued to another organisation.", code="code_owner_mismatch")
+    spec = spec_for(reg.model)
+    problems = validate_registration(reg, today())
+    if problems:
+        field, code, message = problems[0]
+        raise ValidationFailed(message, code=code, details={"field": field, "all": problems})
+    if spec.banned:
+        raise Conflict(f"Model {spec.model} is banned: {spec.banned_reason}", code="banned_model")
+    duplicate = db.session.scalar(select(Cylinder.code).where(
+        Cylinder.manufacturer == reg.manufacturer, Cylinder.serial_no == reg.serial_no))
+    if duplicate:
+        raise Conflict("This manufacturer's serial number is registered already.",
+                       code="duplicate_serial")
+    design_life = reg.design_life_years or default_design_life(reg.manufactured_on, life_rules())
+    cyl = Cylinder(code=reg.code, serial_no=reg.serial_no.strip(),
+                   manufacturer=reg.manufacturer.strip(), model=spec.model,
+                   manufactured_on=reg.manufactured_on, owner_org_id=owner.id,
+                   registration_no=reg.registration_no, last_inspected_on=reg.last_inspected_on,
+                   design_life_years=design_life, event_count=0)
+    refresh_derived(cyl)
+    code_row.status = "bound"
+    db.session.add(cyl)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("This cylinder or code is registered already.",
+                       code="duplicate_serial") from exc
+    record_event(cyl, "registered", actor, data={
+        "serial_no": cyl.serial_no, "manufacturer": cyl.manufacturer,
+        "manufactured_on": cyl.manufactured_on.isoformat()}, after=snapshot(cyl))
+    return cyl
+
+
+def find_cylinder(code: str) -> Cylinder | None:
+    """Return the cylinder bound to a bare code."""
+    return db.session.scalar(select(Cylinder).where(Cylinder.code == code))
+
+
+def can_view_cylinder(user: User, cyl: Cylinder) -> bool:
+    """Oversight sees every cylinder; everyone else only their organisation's."""
+    return is_oversight(user) or cyl.owner_org_id == user.org_id
+
+
+def get_cylinder_for(user: User, text: str) -> Cylinder:
+    """Find a cylinder by code or payload that this user may see (else 404, not 403)."""
+    code = parse(text)
+    cyl = find_cylinder(code)
+    if cyl is None or not can_view_cylinder(user, cyl):
+        raise NotFound("No cylinder with this code is visible to you.", code="cylinder_not_found")
+    return cyl
+
+
+def open_flags(cyl: Cylinder) -> list[Flag]:
+    """Return a cylinder's open flags."""
+    return list(db.session.scalars(select(Flag).where(
+        Flag.cylinder_id == cyl.id, Flag.status == "open").order_by(Flag.raised_at)))
+
+
+def cylinder_to_dict(cyl: Cylinder) -> dict[str, Any]:
+    """Render a cylinder with its derived state and open flags."""
+    state = cylinder_state(cyl)
+    return {
+        "code": cyl.code, "display_code": format_code(cyl.code),
+        "payload": payload_for(cyl.code, public_base_url()),
+        "serial_no": cyl.serial_no, "manufacturer": cyl.manufacturer, "model": cyl.model,
+        "manufactured_on": cyl.manufactured_on.isoformat(), "owner_org_id": cyl.owner_org_id,
+        "registration_no": cyl.registration_no,
+        "last_inspected_on": cyl.last_inspected_on.isoformat() if cyl.last_inspected_on else None,
+        "design_life_years": cyl.design_life_years,
+        "life_extended_until": (cyl.life_extended_until.isoformat()
+                                if cyl.life_extended_until else None),
+        "status": state.status, "next_inspection_due": state.next_inspection_due.isoformat(),
+        "service_life_ends": state.service_life_ends.isoformat(),
+        "flags": [{"id": f.id, "kind": f.kind, "raised_at": f.raised_at.isoformat()}
+                  for f in open_flags(cyl)],
+    }
+
+
+# --- flags -----------------------------------------------------------------------------
+
+def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None = None,
+               actor: User | None = None, details: dict | None = None) -> Flag:
+    """Raise a flag, or count one more sighting on the same open flag."""
+    query = select(Flag).where(Flag.kind == kind, Flag.status == "open")
+    if cylinder is not None:
+        query = query.where(Flag.cylinder_id == cylinder.id)
+    elif code is not None:
+        query = query.where(Flag.code == code, Flag.cylinder_id.is_(None))
+    existing = db.session.scalar(query.limit(1)) if (cylinder or code) else None
+    now = utcnow()
+    sighting = {"at": now.isoformat(), "org_id": actor.org_id if actor else None,
+                "user_id": actor.id if actor else None, **(details or {})}
+    if existing is not None:
+        existing.occurrences += 1
+        existing.last_seen_at = now
+        history = list((existing.details or {}).get("sightings", []))[-19:]
+        existing.details = {**(existing.details or {}), "sightings": [*history, sighting]}
+        return existing
+    flag = Flag(kind=kind, cylinder_id=cylinder.id if cylinder else None,
+                code=cylinder.code if cylinder else code,
+                org_id=actor.org_id if actor else None, user_id=actor.id if actor else None,
+                details={**(details or {}), "sightings": [sighting]}, raised_at=now,
+                last_seen_at=now)
+    db.session.add(flag)
+    db.session.flush()
+    if cylinder is not None:
+        record_event(cylinder, "flag_raised", actor, data={"flag_id": flag.id, "kind": kind,
+                                                           **(details or {})})
+    return flag
+
+
+def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:
+    """Close a flag with a note (regulators and platform admins)."""
+    flag = db.session.get(Flag, flag_id)
+    if flag is None:
+        raise NotFound(f"No flag {flag_id}.")
+    if not note or not note.strip():
+        raise ValidationFailed("A resolution note is required.", code="note_required")
+    if flag.status != "open":
+        raise Conflict("This flag is resolved already.", code="flag_already_resolved")
+    flag.status = "resolved"
+    flag.resolved_at = utcnow()
+    flag.resolved_by_id = actor.id
+    flag.resolution_note = note.strip()
+    if flag.cylinder_id is not None:
+        cyl = db.session.get(Cylinder, flag.cylinder_id)
+        assert cyl is not None
+        record_event(cyl, "flag_resolved", actor, data={"flag_id": flag.id, "kind": flag.kind,
+                                                        "note": flag.resolution_note})
+    return flag
+
+
+def org_name(org_id: int | None) -> str | None:
+    org = db.session.get(Organisation, org_id) if org_id else None
+    return org.name if org else None

@@ -1,0 +1,1 @@
+"""Pages every user shares: login, home, language, health."""

@@ -1,0 +1,165 @@
+"""Codes and cylinder registration through the API, with every refusal."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.traceability.codes import ALPHABET, is_valid
+from app.traceability.models import Code, Event
+
+
+def test_code_batch_issues_unique_valid_codes_with_payloads(registry):
+    codes = registry.codes(50)
+    values = [c["code"] for c in codes]
+    assert len(set(values)) == 50
+    assert all(is_valid(v) for v in values)
+    assert all(c["payload"] == f"https://gas.example.cn/c/{c['code']}" for c in codes)
+    assert all(c["display"].replace("-", "") == c["code"] for c in codes)
+    assert all(set(v) <= set(ALPHABET) for v in values)
+
+
+@pytest.mark.parametrize("count", [0, -1, 100_001, "5", None])
+def test_code_batch_refuses_bad_counts(api, world, count):
+    resp = api.post("/api/v1/code-batches", world.regulator,
+                    json={"count": count, "owner_org_id": world.orgs["company"]})
+    assert resp.status_code == 400
+    assert resp.json["error"]["code"] == "validation_error"
+
+
+def test_company_admin_may_issue_only_for_itself(api, world):
+    own = api.post("/api/v1/code-batches", world.company_admin,
+                   json={"count": 2, "owner_org_id": world.orgs["company"]})
+    other = api.post("/api/v1/code-batches", world.company_admin,
+                     json={"count": 2, "owner_org_id": world.orgs["station_a"]})
+    assert own.status_code == 201
+    assert other.status_code == 403
+    assert other.json["error"]["code"] == "forbidden"
+
+
+def test_filler_may_not_issue_codes(api, world):
+    resp = api.post("/api/v1/code-batches", world.filler_a,
+                    json={"count": 2, "owner_org_id": world.orgs["station_a"]})
+    assert resp.status_code == 403
+
+
+def test_idempotency_key_replays_the_first_batch(api, world):
+    body = {"count": 3, "owner_org_id": world.orgs["company"]}
+    headers = {"Idempotency-Key": "batch-2026-06-15-a"}
+    first = api.post("/api/v1/code-batches", world.regulator, json=body, headers=headers)
+    second = api.post("/api/v1/code-batches", world.regulator, json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json == second.json
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert db.session.scalar(select(db.func.count()).select_from(Code)) == 3
+    reused = api.post("/api/v1/code-batches", world.regulator,
+                      json={**body, "count": 4}, headers=headers)
+    assert reused.status_code == 422
+    assert reused.json["error"]["code"] == "idempotency_key_reused"
+
+
+def test_register_and_read_cylinder(registry, api, world):
+    cyl = registry.cylinder(manufactured_on="2020-01-01", last_inspected_on="2023-05-01")
+    assert cyl["status"] == "in_service"
+    assert cyl["next_inspection_due"] == "2027-05-01"
+    assert cyl["service_life_ends"] == "2028-01-01"  # 8-year design life by default
+    assert cyl["design_life_years"] == 8
+    read = api.get(f"/api/v1/cylinders/{cyl['code']}", world.company_admin)
+    assert read.status_code == 200
+    for key in ("code", "serial_no", "model", "owner_org_id", "status", "next_inspection_due",
+                "service_life_ends", "flags"):
+        assert key in read.json
+    by_payload = api.get(f"/api/v1/cylinders/{cyl['display_code'].lower()}", world.regulator)
+    assert by_payload.status_code == 200
+
+
+def test_register_by_payload_and_stamped_design_life(registry, world):
+    payload = registry.codes(1)[0]["payload"]
+    cyl = registry.cylinder(code=None, payload=payload, design_life_years=15,
+                            manufactured_on="2005-01-01", last_inspected_on="2025-01-01")
+    assert cyl["service_life_ends"] == "2020-01-01"
+    assert cyl["status"] == "beyond_service_life"
+
+
+def test_registration_refusals(registry, api, world):
+    code = registry.codes(1)[0]["code"]
+    base = {"code": code, "serial_no": "S1", "manufacturer": "M", "model": "YSP35.5",
+            "manufactured_on": "2022-01-01", "owner_org_id": world.orgs["company"]}
+
+    def register(actor=world.regulator, **changes):
+        return api.post("/api/v1/cylinders", actor, json={**base, **changes})
+
+    checks = [
+        (register(code="0000000000000000"), 404, "unknown_code"),
+        (register(code="7B7B-MJTK-Z91D-V4KC"), 400, "invalid_code"),
+        (register(code="https://evil.example.com/x/123"), 400, "foreign_code"),
+        (register(code="hello world!"), 400, "foreign_code"),
+        (register(model="YSP99"), 400, "unknown_model"),
+        (register(model="YSP118-II"), 409, "banned_model"),
+        (register(manufactured_on="2030-01-01"), 400, "in_future"),
+        (register(last_inspected_on="2021-01-01"), 400, "before_manufacture"),
+        (register(owner_org_id=world.orgs["station_a"]), 409, "code_owner_mismatch"),
+        (register(world.filler_a), 403, "forbidden"),
+    ]
+    for resp, status, code_ in checks:
+        assert (resp.status_code, resp.json["error"]["code"]) == (status, code_), resp.json
+    assert register().status_code == 201
+    again = register()
+    assert (again.status_code, again.json["error"]["code"]) == (409, "code_already_bound")
+    other = registry.codes(1)[0]["code"]
+    dup = register(code=other)
+    assert (dup.status_code, dup.json["error"]["code"]) == (409, "duplicate_serial")
+
+
+def test_history_chain_detects_edits_and_deletions(registry, api, world, ctx):
+    from app.traceability.events import record_event
+    from app.traceability.services import find_cylinder
+
+    cyl = registry.cylinder()
+    row = find_cylinder(cyl["code"])
+    for n in range(3):
+        record_event(row, "note", None, data={"n": n})
+    db.session.commit()
+    path = f"/api/v1/cylinders/{cyl['code']}/history"
+    resp = api.get(path, world.regulator)
+    assert resp.json["chain_ok"] is True
+    assert [e["type"] for e in resp.json["events"]] == ["registered", "note", "note", "note"]
+    db.session.execute(update(Event).where(Event.cylinder_id == row.id, Event.seq == 2)
+                       .values(data={"n": 99}))
+    db.session.commit()
+    tampered = api.get(path, world.regulator).json
+    assert tampered["chain_ok"] is False
+    assert any("altered" in p for p in tampered["chain_problems"])
+    db.session.execute(update(Event).where(Event.cylinder_id == row.id, Event.seq == 2)
+                       .values(data={"n": 0}))
+    db.session.execute(db.delete(Event).where(Event.cylinder_id == row.id, Event.seq == 4))
+    db.session.commit()
+    truncated = api.get(path, world.regulator).json
+    assert truncated["chain_ok"] is False
+    assert any("removed" in p for p in truncated["chain_problems"])
+
+
+def test_same_event_id_is_stored_once(registry, ctx):
+    import uuid
+
+    from app.errors import Conflict
+    from app.traceability.events import record_event
+    from app.traceability.services import find_cylinder
+
+    cyl = find_cylinder(registry.cylinder()["code"])
+    event_id = uuid.uuid4()
+    first = record_event(cyl, "note", None, event_id=event_id, data={"a": 1})
+    second = record_event(cyl, "note", None, event_id=event_id, data={"a": 1})
+    assert first.created and not second.created
+    assert second.event.id == first.event.id
+    assert cyl.event_count == 2  # registered + one note
+    with pytest.raises(Conflict):
+        record_event(cyl, "other", None, event_id=event_id)
+
+
+def test_cylinders_are_private_to_their_owner(registry, api, world):
+    cyl = registry.cylinder()
+    assert api.get(f"/api/v1/cylinders/{cyl['code']}", world.filler_a).status_code == 404
+    assert api.get(f"/api/v1/cylinders/{cyl['code']}/history", world.filler_b).status_code == 404
+    assert api.get(f"/api/v1/cylinders/{cyl['code']}", world.company_filler).status_code == 200
+    assert api.get(f"/api/v1/cylinders/{cyl['code']}", world.inspector).status_code == 200
