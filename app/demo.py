@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.auth import services as auth
@@ -91,6 +92,7 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--cylinders", default=40, show_default=True, help="How many demo cylinders.")
 def seed_demo_command(cylinders: int) -> None:
     """Load demo data on first run and print the demo logins and API tokens."""

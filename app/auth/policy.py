@@ -114,7 +114,7 @@ def enforce_access() -> Any:
             raise APIError("Sign in or send an API token.", code="unauthorized", status=401)
         return redirect(url_for("web.login", next=request.full_path))
     if not access.admits(current_user.role):
-        raise APIError("Your role may not do this.", code="forbidden", status=403)
+        raise APIError("Your role may not do this.", code="role_forbidden", status=403)
     if g.auth_via == "session" and _is_api() and request.method not in ("GET", "HEAD", "OPTIONS"):
         from app.extensions import csrf
 

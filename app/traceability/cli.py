@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from tqdm import tqdm
 
@@ -21,6 +21,7 @@ cylinders_cli = AppGroup("cylinders", help="Register and import cylinders.")
 
 
 @click.command("verify-chain")
+@with_appcontext
 @click.option("--quiet", is_flag=True, help="Print only broken cylinders.")
 def verify_chain(quiet: bool) -> None:
     """Verify every cylinder's hash chain; exit 1 naming each broken cylinder."""

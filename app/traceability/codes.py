@@ -95,7 +95,8 @@ class ParsedCode:
 
 
 def _looks_like_code(text: str) -> bool:
-    return bool(re.fullmatch(r"[0-9A-Z]{12,20}", text))
+    """One of ours with at most one character missing or extra; anything else is foreign."""
+    return CODE_LEN - 1 <= len(text) <= CODE_LEN + 1 and text.isalnum() and text.isascii()
 
 
 def parse_code(text: str, public_base_url: str | None = None) -> ParsedCode:
@@ -103,7 +104,7 @@ def parse_code(text: str, public_base_url: str | None = None) -> ParsedCode:
     raw = (text or "").strip()
     if not raw:
         raise InvalidCode("The code is empty.")
-    if "://" in raw or raw.lower().startswith(("www.", "http")):
+    if "://" in raw or raw.lower().startswith("www."):
         return ParsedCode(_code_from_url(raw, public_base_url), True)
     candidate = normalise(raw)
     if not _looks_like_code(candidate):

@@ -1,0 +1,87 @@
+"""The platform around the domains: migrations, health, errors, CLI, lint, OpenAPI."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import update
+
+from app.extensions import db
+from app.traceability.models import Event
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_models_and_migrations_agree(clean_app):
+    with clean_app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == [], f"models differ from migrations: {diff}"
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_api_errors_have_one_shape(client, world, api):
+    for resp, status, code in [
+        (api.get("/api/v1/nothing-here", world.regulator), 404, "not_found"),
+        (api.call("PATCH", "/api/v1/orgs", world.regulator), 405, "method_not_allowed"),
+        (api.post("/api/v1/orgs", world.admin, data="{", content_type="application/json"),
+         400, "invalid_json"),
+        (api.post("/api/v1/orgs", world.admin, json=["list"]), 400, "validation_error"),
+        (api.get("/api/v1/cylinders/%00%ff", world.regulator), 400, "foreign_code"),
+        (api.get("/api/v1/code-batches/1", world.regulator), 404, "not_found"),
+    ]:
+        assert resp.status_code == status, (resp.status_code, resp.data)
+        assert set(resp.json) == {"error"} and resp.json["error"]["code"] == code
+        assert resp.json["error"]["message"]
+
+
+def test_openapi_document_describes_the_contract(client):
+    spec = client.get("/api/v1/openapi.json").json
+    paths = spec["paths"]
+    for path in ("/api/v1/orgs", "/api/v1/users", "/api/v1/code-batches", "/api/v1/cylinders",
+                 "/api/v1/cylinders/{code}", "/api/v1/cylinders/{code}/history",
+                 "/api/v1/cylinders/import"):
+        assert path in paths
+    body = paths["/api/v1/cylinders"]["post"]["requestBody"]["content"]["application/json"]
+    assert "schema" in body
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200 and b"/static/vendor/swagger-ui/" in docs.data
+    assert b"cdn" not in docs.data.lower()
+
+
+def test_verify_chain_cli_names_broken_cylinders(registry, clean_app, ctx):
+    first, second = registry.cylinder(), registry.cylinder()
+    runner = clean_app.test_cli_runner()
+    ok = runner.invoke(args=["verify-chain"])
+    assert ok.exit_code == 0 and "2 intact, 0 broken" in ok.output
+    from app.traceability.services import find_cylinder
+
+    victim = find_cylinder(second["code"]).id
+    db.session.execute(update(Event).where(Event.seq == 1, Event.cylinder_id == victim)
+                       .values(place="moved"))
+    db.session.commit()
+    broken = runner.invoke(args=["verify-chain"])
+    assert broken.exit_code == 1
+    assert f"BROKEN {second['code']}" in broken.output
+    assert first["code"] not in broken.output
+
+
+def test_seed_demo_is_idempotent_and_prints_logins(clean_app):
+    runner = clean_app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo", "--cylinders", "12"])
+    assert first.exit_code == 0, first.output
+    assert "regulator" in first.output and "lpg_" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert runner.invoke(args=["verify-chain"]).exit_code == 0
+
+
+def test_ruff_is_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
