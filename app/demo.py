@@ -15,6 +15,7 @@ from app.auth import services as auth
 from app.auth.models import Organisation
 from app.clock import today
 from app.extensions import db
+from app.printing.services import assign_batch
 from app.traceability import services as registry
 from app.traceability.models import Cylinder
 
@@ -79,6 +80,7 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
             registration_no=f"TS-冀F-{number:06d}", last_inspected_on=inspected)
         registry.register_cylinder(users["company"], reg)
     db.session.flush()
+    assign_batch(users["regulator"], batch.id, orgs[5].id)
     seized = db.session.scalar(select(Cylinder).order_by(Cylinder.id).offset(3).limit(1))
     if seized is not None:
         registry.raise_flag("black_cylinder", cylinder=seized, actor=users["regulator"],

@@ -144,7 +144,7 @@ class Api:
         # A fresh app context per request, as in production: its own session and its own `g`,
         # even while the test holds an app context of its own for calling services.
         with self.client.application.app_context():
-            return self.client.open(path, method=method, headers=headers, **kw)
+            return self.client.open(path, method=method, headers=headers, buffered=True, **kw)
 
     def get(self, path: str, actor: Actor | None = None, **kw: Any) -> Any:
         return self.call("GET", path, actor, **kw)

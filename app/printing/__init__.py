@@ -1,0 +1,1 @@
+"""Label production for print shops: batch assignment, downloads, reprints and their audit."""

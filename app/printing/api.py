@@ -1,0 +1,143 @@
+"""JSON and file API for print shops: batches, label sheets, ZPL, reprints, the audit."""
+from __future__ import annotations
+
+import io
+
+from flask import Response, send_file
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from app.auth.policy import allow
+from app.printing import render, services
+from app.printing.schemas import (
+    AssignIn,
+    BatchOut,
+    LabelQuery,
+    PrintJobOut,
+    ReprintIn,
+    StatusIn,
+    TemplateOut,
+)
+
+blp = Blueprint("printing_api", __name__, url_prefix="/api/v1", description="Label production")
+PRINT_ROLES = ("printer", "admin", "regulator")
+
+
+def _batch(batch: object) -> dict:
+    return {k: getattr(batch, k) for k in ("id", "owner_org_id", "printer_org_id", "count",
+                                           "status")} | {"created_at": batch.created_at.isoformat()}
+
+
+def _download(data: object, mimetype: str, name: str) -> Response:
+    if isinstance(data, bytes):
+        data = io.BytesIO(data)
+    resp = send_file(data, mimetype=mimetype, as_attachment=True, download_name=name)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@blp.route("/code-batches", methods=["GET"])
+@allow(*PRINT_ROLES)
+@blp.response(200, BatchOut(many=True))
+def list_batches() -> list:
+    """List batches: a print shop sees only the batches assigned to it."""
+    return [_batch(b) for b in services.batches_for(current_user)]
+
+
+@blp.route("/code-batches/<int:batch_id>/assign", methods=["POST"])
+@allow("admin", "regulator")
+@blp.arguments(AssignIn)
+@blp.response(200, BatchOut)
+def assign(body: dict, batch_id: int) -> dict:
+    """Assign a batch to a print shop."""
+    return _batch(services.assign_batch(current_user, batch_id, body["printer_org_id"]))
+
+
+@blp.route("/code-batches/<int:batch_id>/status", methods=["POST"])
+@allow("printer", "admin", "regulator")
+@blp.arguments(StatusIn)
+@blp.response(200, BatchOut)
+def set_status(body: dict, batch_id: int) -> dict:
+    """Mark a batch printed or delivered."""
+    return _batch(services.set_batch_status(current_user, batch_id, body["status"]))
+
+
+@blp.route("/label-templates", methods=["GET"])
+@allow(*PRINT_ROLES)
+@blp.response(200, TemplateOut(many=True))
+def list_templates() -> list:
+    """List sheet templates (shipped presets and ones added under instance/label-templates)."""
+    return [{"name": t.name, "title": t.title, "per_page": t.per_page,
+             "label_width": t.label_width, "label_height": t.label_height}
+            for t in services.templates().values()]
+
+
+@blp.route("/code-batches/<int:batch_id>/labels.pdf", methods=["GET"])
+@allow(*PRINT_ROLES)
+@blp.arguments(LabelQuery, location="query")
+@blp.response(200, content_type="application/pdf")
+def batch_pdf(query: dict, batch_id: int) -> Response:
+    """Download a batch's label sheets as a vector PDF (recorded; reprints need a reason)."""
+    req = services.print_batch(current_user, batch_id, query["template"], "pdf",
+                               query["skip"], query["reason"])
+    return _download(render.pdf_file(req, query["skip"]), "application/pdf",
+                     f"batch-{batch_id}-{req.template.name}.pdf")
+
+
+@blp.route("/code-batches/<int:batch_id>/labels.zpl", methods=["GET"])
+@allow(*PRINT_ROLES)
+@blp.arguments(LabelQuery, location="query")
+@blp.response(200, content_type="text/plain")
+def batch_zpl(query: dict, batch_id: int) -> Response:
+    """Download a batch as ZPL II for thermal printers, one label per code."""
+    req = services.print_batch(current_user, batch_id, query["template"], "zpl",
+                               0, query["reason"])
+    return _download(render.zpl_file(req, query["dpi"]), "text/plain; charset=utf-8",
+                     f"batch-{batch_id}-{query['dpi']}dpi.zpl")
+
+
+@blp.route("/code-batches/<int:batch_id>/preview.png", methods=["GET"])
+@allow(*PRINT_ROLES)
+@blp.arguments(LabelQuery, location="query")
+@blp.response(200, content_type="image/png")
+def batch_preview(query: dict, batch_id: int) -> Response:
+    """Show the first sheet as a small PNG (recorded as a preview, not as printed)."""
+    req = services.print_batch(current_user, batch_id, query["template"], "preview",
+                               query["skip"])
+    resp = Response(render.preview_png(req, query["skip"]), mimetype="image/png")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@blp.route("/codes/<code>/label.<any(png, svg):fmt>", methods=["GET"])
+@allow(*PRINT_ROLES)
+@blp.arguments(LabelQuery, location="query")
+@blp.response(200, content_type="image/png")
+def single_label(query: dict, code: str, fmt: str) -> Response:
+    """Download one label as PNG or SVG artwork (a reprint of that code if printed before)."""
+    req = services.reprint_codes(current_user, [code], query["template"], fmt,
+                                 query["reason"] or "single label artwork")
+    mimetype = "image/png" if fmt == "png" else "image/svg+xml"
+    return _download(render.single_label(req, fmt), mimetype, f"{req.labels[0].code}.{fmt}")
+
+
+@blp.route("/labels/reprint", methods=["POST"])
+@allow(*PRINT_ROLES)
+@blp.arguments(ReprintIn)
+@blp.response(200, content_type="application/pdf")
+def reprint(body: dict) -> Response:
+    """Reprint a hand-picked list of codes, with a reason regulators can see."""
+    req = services.reprint_codes(current_user, body["codes"], body["template"], body["format"],
+                                 body["reason"], body["skip"])
+    if body["format"] == "zpl":
+        return _download(render.zpl_file(req, body["dpi"]), "text/plain; charset=utf-8",
+                         "reprint.zpl")
+    return _download(render.pdf_file(req, body["skip"]), "application/pdf", "reprint.pdf")
+
+
+@blp.route("/print-jobs", methods=["GET"])
+@allow(*PRINT_ROLES)
+@blp.response(200, PrintJobOut(many=True))
+def list_jobs() -> list:
+    """List print jobs: who printed which codes, when, with which template, and why."""
+    return [j.to_dict() for j in services.jobs_for(current_user)]

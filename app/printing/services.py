@@ -1,0 +1,198 @@
+"""Rules of label production: who may print which codes, and an audit of every print."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.auth.models import Organisation, User
+from app.database import utcnow
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.printing.models import PrintedCode, PrintJob
+from app.traceability.codes import payload_for
+from app.traceability.models import Code, CodeBatch, Cylinder
+from app.traceability.services import is_oversight, parse
+from labels import Label, Template, TemplateError, load_templates
+
+BATCH_STATUSES = ("issued", "assigned", "printed", "delivered")
+FORMATS = ("pdf", "zpl", "png", "svg", "preview")
+MAX_REPRINT = 5000
+
+
+def templates() -> dict[str, Template]:
+    """Shipped templates plus any dropped into instance/label-templates (no code needed)."""
+    extra = Path(current_app.config["INSTANCE_DIR"]) / "label-templates"
+    try:
+        return load_templates([extra] if extra.is_dir() else [])
+    except TemplateError as exc:
+        raise ValidationFailed(f"A label template is invalid: {exc}",
+                               code="invalid_template") from exc
+
+
+def template_named(name: str) -> Template:
+    """Return a template by name or refuse with the known names."""
+    found = templates()
+    if name not in found:
+        raise ValidationFailed(f"Unknown template {name!r}; known: {', '.join(sorted(found))}.",
+                               code="unknown_template")
+    return found[name]
+
+
+def _may_manage(actor: User, batch: CodeBatch) -> bool:
+    return is_oversight(actor) or (actor.role == "admin" and actor.org_id == batch.owner_org_id)
+
+
+def visible_batch(actor: User, batch_id: int) -> CodeBatch:
+    """Return a batch the actor may see: printers only their assigned ones."""
+    batch = db.session.get(CodeBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"No code batch {batch_id}.")
+    if actor.role == "printer":
+        if batch.printer_org_id != actor.org_id:
+            raise NotFound(f"No code batch {batch_id}.")
+    elif not _may_manage(actor, batch):
+        raise NotFound(f"No code batch {batch_id}.")
+    return batch
+
+
+def batches_for(actor: User) -> list[CodeBatch]:
+    """List the batches an actor works with, newest first."""
+    query = select(CodeBatch).order_by(CodeBatch.id.desc()).limit(200)
+    if actor.role == "printer":
+        query = query.where(CodeBatch.printer_org_id == actor.org_id)
+    elif not is_oversight(actor):
+        query = query.where(CodeBatch.owner_org_id == actor.org_id)
+    return list(db.session.scalars(query))
+
+
+def assign_batch(actor: User, batch_id: int, printer_org_id: int) -> CodeBatch:
+    """Give a batch to a print shop; only that shop can then download its labels."""
+    batch = db.session.get(CodeBatch, batch_id)
+    if batch is None or not _may_manage(actor, batch):
+        raise NotFound(f"No code batch {batch_id}.")
+    printer = db.session.get(Organisation, printer_org_id)
+    if printer is None or printer.kind != "printer":
+        raise ValidationFailed("printer_org_id must be a printer organisation.",
+                               code="not_a_printer")
+    if batch.status in ("printed", "delivered"):
+        raise Conflict("This batch is printed already.", code="batch_already_printed")
+    batch.printer_org_id = printer.id
+    batch.status = "assigned"
+    return batch
+
+
+def set_batch_status(actor: User, batch_id: int, status: str) -> CodeBatch:
+    """Mark a batch printed (by its printer) or delivered (printer or owner)."""
+    batch = visible_batch(actor, batch_id)
+    order = {s: i for i, s in enumerate(BATCH_STATUSES)}
+    if status not in ("printed", "delivered"):
+        raise ValidationFailed("status must be printed or delivered.", code="invalid_status")
+    if status == "printed" and actor.role != "printer":
+        raise Forbidden("Only the print shop marks a batch printed.")
+    if order[status] <= order[batch.status]:
+        raise Conflict(f"The batch is {batch.status} already.", code="invalid_transition")
+    if status == "delivered" and batch.status != "printed":
+        raise Conflict("A batch is delivered after it is printed.", code="invalid_transition")
+    batch.status = status
+    return batch
+
+
+@dataclass
+class PrintRequest:
+    labels: list[Label]
+    template: Template
+    job: PrintJob
+
+
+def _labels(codes: list[str]) -> list[Label]:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    rows = db.session.execute(
+        select(Code.code, Organisation.name, Cylinder.model, Cylinder.serial_no)
+        .join(Organisation, Organisation.id == Code.owner_org_id)
+        .outerjoin(Cylinder, Cylinder.code == Code.code)
+        .where(Code.code.in_(codes))).all()
+    by_code = {r.code: r for r in rows}
+    return [Label(code=c, payload=payload_for(c, base), owner_name=by_code[c].name,
+                  model=by_code[c].model, serial_no=by_code[c].serial_no) for c in codes]
+
+
+def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: int,
+            batch_id: int | None, reason: str | None) -> PrintJob:
+    """Record the job; printing a code again needs a reason and is marked a reprint."""
+    already = set(db.session.scalars(select(PrintedCode.code).where(PrintedCode.code.in_(codes))))
+    counts_as_print = fmt != "preview"
+    reprint = counts_as_print and bool(already)
+    if reprint and not (reason and reason.strip()):
+        raise Conflict(f"{len(already)} of these codes were printed before; a reprint needs a "
+                       "reason.", code="reprint_reason_required",
+                       details={"printed_before": sorted(already)[:50]})
+    job = PrintJob(batch_id=batch_id, user_id=actor.id, org_id=actor.org_id,
+                   template=template.name, format=fmt, skip=skip, code_count=len(codes),
+                   codes=codes, reprint=reprint, reason=(reason or "").strip() or None)
+    db.session.add(job)
+    db.session.flush()
+    if counts_as_print:
+        now = utcnow()
+        for row in db.session.scalars(select(PrintedCode).where(PrintedCode.code.in_(already))):
+            row.times_printed += 1
+            row.last_printed_at = now
+        db.session.add_all(PrintedCode(code=c, first_job_id=job.id, last_printed_at=now)
+                           for c in codes if c not in already)
+    return job
+
+
+def print_batch(actor: User, batch_id: int, template_name: str, fmt: str, skip: int = 0,
+                reason: str | None = None) -> PrintRequest:
+    """Prepare a batch's labels for download and record the job."""
+    if fmt not in FORMATS:
+        raise ValidationFailed(f"format must be one of {', '.join(FORMATS)}.")
+    batch = visible_batch(actor, batch_id)
+    template = template_named(template_name)
+    if skip < 0 or skip >= template.per_page:
+        raise ValidationFailed(f"skip must be 0..{template.per_page - 1} for this template.",
+                               code="invalid_skip")
+    codes = list(db.session.scalars(select(Code.code).where(Code.batch_id == batch.id)
+                                    .order_by(Code.code)))
+    if fmt == "preview":
+        codes = codes[:template.per_page - skip]
+    job = _record(actor, codes, template, fmt, skip, batch.id, reason)
+    return PrintRequest(_labels(codes), template, job)
+
+
+def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
+                  reason: str, skip: int = 0) -> PrintRequest:
+    """Print a hand-picked list of codes (e.g. damaged labels); always needs a reason."""
+    if not texts or len(texts) > MAX_REPRINT:
+        raise ValidationFailed(f"Send 1 to {MAX_REPRINT} codes.", code="invalid_codes")
+    if not reason or not reason.strip():
+        raise ValidationFailed("A reprint needs a reason.", code="reprint_reason_required")
+    codes = list(dict.fromkeys(parse(t) for t in texts))
+    rows = db.session.execute(select(Code.code, CodeBatch.id, CodeBatch.printer_org_id,
+                                     CodeBatch.owner_org_id)
+                              .join(CodeBatch, CodeBatch.id == Code.batch_id)
+                              .where(Code.code.in_(codes))).all()
+    found = {r.code: r for r in rows}
+    for code in codes:
+        row = found.get(code)
+        allowed = row is not None and (
+            (actor.role == "printer" and row.printer_org_id == actor.org_id)
+            or is_oversight(actor) or (actor.role == "admin" and row.owner_org_id == actor.org_id))
+        if not allowed:
+            raise NotFound(f"Code {code} is not one you may print.", code="code_not_found")
+    template = template_named(template_name)
+    job = _record(actor, codes, template, fmt, skip, None, reason)
+    job.reprint = True
+    return PrintRequest(_labels(codes), template, job)
+
+
+def jobs_for(actor: User, reprints_only: bool = False) -> list[PrintJob]:
+    """List print jobs: regulators see all, others their organisation's."""
+    query = select(PrintJob).order_by(PrintJob.id.desc()).limit(500)
+    if not is_oversight(actor):
+        query = query.where(PrintJob.org_id == actor.org_id)
+    if reprints_only:
+        query = query.where(PrintJob.reprint.is_(True))
+    return list(db.session.scalars(query))

@@ -1,0 +1,143 @@
+"""Print shops: only assigned batches, every download recorded, reprints need a reason."""
+from __future__ import annotations
+
+import io
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from app.scan import decode_image
+
+
+@pytest.fixture
+def batch(registry, api, world):
+    codes = registry.codes(30)
+    batch_id = api.get("/api/v1/code-batches", world.regulator).json[0]["id"]
+    resp = api.post(f"/api/v1/code-batches/{batch_id}/assign", world.regulator,
+                    json={"printer_org_id": world.orgs["printer"]})
+    assert resp.status_code == 200 and resp.json["status"] == "assigned"
+    return batch_id, sorted(c["code"] for c in codes)
+
+
+def decode_pdf(data: bytes) -> list[str]:
+    pdf = pdfium.PdfDocument(data)
+    found = []
+    for page in pdf:
+        image = page.render(scale=200 / 72).to_pil()
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        hits = decode_image(buf.getvalue())
+        found += [h.text for h in sorted(hits, key=lambda h: (round(h.points[0][1] / 50),
+                                                               h.points[0][0]))]
+    pdf.close()
+    return found
+
+
+def test_printer_downloads_its_batch_and_every_label_scans(batch, api, world):
+    batch_id, codes = batch
+    resp = api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf?template=a4-3x8-70x37&skip=2",
+                   world.printer)
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    texts = decode_pdf(resp.data)
+    assert texts == [f"https://gas.example.cn/c/{c}" for c in codes]
+    jobs = api.get("/api/v1/print-jobs", world.printer).json
+    assert jobs[0]["format"] == "pdf" and jobs[0]["codes"] == codes and not jobs[0]["reprint"]
+    assert jobs[0]["skip"] == 2 and jobs[0]["template"] == "a4-3x8-70x37"
+
+
+def test_second_download_is_a_reprint_and_needs_a_reason(batch, api, world):
+    batch_id, codes = batch
+    url = f"/api/v1/code-batches/{batch_id}/labels.pdf"
+    assert api.get(url, world.printer).status_code == 200
+    again = api.get(url, world.printer)
+    assert (again.status_code, again.json["error"]["code"]) == (409, "reprint_reason_required")
+    ok = api.get(url + "?reason=%E5%8D%B0%E5%88%B7%E6%9C%BA%E5%8D%A1%E7%BA%B8", world.printer)
+    assert ok.status_code == 200
+    seen = api.get("/api/v1/print-jobs", world.regulator).json
+    assert [j["reprint"] for j in seen[:2]] == [True, False]
+    assert seen[0]["reason"] == "印刷机卡纸"
+
+
+def test_printers_see_only_their_batches(batch, api, world, ctx):
+    from app.auth import services
+
+    other_printer = services.create_org("别家印务", "printer")
+    user = services.create_user(None, "printer2", other_printer.id, "printer")
+    token = services.issue_token(user)
+    from app.extensions import db
+
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    batch_id, _ = batch
+    assert api.get("/api/v1/code-batches", headers=headers).json == []
+    resp = api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf", headers=headers)
+    assert resp.status_code == 404
+    assert api.get("/api/v1/code-batches", world.printer).json[0]["id"] == batch_id
+    reprint = api.post("/api/v1/labels/reprint", headers=headers,
+                       json={"codes": [batch[1][0]], "reason": "x"})
+    assert reprint.status_code == 404
+
+
+def test_zpl_carries_each_code_once(batch, api, world):
+    batch_id, codes = batch
+    resp = api.get(f"/api/v1/code-batches/{batch_id}/labels.zpl?dpi=300", world.printer)
+    assert resp.status_code == 200
+    text = resp.data.decode()
+    assert text.count("^XA") == len(codes)
+    for code in codes:
+        assert text.count(f"/c/{code}") == 1
+
+
+def test_reprint_hand_picked_codes(batch, api, world):
+    _, codes = batch
+    refused = api.post("/api/v1/labels/reprint", world.printer, json={"codes": codes[:2]})
+    assert refused.status_code == 400
+    resp = api.post("/api/v1/labels/reprint", world.printer,
+                    json={"codes": [codes[3], codes[1].lower()], "reason": "标签破损"})
+    assert resp.status_code == 200
+    assert decode_pdf(resp.data) == [f"https://gas.example.cn/c/{c}" for c in (codes[3], codes[1])]
+    job = api.get("/api/v1/print-jobs", world.regulator).json[0]
+    assert job["reprint"] and job["reason"] == "标签破损" and job["batch_id"] is None
+
+
+def test_preview_png_and_single_label(batch, api, world):
+    batch_id, codes = batch
+    preview = api.get(f"/api/v1/code-batches/{batch_id}/preview.png", world.printer)
+    assert preview.status_code == 200
+    assert Image.open(io.BytesIO(preview.data)).size[0] > 300
+    png = api.get(f"/api/v1/codes/{codes[0]}/label.png?template=roll-60x40", world.printer)
+    assert png.status_code == 200
+    assert [h.text for h in decode_image(png.data)] == [f"https://gas.example.cn/c/{codes[0]}"]
+    svg = api.get(f"/api/v1/codes/{codes[0]}/label.svg", world.printer)
+    assert svg.status_code == 200 and b"<svg" in svg.data
+    formats = [j["format"] for j in api.get("/api/v1/print-jobs", world.printer).json]
+    assert formats == ["svg", "png", "preview"]
+
+
+def test_batch_status_flow(batch, api, world):
+    batch_id, _ = batch
+    url = f"/api/v1/code-batches/{batch_id}/status"
+    early = api.post(url, world.printer, json={"status": "delivered"})
+    assert early.json["error"]["code"] == "invalid_transition"
+    assert api.post(url, world.regulator, json={"status": "printed"}).status_code == 403
+    assert api.post(url, world.printer, json={"status": "printed"}).json["status"] == "printed"
+    assert api.post(url, world.printer, json={"status": "delivered"}).json["status"] == "delivered"
+
+
+def test_bad_template_and_skip(batch, api, world):
+    batch_id, _ = batch
+    bad = api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf?template=nope", world.printer)
+    assert bad.json["error"]["code"] == "unknown_template"
+    skip = api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf?skip=24", world.printer)
+    assert skip.json["error"]["code"] == "invalid_skip"
+
+
+def test_cli_render_with_progress(batch, clean_app, tmp_path, world):
+    batch_id, codes = batch
+    out = tmp_path / "sheet.pdf"
+    result = clean_app.test_cli_runner().invoke(args=[
+        "labels", "render", "--batch", str(batch_id), "--template", "a4-4x10-48x25",
+        "--out", str(out), "--as-user", "printer"])
+    assert result.exit_code == 0, result.output
+    assert decode_pdf(out.read_bytes()) == [f"https://gas.example.cn/c/{c}" for c in codes]
