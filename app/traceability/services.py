@@ -63,14 +63,21 @@ def issue_codes(actor: User, owner_org_id: int, count: int) -> CodeBatch:
     db.session.flush()
     codes: set[str] = set()
     while len(codes) < count:
-        codes.update(new_code() for _ in range(count - len(codes)))
-        taken = set(db.session.scalars(select(Code.code).where(Code.code.in_(list(codes)))))
-        codes -= taken  # 75 random bits make this practically never happen; stay unique anyway
+        fresh = {new_code() for _ in range(count - len(codes))} - codes
+        for chunk in _chunks(sorted(fresh), 5000):
+            # 75 random bits make a collision practically impossible; stay unique anyway
+            fresh -= set(db.session.scalars(select(Code.code).where(Code.code.in_(chunk))))
+        codes |= fresh
     now = utcnow()
-    db.session.execute(Code.__table__.insert(), [
-        {"code": c, "batch_id": batch.id, "owner_org_id": owner.id, "status": "issued",
-         "issued_at": now} for c in sorted(codes)])
+    for chunk in _chunks(sorted(codes), 5000):
+        db.session.execute(Code.__table__.insert(), [
+            {"code": c, "batch_id": batch.id, "owner_org_id": owner.id, "status": "issued",
+             "issued_at": now} for c in chunk])
     return batch
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def batch_codes(batch: CodeBatch) -> list[str]:
