@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.auth.policy import allow
+from app.errors import ValidationFailed
 from app.printing import render, services
 from app.printing.schemas import (
     AssignIn,
@@ -109,12 +110,14 @@ def batch_preview(query: dict, batch_id: int) -> Response:
     return resp
 
 
-@blp.route("/codes/<code>/label.<any(png, svg):fmt>", methods=["GET"])
+@blp.route("/codes/<code>/label.<fmt>", methods=["GET"])
 @allow(*PRINT_ROLES)
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="image/png")
 def single_label(query: dict, code: str, fmt: str) -> Response:
     """Download one label as PNG or SVG artwork (a reprint of that code if printed before)."""
+    if fmt not in ("png", "svg"):
+        raise ValidationFailed("Label artwork comes as .png or .svg.", code="unsupported_format")
     req = services.reprint_codes(current_user, [code], query["template"], fmt,
                                  query["reason"] or "single label artwork")
     mimetype = "image/png" if fmt == "png" else "image/svg+xml"

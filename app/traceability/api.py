@@ -129,7 +129,9 @@ def put_model_rule(body: dict, model: str) -> ModelSpecRow:
     """Change or add a model's rules (regulators; takes effect at once)."""
     if current_user.role == "admin" and not current_user.is_platform_admin:
         raise Forbidden("Only regulators and platform admins edit the rule table.")
-    return update_model_spec(model, body)
+    row = update_model_spec(model, body)
+    services.recompute_model(model)
+    return row
 
 
 @blp.route("/flags", methods=["GET"])

@@ -144,6 +144,23 @@ def refresh_derived(cyl: Cylinder) -> CylinderState:
     return state
 
 
+def recompute_model(model: str, chunk: int = 2000) -> int:
+    """Recompute stored due dates of every cylinder of a model after its rules changed."""
+    changed = 0
+    last_id = 0
+    while True:
+        rows = list(db.session.scalars(select(Cylinder).where(
+            Cylinder.model == model, Cylinder.id > last_id).order_by(Cylinder.id).limit(chunk)))
+        if not rows:
+            return changed
+        for cyl in rows:
+            before = (cyl.next_inspection_due, cyl.service_life_ends)
+            refresh_derived(cyl)
+            changed += before != (cyl.next_inspection_due, cyl.service_life_ends)
+        last_id = rows[-1].id
+        db.session.flush()
+
+
 def cylinder_state(cyl: Cylinder, on: dt.date | None = None) -> CylinderState:
     """Derive a cylinder's state for a day (today by default)."""
     return derive_state(facts_of(cyl), spec_for(cyl.model), life_rules(), on or today())

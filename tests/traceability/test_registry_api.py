@@ -163,3 +163,54 @@ def test_cylinders_are_private_to_their_owner(registry, api, world):
     assert api.get(f"/api/v1/cylinders/{cyl['code']}/history", world.filler_b).status_code == 404
     assert api.get(f"/api/v1/cylinders/{cyl['code']}", world.company_filler).status_code == 200
     assert api.get(f"/api/v1/cylinders/{cyl['code']}", world.inspector).status_code == 200
+
+
+def test_rule_table_edit_takes_effect_without_code_changes(registry, api, world):
+    cyl = registry.cylinder(manufactured_on="2020-01-01", last_inspected_on="2023-05-01")
+    assert cyl["next_inspection_due"] == "2027-05-01"
+    table = api.get("/api/v1/rules/models", world.filler_a).json
+    assert {r["model"] for r in table} >= {"YSP35.5", "YSP118-II"}
+    assert all(r["source"] for r in table)
+    refused = api.put("/api/v1/rules/models/YSP35.5", world.company_admin,
+                      json={"inspection_interval_years": 2})
+    assert refused.status_code == 403
+    resp = api.put("/api/v1/rules/models/YSP35.5", world.regulator,
+                   json={"inspection_interval_years": 2, "source": "local rule 2026-01"})
+    assert resp.status_code == 200 and resp.json["inspection_interval_years"] == 2
+    after = api.get(f"/api/v1/cylinders/{cyl['code']}", world.regulator).json
+    assert after["next_inspection_due"] == "2025-05-01"
+    assert after["status"] == "inspection_overdue"
+    banned = api.put("/api/v1/rules/models/YSP12", world.regulator,
+                     json={"banned": True, "banned_reason": "recall"})
+    assert banned.status_code == 200
+    code = registry.codes(1)[0]["code"]
+    resp = api.post("/api/v1/cylinders", world.regulator, json={
+        "code": code, "serial_no": "Z1", "manufacturer": "M", "model": "YSP12",
+        "manufactured_on": "2022-01-01", "owner_org_id": world.orgs["company"]})
+    assert resp.json["error"]["code"] == "banned_model"
+
+
+def test_flags_count_sightings_and_resolve_with_a_note(registry, api, world, ctx):
+    from app.auth.models import User
+    from app.traceability.services import find_cylinder, raise_flag
+
+    cyl = find_cylinder(registry.cylinder()["code"])
+    filler = db.session.get(User, world.filler_a.id)
+    first = raise_flag("not_owned", cylinder=cyl, actor=filler, details={"station": "A"})
+    again = raise_flag("not_owned", cylinder=cyl, actor=filler, details={"station": "A"})
+    assert first.id == again.id and again.occurrences == 2
+    raise_flag("black_cylinder", code="0000000000000000", actor=filler)
+    db.session.commit()
+    flags = api.get("/api/v1/flags", world.regulator).json
+    assert {f["kind"] for f in flags} == {"not_owned", "black_cylinder"}
+    assert api.get("/api/v1/flags", world.filler_a).status_code == 403
+    no_note = api.post(f"/api/v1/flags/{first.id}/resolve", world.regulator, json={"note": ""})
+    assert no_note.status_code == 400
+    done = api.post(f"/api/v1/flags/{first.id}/resolve", world.regulator,
+                    json={"note": "station showed the entrustment contract"})
+    assert done.status_code == 200 and done.json["status"] == "resolved"
+    twice = api.post(f"/api/v1/flags/{first.id}/resolve", world.regulator, json={"note": "x"})
+    assert twice.json["error"]["code"] == "flag_already_resolved"
+    history = api.get(f"/api/v1/cylinders/{cyl.code}/history", world.regulator).json
+    assert [e["type"] for e in history["events"]] == ["registered", "flag_raised", "flag_resolved"]
+    assert history["chain_ok"]
