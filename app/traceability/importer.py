@@ -7,9 +7,10 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from python_calamine import CalamineWorkbook
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
 
 from app.auth.models import Organisation, User
 from app.clock import today
@@ -108,6 +109,15 @@ def _cell_text(value: object) -> str:
 
 def _parse_date(text: str) -> dt.date:
     text = text.strip().replace("/", "-").replace(".", "-")
+    digits = text.replace("-", "")
+    if digits.isdigit() and len(text) in (7, 10) and text[4] == "-":  # fast path, same rules
+        try:
+            if len(text) == 7:
+                return dt.date(int(text[:4]), int(text[5:7]), 1)
+            if text[7] == "-":
+                return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError as exc:
+            raise ValueError("expected YYYY-MM-DD or YYYY-MM") from exc
     for fmt in ("%Y-%m-%d", "%Y-%m"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -284,43 +294,44 @@ def _check_against_database(candidates: list[tuple[int, Registration]],
 
 def _insert(actor: User, regs: list[Registration], specs: dict, rules: object,
             on: dt.date) -> None:
+    """Insert cylinders and their first chained event with Core statements (no ORM objects).
+
+    The event hash covers the code, not the row id, so it is computed before the insert and
+    the cylinder row is written with its chain head in one pass.
+    """
     now = utcnow()
+    cylinders, events = Cylinder.__table__, Event.__table__
     for chunk in _chunks(regs):
-        values, statuses = [], []
+        values, firsts = [], []
         for reg in chunk:
             life = reg.design_life_years or default_design_life(reg.manufactured_on, rules)
             facts = CylinderFacts(reg.manufactured_on, reg.last_inspected_on, life)
             state = derive_state(facts, specs[reg.model], rules, on)
-            statuses.append(state.status)
-            values.append({
+            row = {
                 "code": reg.code, "serial_no": reg.serial_no, "manufacturer": reg.manufacturer,
                 "model": reg.model, "manufactured_on": reg.manufactured_on,
                 "owner_org_id": reg.owner_org_id, "registration_no": reg.registration_no,
                 "last_inspected_on": reg.last_inspected_on, "design_life_years": life,
-                "refurbished": False, "next_inspection_due": state.next_inspection_due,
+                "life_extended_until": None, "refurbished": False,
+                "next_inspection_due": state.next_inspection_due,
                 "service_life_ends": state.service_life_ends, "created_at": now,
-                "event_count": 1, "chain_head": GENESIS_HASH})
-        ids = dict(db.session.execute(
-            insert(Cylinder).returning(Cylinder.code, Cylinder.id, sort_by_parameter_order=True),
-            values).tuples().all())
-        events, heads = [], []
-        for row, reg, status in zip(values, chunk, statuses, strict=True):
-            event = Event(id=uuid.uuid4(), cylinder_id=ids[reg.code], seq=1, type="registered",
-                          actor_user_id=actor.id, actor_org_id=actor.org_id, occurred_at=now,
-                          received_at=now, lat=None, lon=None, place=None,
-                          data={"serial_no": reg.serial_no, "manufacturer": reg.manufacturer,
-                                "manufactured_on": reg.manufactured_on.isoformat(),
-                                "source": "import"},
-                          before=None, after=snapshot_values(row, status), prev_hash=GENESIS_HASH)
+                "event_count": 1}
+            event = SimpleNamespace(
+                id=uuid.uuid4(), seq=1, type="registered", actor_user_id=actor.id,
+                actor_org_id=actor.org_id, occurred_at=now, received_at=now, lat=None, lon=None,
+                place=None, data={"serial_no": reg.serial_no, "manufacturer": reg.manufacturer,
+                                  "manufactured_on": reg.manufactured_on.isoformat(),
+                                  "source": "import"},
+                before=None, after=snapshot_values(row, state.status), prev_hash=GENESIS_HASH)
             event.hash = event_hash(chained_fields(event, reg.code), GENESIS_HASH)
-            events.append({c: getattr(event, c) for c in (
-                "id", "cylinder_id", "seq", "type", "actor_user_id", "actor_org_id",
-                "occurred_at", "received_at", "lat", "lon", "place", "data", "before", "after",
-                "prev_hash", "hash")})
-            heads.append({"b_id": ids[reg.code], "b_head": event.hash})
-        db.session.execute(insert(Event), events)
-        table = Cylinder.__table__
-        db.session.execute(update(table).where(table.c.id == bindparam("b_id"))
-                           .values(chain_head=bindparam("b_head")), heads)
+            row["chain_head"] = event.hash
+            values.append(row)
+            firsts.append(event)
+        ids = dict(db.session.execute(
+            insert(cylinders).returning(cylinders.c.code, cylinders.c.id,
+                                        sort_by_parameter_order=True), values).tuples().all())
+        db.session.execute(insert(events), [
+            {**vars(event), "cylinder_id": ids[reg.code]}
+            for event, reg in zip(firsts, chunk, strict=True)])
         db.session.execute(update(Code).where(Code.code.in_([r.code for r in chunk]))
                            .values(status="bound"))
