@@ -6,8 +6,8 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
 from app.delivery.safety import flag_overdue_hazards
+from app.extensions import db
 
 hazards_cli = AppGroup("hazards", help="The hazard ledger.")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberInvalid
 
 from app.auth.models import User
@@ -264,6 +265,21 @@ class CustomerData:
     phone: str | None = None
 
 
+def _resident_id(number: str) -> str:
+    """Check length, birth date and check digit of a resident ID (GB 11643).
+
+    Not the birthplace: stdnum's region table predates renumbered districts (Lianchi has been
+    130606 since 2015), and a real customer must not be refused for that.
+    """
+    number = ric.compact(number)
+    if len(number) != 18 or not number[:17].isdigit():
+        raise InvalidLength()
+    ric.get_birth_date(number)
+    if number[-1] != ric.calc_check_digit(number):
+        raise InvalidChecksum()
+    return number
+
+
 def normalise_identity(id_kind: str, kind: str, number: str) -> str:
     """Check a real-name identity: resident ID for a household, licence code for a business."""
     if id_kind not in ID_KINDS:
@@ -273,9 +289,8 @@ def normalise_identity(id_kind: str, kind: str, number: str) -> str:
         raise ValidationFailed("A household registers with a resident ID, a business with its "
                                "business licence (unified social credit code).",
                                code="identity_kind_mismatch")
-    checker = ric if id_kind == "person" else uscc
     try:
-        return checker.validate(number)
+        return _resident_id(number) if id_kind == "person" else uscc.validate(number)
     except NumberInvalid as exc:
         raise ValidationFailed(f"The {id_kind} number is not valid: {exc}.",
                                code="invalid_id_number") from exc

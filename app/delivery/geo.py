@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from shapely import Point, Polygon
-from shapely.ops import transform
+import numpy as np
+from shapely import Point, Polygon, transform
 from shapely.validation import explain_validity
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -44,12 +43,14 @@ def to_polygon(points: Sequence[Sequence[float]]) -> Polygon:
     return polygon
 
 
-def _local_metres(lon0: float, lat0: float) -> Callable[..., tuple[Any, Any]]:
-    scale_x = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(lat0))
-    scale_y = math.radians(1) * EARTH_RADIUS_M
+def _local_metres(lon0: float, lat0: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A projection of [lon, lat] arrays to metres east and north of a centre point."""
+    scale = np.array([math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(lat0)),
+                      math.radians(1) * EARTH_RADIUS_M])
+    origin = np.array([lon0, lat0])
 
-    def project(x: Any, y: Any, z: Any = None) -> tuple[Any, Any]:  # arrays from shapely
-        return (x - lon0) * scale_x, (y - lat0) * scale_y
+    def project(coords: np.ndarray) -> np.ndarray:
+        return (coords - origin) * scale
 
     return project
 
@@ -62,7 +63,7 @@ def contains(polygon: Polygon, lon: float, lat: float) -> bool:
 def distance_m(polygon_or_point: Polygon | Point, lon: float, lat: float) -> float:
     """Metres from a position to a geometry (0 inside an area)."""
     project = _local_metres(lon, lat)
-    return float(transform(project, polygon_or_point).distance(Point(0, 0)))
+    return float(transform(polygon_or_point, project).distance(Point(0, 0)))
 
 
 def point_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -76,7 +77,7 @@ def overlap_m2(a: Polygon, b: Polygon) -> float:
     if shared.is_empty:
         return 0.0
     centre = shared.centroid
-    return float(transform(_local_metres(centre.x, centre.y), shared).area)
+    return float(transform(shared, _local_metres(centre.x, centre.y)).area)
 
 
 @dataclass(frozen=True)
