@@ -73,7 +73,8 @@ def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None
 
 def custody_of(cylinder: Cylinder) -> Holder:
     """Who holds a cylinder; with no recorded move it is at its owner."""
-    row = db.session.get(Custody, cylinder.id)
+    # read afresh: a concurrent request may have moved it while we waited for its lock
+    row = db.session.get(Custody, cylinder.id, populate_existing=True)
     if row is None:
         return Holder("station", org_id=cylinder.owner_org_id)
     return Holder(row.holder_kind, org_id=row.org_id, vehicle_id=row.vehicle_id,

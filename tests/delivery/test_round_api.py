@@ -12,7 +12,7 @@ from tests.delivery.conftest import OUTSIDE, PNG_1PX, add_driver, checklist
 
 
 def flags_of(kind: str) -> list[Flag]:
-    db.session.expire_all()
+    db.session.rollback()  # end the read snapshot: see what the requests committed
     return list(db.session.scalars(select(Flag).where(Flag.kind == kind, Flag.status == "open")))
 
 
