@@ -44,9 +44,14 @@ def _company() -> int:
     return current_user.org_id
 
 
-def _submit(schema: Schema, action: Callable[[dict], Any], done: str) -> None:
+def _submit(schema: Schema, action: Callable[[dict], Any], done: str,
+            drop: tuple[str, ...] = ()) -> None:
     """Validate a form with the API's schema, run the service, and say what happened."""
-    form = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
+    form: dict[str, Any] = {k: v for k, v in request.form.items()
+                            if k not in ("csrf_token", "form", *drop) and v != ""}
+    for key, value in form.items():
+        if key.endswith("_id") and value.isdigit():  # the API's ids are strict integers
+            form[key] = int(value)
     try:
         action(schema.load(form))
     except ValidationError as exc:
@@ -128,7 +133,7 @@ def assignments() -> str | Response:
         driver_id = request.form.get("driver_id", type=int) or 0
         _submit(CertificateIn(), lambda b: fleet.set_certificate(
             current_user, driver_id, b["certificate_no"], b["certificate_expires_on"]),
-            _("Certificate saved."))
+            _("Certificate saved."), drop=("driver_id",))
         return redirect(url_for(".assignments"))
     if request.method == "POST":
         _submit(AssignmentIn(), lambda b: fleet.create_assignment(current_user, **b),
