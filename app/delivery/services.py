@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from app.auth.models import Organisation, User
@@ -66,7 +66,12 @@ HANDOVER_TYPES = ("delivered", "returned")
 
 def delivery_rules() -> DeliveryRules:
     """The rules in force: shipped defaults with the deployment's DELIVERY_RULES overrides."""
-    return load_rules(current_app.config.get("DELIVERY_RULES"))
+    if has_request_context() and "delivery_rules" in g:
+        return g.delivery_rules
+    rules = load_rules(current_app.config.get("DELIVERY_RULES"))
+    if has_request_context():
+        g.delivery_rules = rules
+    return rules
 
 
 @dataclass
