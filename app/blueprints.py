@@ -10,6 +10,12 @@ def register_blueprints(app: Flask) -> None:
     """Attach pages and API blueprints; API blueprints use tokens, so CSRF applies per request."""
     from app.auth.api import blp as auth_api
     from app.auth.cli import register_auth_cli
+    from app.delivery import register_delivery
+    from app.delivery.api import blp as delivery_setup_api
+    from app.delivery.company_views import bp as company_pages
+    from app.delivery.ledger_api import blp as hazard_api
+    from app.delivery.round_api import blp as delivery_round_api
+    from app.delivery.views import bp as delivery_pages
     from app.demo import seed_demo_command
     from app.printing.api import blp as printing_api
     from app.printing.cli import register_printing_cli
@@ -20,10 +26,14 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(web)
     register_printing(app)
-    for blueprint in (auth_api, registry_api, printing_api):
+    app.register_blueprint(delivery_pages)
+    app.register_blueprint(company_pages)
+    for blueprint in (auth_api, registry_api, printing_api, delivery_setup_api,
+                      delivery_round_api, hazard_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     register_registry_cli(app)
     register_auth_cli(app)
     register_printing_cli(app)
+    register_delivery(app)
     app.cli.add_command(seed_demo_command)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth import services as auth
 from app.auth.models import Organisation
 from app.clock import today
+from app.delivery.demo import seed_delivery_demo
 from app.extensions import db
 from app.printing.services import assign_batch
 from app.traceability import services as registry
@@ -85,6 +86,7 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
     if seized is not None:
         registry.raise_flag("black_cylinder", cylinder=seized, actor=users["regulator"],
                             details={"note": "demo: presented at a station it does not belong to"})
+    seed_delivery_demo()
     db.session.commit()
     path = _tokens_file()
     path.parent.mkdir(parents=True, exist_ok=True)

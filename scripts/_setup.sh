@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 RUNTIME_APT="libzbar0 fonts-wqy-zenhei"
-DEV_APT="chromium poppler-utils"
+DEV_APT="chromium poppler-utils libcairo2 libreoffice-calc-nogui"
 
 need_apt() {
   local missing=""

@@ -12,8 +12,8 @@ from app.errors import ValidationFailed
 from app.printing import render, services
 from app.printing.schemas import (
     AssignIn,
-    BatchOut,
     LabelQuery,
+    PrintBatchOut,
     PrintJobOut,
     ReprintIn,
     StatusIn,
@@ -39,7 +39,7 @@ def _download(data: object, mimetype: str, name: str) -> Response:
 
 @blp.route("/code-batches", methods=["GET"])
 @allow(*PRINT_ROLES)
-@blp.response(200, BatchOut(many=True))
+@blp.response(200, PrintBatchOut(many=True))
 def list_batches() -> list:
     """List batches: a print shop sees only the batches assigned to it."""
     return [_batch(b) for b in services.batches_for(current_user)]
@@ -48,7 +48,7 @@ def list_batches() -> list:
 @blp.route("/code-batches/<int:batch_id>/assign", methods=["POST"])
 @allow("admin", "regulator")
 @blp.arguments(AssignIn)
-@blp.response(200, BatchOut)
+@blp.response(200, PrintBatchOut)
 def assign(body: dict, batch_id: int) -> dict:
     """Assign a batch to a print shop."""
     return _batch(services.assign_batch(current_user, batch_id, body["printer_org_id"]))
@@ -57,7 +57,7 @@ def assign(body: dict, batch_id: int) -> dict:
 @blp.route("/code-batches/<int:batch_id>/status", methods=["POST"])
 @allow("printer", "admin", "regulator")
 @blp.arguments(StatusIn)
-@blp.response(200, BatchOut)
+@blp.response(200, PrintBatchOut)
 def set_status(body: dict, batch_id: int) -> dict:
     """Mark a batch printed or delivered."""
     return _batch(services.set_batch_status(current_user, batch_id, body["status"]))

@@ -30,7 +30,7 @@ class ReprintIn(Schema):
     dpi = fields.Integer(load_default=203, validate=validate.OneOf([203, 300]))
 
 
-class BatchOut(Schema):
+class PrintBatchOut(Schema):
     id = fields.Integer()
     owner_org_id = fields.Integer()
     printer_org_id = fields.Integer(allow_none=True)

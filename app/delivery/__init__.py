@@ -1,0 +1,25 @@
+"""The delivery round: vehicles, areas, assignments, customers, dispatch, doorstep handover
+with the safety check, returns, the hazard ledger and offline sync. Builds on traceability."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def register_delivery(app: Flask) -> None:
+    """Wire the custody observer, the refusal shape, the CLI and the navigation (once)."""
+    from app.delivery import custody  # noqa: F401 - registers the custody observer
+    from app.delivery.cli import hazards_cli
+    from app.delivery.errors import register_refusal_handler
+    from app.web.nav import NAV, add_nav
+
+    register_refusal_handler(app)
+    app.cli.add_command(hazards_cli)
+    if any(item.endpoint.startswith("delivery_pages.") for item in NAV):
+        return
+    add_nav("delivery_pages.driver", _l("My round"), "driver")
+    add_nav("company_pages.vehicles", _l("Vehicles"), "admin")
+    add_nav("company_pages.areas", _l("Delivery areas"), "admin")
+    add_nav("company_pages.assignments", _l("Assignments"), "admin")
+    add_nav("company_pages.customers", _l("Customers"), "admin")
+    add_nav("company_pages.hazards", _l("Hazard ledger"), "admin", "regulator")

@@ -1,0 +1,205 @@
+"""The gas company's pages: vehicles, areas on an SVG map, assignments, customers, ledger.
+
+Forms post back to the page, go through the same schemas and services as the API, and show
+the service's refusal in the page instead of an error document.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema, ValidationError
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.auth.models import User
+from app.auth.policy import allow
+from app.clock import today
+from app.delivery import fleet, geo, safety
+from app.delivery.errors import Refused
+from app.delivery.ledger_export import STATUS_ZH, label_counts, ledger_rows
+from app.delivery.models import Assignment, Customer, DeliveryArea, Vehicle
+from app.delivery.rules import CUSTOMER_KINDS, PREMISES
+from app.delivery.schemas import (
+    AssignmentIn,
+    CertificateIn,
+    CustomerIn,
+    LedgerQuery,
+    VehicleIn,
+)
+from app.delivery.services import delivery_rules
+from app.errors import APIError, Forbidden
+from app.extensions import db
+
+bp = Blueprint("company_pages", __name__, template_folder="templates", url_prefix="/company")
+
+
+def _company() -> int:
+    """These pages belong to a gas company's administrator."""
+    if current_user.org.kind != "gas_company":
+        raise Forbidden("These pages belong to a gas company's administrator.")
+    return current_user.org_id
+
+
+def _submit(schema: Schema, action: Callable[[dict], Any], done: str,
+            drop: tuple[str, ...] = ()) -> None:
+    """Validate a form with the API's schema, run the service, and say what happened."""
+    form: dict[str, Any] = {k: v for k, v in request.form.items()
+                            if k not in ("csrf_token", "form", *drop) and v != ""}
+    for key, value in form.items():
+        if key.endswith("_id") and value.isdigit():  # the API's ids are strict integers
+            form[key] = int(value)
+    try:
+        action(schema.load(form))
+    except ValidationError as exc:
+        db.session.rollback()
+        fields = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                           for k, v in exc.messages.items())
+        flash(_("Please correct: %(fields)s", fields=fields), "bad")
+    except Refused as exc:
+        db.session.rollback()
+        flash("；".join(r.message for r in exc.reasons), "bad")
+    except APIError as exc:
+        db.session.rollback()
+        flash(exc.message, "bad")
+    else:
+        flash(done, "ok")
+
+
+@bp.route("/vehicles", methods=["GET", "POST"])
+@allow("admin")
+def vehicles() -> str | Response:
+    """List and register vehicles with their transport permits."""
+    org_id = _company()
+    if request.method == "POST":
+        _submit(VehicleIn(), lambda b: fleet.register_vehicle(
+            current_user, b["plate"], b["permit_no"], b["permit_expires_on"]),
+            _("Vehicle registered."))
+        return redirect(url_for(".vehicles"))
+    rows = db.session.scalars(select(Vehicle).where(Vehicle.org_id == org_id)
+                              .order_by(Vehicle.plate))
+    return render_template("delivery/vehicles.html", vehicles=list(rows), on=today())
+
+
+def _parse_outline(text: str) -> list[list[float]]:
+    points = []
+    for line in text.replace(";", "\n").splitlines():
+        parts = line.replace(",", " ").split()
+        if len(parts) == 2:
+            try:
+                points.append([float(parts[0]), float(parts[1])])
+            except ValueError:
+                continue
+    return points
+
+
+def _map(org_id: int) -> dict[str, Any]:
+    areas = fleet.areas_of(org_id)
+    customers = list(db.session.scalars(select(Customer).where(Customer.org_id == org_id)))
+    positions = [(lon, lat) for a in areas for lon, lat in a.polygon]
+    positions += [(c.lon, c.lat) for c in customers]
+    view = geo.viewport_for(positions)
+    return {"view": view, "areas": [(a, view.points(a.polygon)) for a in areas],
+            "points": [(c, *view.xy(c.lon, c.lat)) for c in customers]}
+
+
+@bp.route("/areas", methods=["GET", "POST"])
+@allow("admin")
+def areas() -> str | Response:
+    """Draw fixed delivery areas and see them with the customers on a plain SVG map."""
+    org_id = _company()
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        outline = _parse_outline(request.form.get("outline", ""))
+        try:
+            fleet.create_area(current_user, name, outline)
+            flash(_("Area saved."), "ok")
+        except APIError as exc:
+            db.session.rollback()
+            flash(exc.message, "bad")
+        return redirect(url_for(".areas"))
+    return render_template("delivery/areas.html", **_map(org_id))
+
+
+@bp.route("/assignments", methods=["GET", "POST"])
+@allow("admin")
+def assignments() -> str | Response:
+    """Bind drivers to vehicles and areas; keep drivers' certificates."""
+    org_id = _company()
+    if request.method == "POST" and request.form.get("form") == "certificate":
+        driver_id = request.form.get("driver_id", type=int) or 0
+        _submit(CertificateIn(), lambda b: fleet.set_certificate(
+            current_user, driver_id, b["certificate_no"], b["certificate_expires_on"]),
+            _("Certificate saved."), drop=("driver_id",))
+        return redirect(url_for(".assignments"))
+    if request.method == "POST":
+        _submit(AssignmentIn(), lambda b: fleet.create_assignment(current_user, **b),
+                _("Assignment saved."))
+        return redirect(url_for(".assignments"))
+    rows = db.session.execute(
+        select(Assignment, User, Vehicle, DeliveryArea)
+        .join(User, User.id == Assignment.driver_id)
+        .join(Vehicle, Vehicle.id == Assignment.vehicle_id)
+        .join(DeliveryArea, DeliveryArea.id == Assignment.area_id)
+        .where(Assignment.org_id == org_id).order_by(Assignment.starts_on.desc()).limit(300)).all()
+    vehicles = db.session.scalars(select(Vehicle).where(Vehicle.org_id == org_id)
+                                  .order_by(Vehicle.plate))
+    return render_template("delivery/assignments.html", rows=rows,
+                           drivers=fleet.drivers_of(org_id), vehicles=list(vehicles),
+                           areas=fleet.areas_of(org_id), on=today())
+
+
+@bp.route("/customers", methods=["GET", "POST"])
+@allow("admin")
+def customers() -> str | Response:
+    """Register customers by real name with the facts the rules need."""
+    org_id = _company()
+    if request.method == "POST":
+        _submit(CustomerIn(), lambda b: fleet.register_customer(
+            current_user, fleet.CustomerData(**b)), _("Customer registered."))
+        return redirect(url_for(".customers"))
+    rows = db.session.scalars(select(Customer).where(Customer.org_id == org_id)
+                              .order_by(Customer.id.desc()).limit(500))
+    area_names = {a.id: a.name for a in fleet.areas_of(org_id)}
+    return render_template("delivery/customers.html", customers=list(rows), areas=area_names,
+                           kinds=CUSTOMER_KINDS, premises=PREMISES)
+
+
+@bp.route("/hazards", methods=["GET", "POST"])
+@allow("admin", "regulator")
+def hazards() -> str | Response:
+    """The hazard ledger: filters, counts by area, driver and item, rectify, verify, export."""
+    if not safety.is_oversight(current_user):
+        _company()
+    if request.method == "POST":
+        hazard_id = request.form.get("hazard_id", type=int) or 0
+        try:
+            if request.form.get("action") == "rectify":
+                safety.rectify_hazard(current_user, hazard_id, request.form.get("evidence", ""))
+                flash(_("Rectification recorded."), "ok")
+            else:
+                safety.verify_hazard(current_user, hazard_id, request.form.get("note"))
+                flash(_("Hazard verified and closed."), "ok")
+        except APIError as exc:
+            db.session.rollback()
+            flash(exc.message, "bad")
+        return redirect(request.full_path if request.query_string else url_for(".hazards"))
+    args = {k: v for k, v in request.args.items() if v != ""}
+    try:
+        query = LedgerQuery().load(args)
+    except ValidationError:
+        query = LedgerQuery().load({})
+    f = safety.LedgerFilter(**{k: v for k, v in query.items()
+                               if k in safety.LedgerFilter.__dataclass_fields__})
+    rules = delivery_rules()
+    items = list(db.session.scalars(safety.hazard_query(current_user, f).limit(300)))
+    counts = label_counts(safety.hazard_counts(current_user, f), rules)
+    org_id = safety.ledger_org(current_user, f.org_id)
+    drivers = fleet.drivers_of(org_id) if org_id else []
+    return render_template(
+        "delivery/hazards.html", rows=ledger_rows(items, rules, today()), counts=counts,
+        args=args, areas=fleet.areas_of(org_id) if org_id else [], drivers=drivers,
+        items=rules.items, statuses=STATUS_ZH, export_query=request.query_string.decode())

@@ -1,0 +1,100 @@
+"""Custody: who holds each cylinder now, kept by an observer of the event history.
+
+Every event that moves a cylinder (a fill at a station, loading onto a vehicle, a handover to a
+customer, a return, an unload, a hand-over to an inspection agency) updates one row, so
+"where is it" is one indexed read and a cylinder with no row is at its owner.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.delivery.models import Custody
+from app.extensions import db
+from app.traceability.events import on_event
+from app.traceability.models import Cylinder, Event, ModelSpecRow
+
+HOLDER_KINDS = ("station", "vehicle", "customer", "agency")
+
+
+@dataclass(frozen=True)
+class Holder:
+    kind: str
+    org_id: int | None = None
+    vehicle_id: int | None = None
+    driver_id: int | None = None
+    customer_id: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "org_id": self.org_id, "vehicle_id": self.vehicle_id,
+                "driver_id": self.driver_id, "customer_id": self.customer_id}
+
+
+def holder_after(cylinder: Cylinder, event: Event) -> Holder | None:
+    """Who holds the cylinder after an event (None: the event does not move it)."""
+    data = event.data or {}
+    match event.type:
+        case "registered":
+            return Holder("station", org_id=cylinder.owner_org_id)
+        case "filled" | "unloaded":
+            return Holder("station", org_id=data.get("station_org_id") or event.actor_org_id)
+        case "dispatched" | "returned":
+            return Holder("vehicle", org_id=cylinder.owner_org_id,
+                          vehicle_id=data.get("vehicle_id"), driver_id=data.get("driver_id"))
+        case "delivered":
+            return Holder("customer", org_id=cylinder.owner_org_id,
+                          customer_id=data.get("customer_id"))
+        case "handed_to_agency" | "inspected" | "scrapped" if data.get("agency_org_id"):
+            return Holder("agency", org_id=data["agency_org_id"])
+    return None
+
+
+@on_event
+def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None:
+    """Move the custody row when an event moves the cylinder."""
+    holder = holder_after(cylinder, event)
+    if holder is None:
+        return
+    row = db.session.get(Custody, cylinder.id)
+    if row is None:
+        row = Custody(cylinder_id=cylinder.id)
+        db.session.add(row)
+    row.holder_kind = holder.kind
+    row.org_id = holder.org_id
+    row.vehicle_id = holder.vehicle_id
+    row.driver_id = holder.driver_id
+    row.customer_id = holder.customer_id
+    row.since = event.occurred_at
+    row.event_id = event.id
+    db.session.flush()
+
+
+def custody_of(cylinder: Cylinder) -> Holder:
+    """Who holds a cylinder; with no recorded move it is at its owner."""
+    # read afresh: a concurrent request may have moved it while we waited for its lock
+    row = db.session.get(Custody, cylinder.id, populate_existing=True)
+    if row is None:
+        return Holder("station", org_id=cylinder.owner_org_id)
+    return Holder(row.holder_kind, org_id=row.org_id, vehicle_id=row.vehicle_id,
+                  driver_id=row.driver_id, customer_id=row.customer_id)
+
+
+def stored_at_customer_kg(customer_id: int, excluding: int | None = None) -> float:
+    """Rated LPG mass of the cylinders a customer holds now."""
+    query = (select(func.coalesce(func.sum(ModelSpecRow.rated_fill_kg), 0.0))
+             .select_from(Custody).join(Cylinder, Cylinder.id == Custody.cylinder_id)
+             .join(ModelSpecRow, ModelSpecRow.model == Cylinder.model)
+             .where(Custody.holder_kind == "customer", Custody.customer_id == customer_id))
+    if excluding is not None:
+        query = query.where(Custody.cylinder_id != excluding)
+    return float(db.session.scalar(query) or 0.0)
+
+
+def on_vehicle(vehicle_id: int) -> list[Cylinder]:
+    """The cylinders loaded on a vehicle now."""
+    return list(db.session.scalars(
+        select(Cylinder).join(Custody, Custody.cylinder_id == Cylinder.id)
+        .where(Custody.vehicle_id == vehicle_id, Custody.holder_kind == "vehicle")
+        .order_by(Cylinder.code)))

@@ -1,0 +1,395 @@
+"""Rules of the round: load at the station, hand over at the door, take empties back, unload.
+
+Each step is one event in the cylinder's hash-chained history. A refused step is recorded too
+(`dispatch_refused`, `delivery_refused`, `return_refused`) and answered 409 with reasons; the
+same client event id sent again answers with what was stored the first time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import select
+
+from app.auth.models import Organisation, User
+from app.clock import DISTRICT_TZ, today
+from app.delivery import geo
+from app.delivery.custody import custody_of, stored_at_customer_kg
+from app.delivery.errors import reason_dict
+from app.delivery.fleet import (
+    assignment_on,
+    certificate_reasons,
+    get_customer,
+    permit_reasons,
+    vehicle_driver_on,
+)
+from app.delivery.models import (
+    Assignment,
+    Customer,
+    DeliveryArea,
+    Hazard,
+    SafetyCheck,
+    Vehicle,
+)
+from app.delivery.photos import code_in_photo
+from app.delivery.rules import (
+    BLOCKING_FLAGS,
+    CustomerFacts,
+    DeliveryRules,
+    FillFacts,
+    check_satisfied,
+    customer_reasons,
+    dispatch_reasons,
+    load_rules,
+    storage_hazard,
+)
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.traceability.checks import Reason
+from app.traceability.events import find_event, lock_cylinder, record_event
+from app.traceability.models import Cylinder, Event, Flag
+from app.traceability.rule_store import spec_for
+from app.traceability.services import (
+    cylinder_state,
+    find_cylinder,
+    is_oversight,
+    parse,
+    public_base_url,
+    raise_flag,
+)
+
+HANDOVER_TYPES = ("delivered", "returned")
+
+
+def delivery_rules() -> DeliveryRules:
+    """The rules in force: shipped defaults with the deployment's DELIVERY_RULES overrides."""
+    if has_request_context() and "delivery_rules" in g:
+        return g.delivery_rules
+    rules = load_rules(current_app.config.get("DELIVERY_RULES"))
+    if has_request_context():
+        g.delivery_rules = rules
+    return rules
+
+
+@dataclass
+class Step:
+    """What the phone sends for one scan: the code (typed, scanned or photographed), where, when."""
+
+    code: str | None = None
+    photo: str | None = None
+    event_id: uuid.UUID | None = None
+    occurred_at: dt.datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+    place: str | None = None
+
+    @property
+    def day(self) -> dt.date:
+        """The local day the step happened on (today when the phone sent no time)."""
+        if self.occurred_at is None:
+            return today()
+        if self.occurred_at.tzinfo is None:
+            raise ValidationFailed("occurred_at needs a time zone (ISO 8601 with offset).",
+                                   code="naive_time")
+        return self.occurred_at.astimezone(DISTRICT_TZ).date()
+
+
+@dataclass
+class Outcome:
+    status: str  # stored, already_stored, refused
+    event: Event | None
+    reasons: list[Reason] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    hazards: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        event = self.event
+        return {"status": self.status, "event_id": str(event.id) if event else None,
+                "type": event.type if event else None,
+                "code": event.data.get("code") if event else None,
+                "seq": event.seq if event else None,
+                "occurred_at": event.occurred_at.isoformat() if event else None,
+                "received_at": event.received_at.isoformat() if event else None,
+                "data": event.data if event else {},
+                "reasons": [reason_dict(r) for r in self.reasons],
+                "flags": self.flags, "hazards": self.hazards}
+
+
+# --- finding the cylinder ------------------------------------------------------------------
+
+def step_code(step: Step) -> str:
+    """The bare code of a step: typed or scanned text, or read from a photo."""
+    if step.code:
+        return parse(step.code)
+    if step.photo:
+        return code_in_photo(step.photo, public_base_url())
+    raise ValidationFailed("Send code, payload or photo.", code="code_required")
+
+
+def round_cylinder(actor: User, step: Step) -> Cylinder:
+    """The scanned cylinder, if the actor's organisation owns or holds it (else 404)."""
+    cyl = find_cylinder(step_code(step))
+    if cyl is not None and (is_oversight(actor) or actor.org_id in
+                            (cyl.owner_org_id, custody_of(cyl).org_id)):
+        return cyl
+    raise NotFound("No cylinder with this code is visible to you.", code="cylinder_not_found")
+
+
+def replayed(step: Step, cyl: Cylinder, done: str, refused: str) -> Outcome | None:
+    """What was stored for this event id before, if anything."""
+    existing = find_event(step.event_id)
+    if existing is None:
+        return None
+    if existing.cylinder_id != cyl.id or existing.type not in (done, refused):
+        raise Conflict("This event_id was already used for a different event.",
+                       code="event_id_reused")
+    if existing.type == refused:
+        reasons = [Reason(**r) for r in existing.data.get("reasons", [])]
+        return Outcome("refused", existing, reasons)
+    hazards = list(db.session.scalars(select(Hazard.id).where(
+        Hazard.delivery_event_id == existing.id)))
+    return Outcome("already_stored", existing, flags=existing.data.get("flags", []),
+                   hazards=hazards)
+
+
+def _lock(step: Step, cyl: Cylinder, done: str, refused: str) -> tuple[Cylinder, Outcome | None]:
+    """Take the cylinder's lock, then look again: a retry may have stored it meanwhile."""
+    locked = lock_cylinder(cyl.id)
+    return locked, replayed(step, locked, done, refused)
+
+
+def _record(cyl: Cylinder, type_: str, actor: User, step: Step, data: dict) -> Event:
+    return record_event(cyl, type_, actor, event_id=step.event_id, occurred_at=step.occurred_at,
+                        lat=step.lat, lon=step.lon, place=step.place,
+                        data={"code": cyl.code, **data}).event
+
+
+def _refuse(cyl: Cylinder, type_: str, actor: User, step: Step, data: dict,
+            reasons: list[Reason]) -> Outcome:
+    event = _record(cyl, type_, actor, step, {**data, "reasons": [reason_dict(r) for r in reasons]})
+    return Outcome("refused", event, reasons)
+
+
+# --- loading at the station ----------------------------------------------------------------
+
+def _last_seq(cyl: Cylinder, *types: str) -> Event | None:
+    return db.session.scalar(select(Event).where(Event.cylinder_id == cyl.id,
+                                                 Event.type.in_(types))
+                             .order_by(Event.seq.desc()).limit(1))
+
+
+def dispatch_blockers(cylinder: Cylinder) -> list[Reason]:
+    """Why a cylinder may not leave the station: its last fill, holds and blocking flags.
+
+    Stands in for `app.filling.services.cylinder_on_hold` until the filling interlock is merged.
+    """
+    fill = _last_seq(cylinder, "filled")
+    handover = _last_seq(cylinder, *HANDOVER_TYPES)
+    kinds = set(db.session.scalars(select(Flag.kind).where(
+        Flag.cylinder_id == cylinder.id, Flag.status == "open",
+        Flag.kind.in_(BLOCKING_FLAGS))))
+    facts = FillFacts(status=cylinder_state(cylinder).status,
+                      last_fill_seq=fill.seq if fill else None,
+                      last_fill_overfill=bool(fill and fill.data.get("overfill")),
+                      last_handover_seq=handover.seq if handover else None,
+                      open_flag_kinds=frozenset(kinds))
+    return dispatch_reasons(facts)
+
+
+def _dispatch_vehicle(actor: User, cyl: Cylinder, step: Step, vehicle_id: int | None,
+                      driver_id: int | None) -> tuple[Vehicle | None, User | None, list[Reason]]:
+    if actor.role == "driver":
+        assignment = assignment_on(actor.id, step.day)
+        if vehicle_id is None and assignment is None:
+            return None, actor, [NO_ASSIGNMENT]
+        vehicle_id = vehicle_id or assignment.vehicle_id  # type: ignore[union-attr]
+        driver: User | None = actor
+    elif vehicle_id is None:
+        raise ValidationFailed("vehicle_id is required.", code="vehicle_required")
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if vehicle is None or vehicle.org_id not in (cyl.owner_org_id, actor.org_id):
+        raise NotFound(f"No vehicle {vehicle_id}.", code="vehicle_not_found")
+    if actor.role != "driver":
+        driver_id = driver_id or vehicle_driver_on(vehicle.id, step.day)
+        if driver_id is None:
+            raise ValidationFailed("No driver is assigned to this vehicle today; send driver_id.",
+                                   code="driver_required")
+        driver = db.session.get(User, driver_id)
+        if driver is None or driver.role != "driver" or driver.org_id != vehicle.org_id:
+            raise NotFound(f"No driver {driver_id}.", code="driver_not_found")
+    return vehicle, driver, []
+
+
+NO_ASSIGNMENT = Reason("no_assignment", "送气工今日没有人车分配",
+                       "The driver has no vehicle and area assigned for the day.")
+
+
+def dispatch_cylinder(actor: User, step: Step, vehicle_id: int | None = None,
+                      driver_id: int | None = None) -> Outcome:
+    """Load a filled cylinder onto a vehicle, if its last fill passed and nothing holds it."""
+    cyl = round_cylinder(actor, step)
+    if (done := replayed(step, cyl, "dispatched", "dispatch_refused")) is not None:
+        return done
+    vehicle, driver, reasons = _dispatch_vehicle(actor, cyl, step, vehicle_id, driver_id)
+    cyl, done = _lock(step, cyl, "dispatched", "dispatch_refused")
+    if done is not None:
+        return done
+    holder = custody_of(cyl)
+    data = {"vehicle_id": vehicle.id if vehicle else None,
+            "driver_id": driver.id if driver else None, "station_org_id": holder.org_id}
+    if vehicle is not None and driver is not None:
+        reasons += dispatch_blockers(cyl)
+        if holder.kind != "station":
+            reasons.append(Reason(f"at_{holder.kind}", f"气瓶不在站内（当前在 {holder.kind}）",
+                                  f"The cylinder is not at a station but at a {holder.kind}."))
+        if vehicle.org_id != cyl.owner_org_id:
+            reasons.append(Reason("not_company_cylinder", "气瓶不属于该车辆所属燃气企业",
+                                  "The cylinder does not belong to the vehicle's company."))
+        reasons += certificate_reasons(driver, step.day, step.day)
+        reasons += permit_reasons(vehicle, step.day, step.day)
+    if reasons:
+        return _refuse(cyl, "dispatch_refused", actor, step, data, reasons)
+    return Outcome("stored", _record(cyl, "dispatched", actor, step, data))
+
+
+# --- at the door ---------------------------------------------------------------------------
+
+def customer_facts(customer: Customer) -> CustomerFacts:
+    return CustomerFacts(kind=customer.kind, premises=customer.premises,
+                         has_cylinder_room=customer.has_cylinder_room,
+                         storage_capacity_kg=customer.storage_capacity_kg)
+
+
+def last_check_day(customer: Customer, on: dt.date) -> dt.date | None:
+    """The local day of the customer's latest safety check up to the end of a day."""
+    end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), DISTRICT_TZ)
+    at = db.session.scalar(select(SafetyCheck.occurred_at).where(
+        SafetyCheck.customer_id == customer.id, SafetyCheck.occurred_at < end)
+        .order_by(SafetyCheck.occurred_at.desc()).limit(1))
+    return at.astimezone(DISTRICT_TZ).date() if at else None
+
+
+def _zone(assignment: Assignment, step: Step) -> dict[str, Any]:
+    area = db.session.get(DeliveryArea, assignment.area_id)
+    assert area is not None
+    if step.lat is None or step.lon is None:
+        return {"out_of_zone": True, "position": "unknown", "area_id": area.id}
+    shape = geo.to_polygon(area.polygon)
+    inside = geo.contains(shape, step.lon, step.lat)
+    out: dict[str, Any] = {"out_of_zone": not inside, "area_id": area.id}
+    if not inside:
+        out["distance_outside_m"] = round(geo.distance_m(shape, step.lon, step.lat))
+    return out
+
+
+def deliver_cylinder(actor: User, step: Step, customer_id: int,
+                     safety_check_id: uuid.UUID | None = None) -> Outcome:
+    """Hand a cylinder over at the door: custody, area, vehicle, customer and check rules."""
+    from app.delivery.safety import open_hazard
+
+    cyl = round_cylinder(actor, step)
+    customer = get_customer(actor, customer_id)
+    if (done := replayed(step, cyl, "delivered", "delivery_refused")) is not None:
+        return done
+    cyl, done = _lock(step, cyl, "delivered", "delivery_refused")
+    if done is not None:
+        return done
+    rules = delivery_rules()
+    assignment = assignment_on(actor.id, step.day)
+    holder = custody_of(cyl)
+    data: dict[str, Any] = {"customer_id": customer.id, "driver_id": actor.id,
+                            "vehicle_id": holder.vehicle_id}
+    reasons = [] if assignment else [NO_ASSIGNMENT]
+    if holder.kind != "vehicle" or holder.driver_id != actor.id:
+        reasons.append(Reason("not_on_your_vehicle", "该气瓶未装上本人车辆，不得交付",
+                              "The cylinder was not dispatched onto your vehicle."))
+    reasons += customer_reasons(customer_facts(customer), cyl.model, rules)
+    state = cylinder_state(cyl).status
+    if state != "in_service":
+        reasons.append(Reason("not_in_service", f"气瓶状态为 {state}，不得交付",
+                              f"The cylinder is {state}, not in service."))
+    reasons += [r for r in dispatch_blockers(cyl) if r.code in BLOCKING_FLAGS]
+    if reasons:
+        return _refuse(cyl, "delivery_refused", actor, step, data, reasons)
+    assert assignment is not None
+    zone = _zone(assignment, step)
+    check = db.session.get(SafetyCheck, safety_check_id) if safety_check_id else None
+    if check is not None and check.customer_id != customer.id:
+        check = None
+    checked = check_satisfied(customer.kind, last_check_day(customer, step.day), step.day, rules)
+    wrong_vehicle = holder.vehicle_id != assignment.vehicle_id
+    flags = [kind for kind, raised in (("out_of_zone", zone["out_of_zone"]),
+                                       ("wrong_vehicle", wrong_vehicle),
+                                       ("no_safety_check", not checked)) if raised]
+    stored_kg = (stored_at_customer_kg(customer.id, excluding=cyl.id)
+                 + spec_for(cyl.model).rated_fill_kg)
+    over_storage = storage_hazard(customer_facts(customer), stored_kg, rules)
+    data.update({"out_of_zone": zone["out_of_zone"], "zone": zone,
+                 "assigned_vehicle_id": assignment.vehicle_id,
+                 "safety_check_id": str(check.id) if check else None,
+                 "stored_kg_after": stored_kg, "storage_hazard": over_storage, "flags": flags})
+    if step.lat is not None and step.lon is not None:
+        data["distance_to_customer_m"] = round(geo.point_distance_m(
+            step.lon, step.lat, customer.lon, customer.lat))
+    event = _record(cyl, "delivered", actor, step, data)
+    for kind in flags:
+        raise_flag(kind, cylinder=cyl, actor=actor, details={
+            "event_id": str(event.id), "customer_id": customer.id, "vehicle_id": holder.vehicle_id,
+            **({"zone": zone} if kind == "out_of_zone" else {})})
+    hazards = []
+    if over_storage:
+        hazard = open_hazard(customer, "storage_over_100kg_no_room", actor,
+                             found_at=event.occurred_at, delivery_event_id=event.id,
+                             note=f"{stored_kg:g} kg stored after this delivery")
+        hazards = [hazard.id] if hazard is not None else []
+    return Outcome("stored", event, flags=flags, hazards=hazards)
+
+
+def return_cylinder(actor: User, step: Step, customer_id: int) -> Outcome:
+    """Take an empty back from a customer onto the driver's vehicle."""
+    cyl = round_cylinder(actor, step)
+    customer = get_customer(actor, customer_id)
+    if (done := replayed(step, cyl, "returned", "return_refused")) is not None:
+        return done
+    cyl, done = _lock(step, cyl, "returned", "return_refused")
+    if done is not None:
+        return done
+    assignment = assignment_on(actor.id, step.day)
+    holder = custody_of(cyl)
+    data = {"customer_id": customer.id, "driver_id": actor.id,
+            "vehicle_id": assignment.vehicle_id if assignment else None}
+    reasons = [] if assignment else [NO_ASSIGNMENT]
+    if holder.kind != "customer" or holder.customer_id != customer.id:
+        reasons.append(Reason("not_at_this_customer", "记录显示该气瓶不在此用户处",
+                              "The records do not place this cylinder at this customer."))
+    if reasons:
+        return _refuse(cyl, "return_refused", actor, step, data, reasons)
+    return Outcome("stored", _record(cyl, "returned", actor, step, data))
+
+
+def unload_cylinder(actor: User, step: Step, station_org_id: int | None = None) -> Outcome:
+    """Unload a cylinder from a vehicle at a station (empties back, or undelivered fulls)."""
+    cyl = round_cylinder(actor, step)
+    if (done := replayed(step, cyl, "unloaded", "unloaded")) is not None:
+        return done
+    if actor.role != "driver":
+        station_org_id = actor.org_id
+    station = db.session.get(Organisation, station_org_id) if station_org_id else None
+    if station is None or station.kind not in ("filling_station", "gas_company"):
+        raise ValidationFailed("Name the station (station_org_id) where you unload.",
+                               code="station_required")
+    cyl, done = _lock(step, cyl, "unloaded", "unloaded")
+    if done is not None:
+        return done
+    holder = custody_of(cyl)
+    if holder.kind != "vehicle":
+        raise Conflict(f"The cylinder is not on a vehicle but at a {holder.kind}.",
+                       code="not_on_vehicle")
+    if actor.role == "driver" and holder.driver_id != actor.id:
+        raise Conflict("The cylinder is on another driver's vehicle.", code="not_on_your_vehicle")
+    data = {"station_org_id": station.id, "vehicle_id": holder.vehicle_id,
+            "driver_id": holder.driver_id}
+    return Outcome("stored", _record(cyl, "unloaded", actor, step, data))

@@ -1,0 +1,253 @@
+/* The driver's offline queue: every scan and checklist is kept in IndexedDB with its device
+   time and a client event_id, and synced through the batch endpoint when there is signal.
+   An event leaves the queue only when the server said stored, already stored or refused. */
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("driver-config").textContent);
+  const L = config.labels;
+  const csrf = document.querySelector("meta[name=csrf-token]").content;
+  const DB_NAME = "lpg-driver-" + config.userId;
+  const STORE = "queue";
+  const MAX_SIDE = 1600;
+  let lastPosition = null;
+  let syncing = false;
+  const checksByCustomer = JSON.parse(localStorage.getItem(DB_NAME + "-checks") || "{}");
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  function openDb() {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "event_id" });
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  const dbReady = openDb();
+
+  async function tx(mode, fn) {
+    const db = await dbReady;
+    return new Promise((resolve, reject) => {
+      const t = db.transaction(STORE, mode);
+      const store = t.objectStore(STORE);
+      let out;
+      Promise.resolve(fn(store)).then((v) => { out = v; });
+      t.oncomplete = () => resolve(out);
+      t.onerror = () => reject(t.error);
+    });
+  }
+  const put = (record) => tx("readwrite", (s) => { s.put(record); });
+  const all = () => tx("readonly", (s) => new Promise((resolve) => {
+    const req = s.getAll(); req.onsuccess = () => resolve(req.result);
+  }));
+
+  function position() {
+    return new Promise((resolve) => {
+      if (!navigator.geolocation) return resolve(lastPosition);
+      navigator.geolocation.getCurrentPosition(
+        (p) => { lastPosition = { lat: p.coords.latitude, lon: p.coords.longitude }; resolve(lastPosition); },
+        () => resolve(lastPosition), { timeout: 4000, maximumAge: 60000 });
+    });
+  }
+
+  async function enqueue(type, payload) {
+    const where = await position();
+    const record = {
+      event_id: uuid(), type, occurred_at: new Date().toISOString(),
+      payload: Object.assign({}, where || { lat: null, lon: null }, payload),
+      state: "pending", created: Date.now(), reasons: [], error: null,
+    };
+    await put(record);
+    await render();
+    if (navigator.onLine) sync();
+    return record;
+  }
+
+  async function sync() {
+    if (syncing) return;
+    syncing = true;
+    try {
+      const pending = (await all()).filter((r) => r.state === "pending")
+        .sort((a, b) => a.created - b.created);
+      for (let i = 0; i < pending.length; i += 50) {
+        const chunk = pending.slice(i, i + 50);
+        const body = { events: chunk.map((r) => ({ event_id: r.event_id, type: r.type,
+          occurred_at: r.occurred_at, payload: r.payload })) };
+        let answer;
+        try {
+          const resp = await fetch(config.batchUrl, {
+            method: "POST", credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+            body: JSON.stringify(body),
+          });
+          if (!resp.ok) break; // 4xx/5xx for the whole batch: keep everything, retry later
+          answer = await resp.json();
+        } catch (err) {
+          break; // no signal or cut off: nothing is lost, the same event ids are sent again
+        }
+        const byId = new Map(chunk.map((r) => [r.event_id, r]));
+        for (const result of answer.results) {
+          const record = byId.get(result.event_id);
+          if (!record) continue;
+          record.state = result.status === "refused" ? "refused" : "stored";
+          record.server_status = result.status;
+          record.reasons = result.reasons || [];
+          record.error = result.error || null;
+          record.synced = Date.now();
+          if (record.payload.photo) record.payload.photo = "(photo)";
+          await put(record);
+        }
+      }
+    } finally {
+      syncing = false;
+      await render();
+    }
+  }
+
+  function describe(r) {
+    const code = r.payload.code || (r.payload.photo ? "📷" : "");
+    let text = `${L[r.type] || r.type} ${code} · ${L[r.state]}`;
+    if (r.state === "refused") {
+      const why = (r.reasons || []).map((x) => x.message).join("；") || (r.error && r.error.message) || "";
+      text += why ? `: ${why}` : "";
+    }
+    return text;
+  }
+
+  async function render() {
+    const records = await all();
+    const count = (s) => records.filter((r) => r.state === s).length;
+    for (const s of ["pending", "stored", "refused"]) {
+      document.querySelector(`[data-testid=count-${s}]`).textContent = count(s);
+    }
+    const list = document.getElementById("queue-list");
+    list.replaceChildren(...records.sort((a, b) => b.created - a.created).slice(0, 30).map((r) => {
+      const li = document.createElement("li");
+      li.className = r.state;
+      li.dataset.eventId = r.event_id;
+      li.textContent = describe(r);
+      return li;
+    }));
+    const badge = document.getElementById("online");
+    badge.textContent = navigator.onLine ? L.online : L.offline;
+    badge.className = "badge " + (navigator.onLine ? "badge-ok" : "badge-warn");
+  }
+
+  function shrink(file) {
+    return new Promise((resolve, reject) => {
+      const img = new Image();
+      img.onload = () => {
+        const scale = Math.min(1, MAX_SIDE / Math.max(img.width, img.height));
+        const canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.width * scale);
+        canvas.height = Math.round(img.height * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(img.src);
+        resolve(canvas.toDataURL("image/jpeg", 0.9));
+      };
+      img.onerror = reject;
+      img.src = URL.createObjectURL(file);
+    });
+  }
+
+  const mode = () => document.querySelector("input[name=mode]:checked").value;
+  const customer = () => parseInt(document.getElementById("customer").value, 10) || null;
+  const station = () => parseInt(document.getElementById("station").value, 10) || null;
+  const say = (id, text) => { document.getElementById(id).textContent = text; };
+
+  function showFields() {
+    const m = mode();
+    document.querySelector("[data-for=customer]").hidden = !(m === "delivery" || m === "return");
+    document.querySelector("[data-for=station]").hidden = m !== "unload";
+    document.getElementById("checklist").hidden = m !== "delivery";
+  }
+
+  function stepPayload(extra) {
+    const m = mode();
+    const payload = Object.assign({}, extra);
+    if (m === "delivery" || m === "return") {
+      if (!customer()) { say("scan-msg", L.need_customer); return null; }
+      payload.customer_id = customer();
+      if (m === "delivery" && checksByCustomer[customer()]) {
+        payload.safety_check_id = checksByCustomer[customer()];
+      }
+    }
+    if (m === "unload") {
+      if (!station()) { say("scan-msg", L.need_station); return null; }
+      payload.station_org_id = station();
+    }
+    return payload;
+  }
+
+  document.querySelectorAll("input[name=mode]").forEach((el) => el.addEventListener("change", showFields));
+  document.getElementById("code-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const input = document.getElementById("code");
+    const code = input.value.trim();
+    if (!code) { say("scan-msg", L.need_code); return; }
+    const payload = stepPayload({ code });
+    if (!payload) return;
+    await enqueue(mode(), payload);
+    input.value = "";
+    input.focus();
+    say("scan-msg", `${L[mode()]} ${code} · ${L.queued}`);
+  });
+  document.getElementById("photo").addEventListener("change", async (ev) => {
+    const file = ev.target.files[0];
+    if (!file) return;
+    const payload = stepPayload({ photo: await shrink(file) });
+    ev.target.value = "";
+    if (!payload) return;
+    await enqueue(mode(), payload);
+    say("scan-msg", `${L[mode()]} 📷 · ${L.queued}`);
+  });
+
+  const rows = () => Array.from(document.querySelectorAll("#check-form tr[data-item]"));
+  document.getElementById("check-form").addEventListener("change", (ev) => {
+    if (ev.target.type !== "radio") return;
+    const row = ev.target.closest("tr");
+    row.querySelector(".fail-photo").hidden = ev.target.value !== "fail";
+  });
+  document.getElementById("all-pass").addEventListener("click", () => {
+    rows().forEach((row) => {
+      if (!row.querySelector("input[type=radio]:checked")) row.querySelector("input[value=pass]").checked = true;
+    });
+  });
+  document.getElementById("check-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (!customer()) { say("check-msg", L.need_customer); return; }
+    const items = {};
+    const photos = {};
+    for (const row of rows()) {
+      const picked = row.querySelector("input[type=radio]:checked");
+      if (!picked) { say("check-msg", L.need_item); return; }
+      items[row.dataset.item] = picked.value;
+      if (picked.value === "fail") {
+        const file = row.querySelector(".fail-photo").files[0];
+        if (!file) { say("check-msg", L.need_photo); return; }
+        photos[row.dataset.item] = await shrink(file);
+      }
+    }
+    const record = await enqueue("safety_check", { customer_id: customer(), items, photos });
+    checksByCustomer[customer()] = record.event_id;
+    localStorage.setItem(DB_NAME + "-checks", JSON.stringify(checksByCustomer));
+    ev.target.reset();
+    rows().forEach((row) => { row.querySelector(".fail-photo").hidden = true; });
+    say("check-msg", `${L.safety_check} · ${L.queued}`);
+  });
+
+  document.getElementById("sync-now").addEventListener("click", sync);
+  window.addEventListener("online", () => { render(); sync(); });
+  window.addEventListener("offline", render);
+  setInterval(() => { if (navigator.onLine) sync(); }, 10000);
+  showFields();
+  position();
+  render().then(() => { if (navigator.onLine) sync(); });
+  window.lpgDriver = { sync, all }; // for support staff and tests
+})();

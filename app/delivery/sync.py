@@ -1,0 +1,122 @@
+"""Offline sync: a batch of queued scans and checklists, each stored exactly once.
+
+Each event runs in its own savepoint, so a refusal or a bad event never undoes the others;
+an event id seen before answers `already_stored` (or `refused` again, with the same reasons).
+Database trouble is not a refusal: it fails the whole batch, which the phone retries.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.delivery import safety, services
+from app.delivery.models import SafetyCheck
+from app.delivery.schemas import DeliveryIn, DispatchIn, ReturnIn, SafetyCheckIn, UnloadIn
+from app.errors import APIError, Forbidden
+from app.extensions import db
+from app.traceability.events import find_event
+
+DRIVER_ONLY = {"delivery", "return", "safety_check"}
+
+
+def step_of(body: dict[str, Any]) -> services.Step:
+    """The scan part of a validated body."""
+    return services.Step(code=body.get("code") or body.get("payload"), photo=body.get("photo"),
+                         event_id=body.get("event_id"), occurred_at=body.get("occurred_at"),
+                         lat=body.get("lat"), lon=body.get("lon"), place=body.get("place"))
+
+
+def check_of(body: dict[str, Any]) -> safety.CheckIn:
+    return safety.CheckIn(customer_id=body["customer_id"], items=body["items"],
+                          photos=body.get("photos") or {}, check_id=body.get("event_id"),
+                          occurred_at=body.get("occurred_at"), lat=body.get("lat"),
+                          lon=body.get("lon"), notes=body.get("notes"))
+
+
+def run_safety_check(actor: User, body: dict[str, Any]) -> dict[str, Any]:
+    check, created = safety.record_safety_check(actor, check_of(body))
+    return {"status": "stored" if created else "already_stored",
+            **safety.check_to_dict(check)}
+
+
+def _outcome(fn: Callable[..., services.Outcome]) -> Callable[[User, dict], dict]:
+    def run(actor: User, body: dict[str, Any]) -> dict[str, Any]:
+        return fn(actor, body).to_dict()
+    return run
+
+
+HANDLERS: dict[str, tuple[type[Schema], Callable[[User, dict], dict]]] = {
+    "dispatch": (DispatchIn, _outcome(lambda actor, b: services.dispatch_cylinder(
+        actor, step_of(b), b.get("vehicle_id"), b.get("driver_id")))),
+    "delivery": (DeliveryIn, _outcome(lambda actor, b: services.deliver_cylinder(
+        actor, step_of(b), b["customer_id"], b.get("safety_check_id")))),
+    "return": (ReturnIn, _outcome(lambda actor, b: services.return_cylinder(
+        actor, step_of(b), b["customer_id"]))),
+    "unload": (UnloadIn, _outcome(lambda actor, b: services.unload_cylinder(
+        actor, step_of(b), b.get("station_org_id")))),
+    "safety_check": (SafetyCheckIn, run_safety_check),
+}
+
+
+def _stored_before(item: dict[str, Any]) -> bool:
+    if item["type"] == "safety_check":
+        return db.session.get(SafetyCheck, item["event_id"]) is not None
+    return find_event(item["event_id"]) is not None
+
+
+def sync_one(actor: User, item: dict[str, Any]) -> dict[str, Any]:
+    """Store one queued event in its own savepoint and say what became of it."""
+    event_id = str(item["event_id"])
+    kind = item["type"]
+    schema, handler = HANDLERS[kind]
+    payload = {**item.get("payload", {}), "event_id": event_id,
+               "occurred_at": item["occurred_at"].isoformat()}
+    try:
+        with db.session.begin_nested():
+            if kind in DRIVER_ONLY and actor.role != "driver":
+                raise Forbidden(f"Only drivers record {kind} events.")
+            try:
+                body = schema().load(payload)
+            except ValidationError as exc:
+                raise APIError("The event has invalid fields.", code="validation_error",
+                               details=exc.messages) from exc
+            result = handler(actor, body)
+    except APIError as exc:
+        error = {"code": exc.code, "message": exc.message, "details": exc.details}
+        return {"event_id": event_id, "status": "refused", "error": error}
+    except IntegrityError:
+        if _stored_before(item):  # a concurrent retry stored it first
+            return {"event_id": event_id, "status": "already_stored"}
+        raise
+    answer: dict[str, Any] = {"event_id": event_id, "status": result["status"],
+                              "result": result}
+    if result["status"] == "refused":
+        answer["reasons"] = result["reasons"]
+        answer["error"] = {"code": f"{kind}_refused", "message": "The step was refused.",
+                           "details": None}
+    return answer
+
+
+def sync_batch(actor: User, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Store a batch; checklists go first so a visit's deliveries find their check."""
+    order = sorted(range(len(events)), key=lambda i: events[i]["type"] != "safety_check")
+    results: list[dict[str, Any] | None] = [None] * len(events)
+    seen: dict[str, int] = {}
+    for index in order:
+        event_id = str(events[index]["event_id"])
+        if event_id in seen:  # the same event twice in one batch is stored once
+            first = results[seen[event_id]]
+            assert first is not None
+            results[index] = {**first, "status": "already_stored" if first["status"] == "stored"
+                              else first["status"]}
+            continue
+        seen[event_id] = index
+        results[index] = sync_one(actor, events[index])
+    done = [r for r in results if r is not None]
+    return {"results": done, **{status: sum(r["status"] == status for r in done)
+                                for status in ("stored", "already_stored", "refused")}}
+

@@ -1,0 +1,76 @@
+"""The driver's page: today's assignment, scanning, the checklist and the offline queue.
+
+The page carries what a round needs (customers, stations, checklist) so it keeps working with
+no signal; scans and checklists queue on the phone and sync through the batch endpoint.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, render_template, send_from_directory, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.auth.models import Organisation
+from app.auth.policy import allow
+from app.clock import today
+from app.delivery.fleet import assignment_on
+from app.delivery.models import Customer, DeliveryArea, DriverProfile, Vehicle
+from app.delivery.services import delivery_rules
+from app.extensions import db
+
+bp = Blueprint("delivery_pages", __name__, template_folder="templates")
+STATIC = Path(__file__).with_name("static")
+
+
+@bp.route("/delivery/static/<path:filename>")
+@allow("public")
+def static(filename: str) -> Response:
+    """Serve the driver page's script (vendored, never from a CDN)."""
+    return send_from_directory(STATIC, filename, max_age=300)
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "pending": _("Queued"), "stored": _("Synced"), "refused": _("Refused"),
+        "dispatch": _("Load"), "delivery": _("Deliver"), "return": _("Take back"),
+        "unload": _("Unload"), "safety_check": _("Safety check"),
+        "need_code": _("Type or scan a code first."),
+        "need_customer": _("Choose the customer first."),
+        "need_station": _("Choose the station first."),
+        "need_item": _("Answer every item."),
+        "need_photo": _("Take a photo of every failed item."),
+        "queued": _("Queued; it syncs when there is signal."),
+        "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
+    }
+
+
+@bp.route("/driver")
+@allow("driver")
+def driver() -> str:
+    """Show today's assignment, the scanner, the checklist and the queue."""
+    on = today()
+    assignment = assignment_on(current_user.id, on)
+    vehicle = db.session.get(Vehicle, assignment.vehicle_id) if assignment else None
+    area = db.session.get(DeliveryArea, assignment.area_id) if assignment else None
+    profile = db.session.get(DriverProfile, current_user.id)
+    customers = db.session.scalars(select(Customer).where(Customer.org_id == current_user.org_id)
+                                   .order_by(Customer.area_id, Customer.name).limit(3000))
+    stations = db.session.scalars(select(Organisation).where(
+        (Organisation.kind == "filling_station") | (Organisation.id == current_user.org_id))
+        .order_by(Organisation.name))
+    english = str(get_locale()) == "en"
+    rules = delivery_rules()
+    config = {
+        "batchUrl": url_for("delivery_round_api.batch"),
+        "userId": current_user.id,
+        "labels": _labels(),
+        "items": [{"code": i.code, "label": i.en if english else i.zh} for i in rules.items],
+    }
+    return render_template(
+        "delivery/driver.html", assignment=assignment, vehicle=vehicle, area=area,
+        profile=profile, customers=list(customers), stations=list(stations), config=config,
+        items=config["items"], on=on)

@@ -1,0 +1,222 @@
+"""The driver's page and a company page in a real Chromium: an online round, an offline round
+whose sync is cut off half-way and retried, the area map and the ledger."""
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import uuid
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.auth import services as auth
+from app.extensions import db
+from app.traceability.models import Event
+from tests.conftest import BROWSER_PASSWORD, Actor, Api, Registry, login, screenshot
+from tests.delivery.conftest import Fleet, licence_code, resident_id
+from tests.delivery.conftest import checklist as checklist_states
+
+pytestmark = pytest.mark.browser
+_SERIAL = itertools.count(1)
+
+
+def photo_png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def prepare(live_server) -> tuple[Fleet, Actor]:
+    """A fresh driver with a vehicle and an area of their own, customers and filled cylinders."""
+    n = next(_SERIAL)
+    world = live_server.world
+    api = Api(live_server.app.test_client())
+    with live_server.app.app_context():
+        user = auth.create_user(None, f"web_driver{n}_{uuid.uuid4().hex[:4]}",
+                                world.orgs["company"], "driver", password=BROWSER_PASSWORD)
+        driver = Actor(user.name, user.id, user.org_id, "driver", auth.issue_token(user))
+        db.session.commit()
+    fleet = Fleet(api, world, Registry(world, api))
+    fleet.registry._serial = n * 1000 + 500  # serial numbers stay unique in the shared database
+    admin = world.company_admin
+    west = 115.0 + n * 0.1  # each test draws its own area
+    area = [[west, 38.80], [west + 0.06, 38.80], [west + 0.06, 38.90], [west, 38.90]]
+    inside = {"lon": west + 0.03, "lat": 38.86}
+    fleet.ids["vehicle"] = fleet.post("/api/v1/vehicles", admin, {
+        "plate": f"冀F3{n:03d}{n % 10}", "permit_no": f"P{n}", "permit_expires_on": "2028-01-01"},
+        201).json["id"]
+    fleet.ids["area"] = fleet.post("/api/v1/areas", admin, {"name": f"片区{n}", "polygon": area},
+                                   201).json["id"]
+    api.put(f"/api/v1/drivers/{driver.id}/certificate", admin,
+            json={"certificate_no": f"Q{n}", "certificate_expires_on": "2028-01-01"})
+    # the page shows today's (fixed) date; the phone stamps real time: cover both
+    fleet.post("/api/v1/assignments", admin, {
+        "driver_id": driver.id, "vehicle_id": fleet.ids["vehicle"], "area_id": fleet.ids["area"],
+        "starts_on": "2026-06-01", "ends_on": "2027-05-31"}, 201)
+    for key, kind, premises in (("home", "household", "ground"),
+                                ("cellar", "restaurant", "underground")):
+        body = {"name": f"{key}{n}", "kind": kind, "address": f"{key}路{n}号", **inside,
+                "premises": premises, "contact_name": f"{key}负责人",
+                "id_kind": "person" if kind == "household" else "business_licence",
+                "id_number": resident_id(n * 10 + len(key)) if kind == "household" else
+                licence_code(n * 10 + 1)}
+        fleet.customers[key] = fleet.post("/api/v1/customers", admin, body, 201).json["id"]
+    fleet.ids["inside"] = inside  # type: ignore[assignment]
+    return fleet, driver
+
+
+def fill_all(live_server, fleet: Fleet, count: int) -> list[str]:
+    with live_server.app.app_context():
+        codes = [fleet.cylinder() for _ in range(count)]
+    return codes
+
+
+def open_driver_page(page, live_server, driver: Actor, where: dict) -> None:
+    page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    page.context.set_geolocation({"latitude": where["lat"], "longitude": where["lon"]})
+    login(page, driver.name)
+    page.goto("/driver")
+    page.wait_for_selector("[data-testid=online-state].badge-ok")
+
+
+def scan(page, mode: str, code: str, customer: int | None = None,
+         station: int | None = None) -> None:
+    page.check(f"[data-testid=mode-{mode}]")
+    if customer is not None:
+        page.select_option("[data-testid=customer-select]", str(customer))
+    if station is not None:
+        page.select_option("[data-testid=station-select]", str(station))
+    page.fill("[data-testid=code-input]", code)
+    page.click("[data-testid=scan-add]")
+
+
+def checklist(page, customer: int, failed: str | None = None) -> None:
+    page.check("[data-testid=mode-delivery]")
+    page.select_option("[data-testid=customer-select]", str(customer))
+    if failed:
+        page.check(f"[data-testid=check-{failed}-fail]")
+        page.set_input_files(f"[data-testid=check-photo-{failed}]", files=[{
+            "name": "fail.png", "mimeType": "image/png", "buffer": photo_png()}])
+    page.click("[data-testid=check-all-pass]")
+    page.click("[data-testid=check-submit]")
+
+
+def counts(page) -> tuple[int, int, int]:
+    return tuple(int(page.inner_text(f"[data-testid=count-{s}]"))
+                 for s in ("pending", "stored", "refused"))
+
+
+def wait_counts(page, pending: int, stored: int, refused: int, timeout: int = 20000) -> None:
+    page.wait_for_function(
+        "([p, s, r]) => ['pending','stored','refused'].map(k => +document.querySelector("
+        "`[data-testid=count-${k}]`).textContent).join() === [p, s, r].join()",
+        arg=[pending, stored, refused], timeout=timeout)
+
+
+def test_online_round_on_the_driver_page(page, live_server):
+    fleet, driver = prepare(live_server)
+    full, other = fill_all(live_server, fleet, 2)
+    open_driver_page(page, live_server, driver, fleet.ids["inside"])
+    assert page.inner_text("[data-testid=vehicle-plate]").startswith("冀F3")
+    scan(page, "dispatch", full)
+    scan(page, "dispatch", other)
+    wait_counts(page, 0, 2, 0)
+    checklist(page, fleet.customers["home"])
+    scan(page, "delivery", full, customer=fleet.customers["home"])
+    wait_counts(page, 0, 4, 0)
+    scan(page, "delivery", other, customer=fleet.customers["cellar"])
+    wait_counts(page, 0, 4, 1)
+    assert "地下" in page.inner_text("[data-testid=queue-list] li.refused")
+    scan(page, "return", full, customer=fleet.customers["home"])
+    scan(page, "unload", full, station=live_server.world.orgs["station_a"])
+    wait_counts(page, 0, 6, 1)
+    screenshot(page, "driver")
+    with live_server.app.app_context():
+        assert fleet.custody(full)["kind"] == "station"
+        assert fleet.custody(other)["kind"] == "vehicle"
+
+
+def test_offline_round_with_a_sync_cut_off_half_way(page, live_server):
+    fleet, driver = prepare(live_server)
+    a, b, c = fill_all(live_server, fleet, 3)
+    open_driver_page(page, live_server, driver, fleet.ids["inside"])
+    page.context.set_offline(True)
+    page.wait_for_selector("[data-testid=online-state].badge-warn")
+    for code in (a, b, c):
+        scan(page, "dispatch", code)
+    checklist(page, fleet.customers["home"], failed="hose_over_2m")
+    scan(page, "delivery", a, customer=fleet.customers["home"])
+    scan(page, "delivery", b, customer=fleet.customers["home"])
+    scan(page, "delivery", c, customer=fleet.customers["cellar"])  # refused at sync
+    scan(page, "return", a, customer=fleet.customers["home"])
+    wait_counts(page, 8, 0, 0)
+
+    calls = []
+
+    def cut_off_after_storing(route):
+        calls.append(route.request.post_data_json)
+        response = route.fetch()  # the server stores the whole batch...
+        if len(calls) == 1:
+            assert response.status == 200
+            route.abort("connectionreset")  # ...but the phone never hears back
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/api/v1/events/batch", cut_off_after_storing)
+    page.context.set_offline(False)
+    page.wait_for_function("() => navigator.onLine")
+    for _ in range(150):  # the page syncs by itself when the signal returns
+        if calls:
+            break
+        page.wait_for_timeout(100)
+    assert len(calls) == 1
+    wait_counts(page, 8, 0, 0)  # the cut-off sync left everything queued
+    page.click("[data-testid=sync-now]")
+    wait_counts(page, 0, 7, 1)
+    assert len(calls) == 2
+    assert calls[0]["events"] == calls[1]["events"]  # same event ids sent again
+    queued = page.evaluate("() => window.lpgDriver.all()")
+    ids = [uuid.UUID(r["event_id"]) for r in queued if r["type"] != "safety_check"]
+    with live_server.app.app_context():
+        stored = dict(db.session.execute(select(Event.id, func.count()).where(
+            Event.id.in_(ids)).group_by(Event.id)).all())
+        assert stored == {event_id: 1 for event_id in ids}  # every one, exactly once
+        from app.delivery.models import Hazard, SafetyCheck
+
+        check_ids = [uuid.UUID(r["event_id"]) for r in queued if r["type"] == "safety_check"]
+        assert db.session.scalar(select(func.count()).select_from(SafetyCheck).where(
+            SafetyCheck.id.in_(check_ids))) == 1
+        assert db.session.scalar(select(func.count()).select_from(Hazard).where(
+            Hazard.safety_check_id.in_(check_ids))) == 1
+        delivered = db.session.scalars(select(Event).where(
+            Event.id.in_(ids), Event.type == "delivered")).all()
+        assert len(delivered) == 2 and all(e.data["flags"] == [] for e in delivered)
+        assert all(e.lat == 38.86 and e.received_at > e.occurred_at for e in delivered)
+        assert all(e.data["safety_check_id"] == str(check_ids[0]) for e in delivered)
+
+
+def test_company_area_map_and_ledger(page, live_server):
+    fleet, driver = prepare(live_server)
+    photo = "data:image/png;base64," + base64.b64encode(photo_png()).decode()
+    fleet.post("/api/v1/safety-checks", driver, {
+        "customer_id": fleet.customers["home"], "lat": 38.86, "lon": 115.0,
+        "items": checklist_states(no_gas_detector="fail", tee_connection="fail"),
+        "photos": {"no_gas_detector": photo, "tee_connection": photo}}, 201)
+    login(page, "company_admin")
+    page.goto("/company/areas")
+    assert page.locator("[data-testid=area-map] polygon").count() >= 1
+    assert page.locator("[data-testid=area-map] circle").count() >= 2
+    screenshot(page, "company-areas")
+    page.goto("/company/hazards")
+    assert page.locator("[data-testid=ledger] tbody tr[data-hazard]").count() >= 2
+    assert "私接三通" in page.inner_text("[data-testid=ledger]")
+    row = page.locator("[data-testid=ledger] tr[data-hazard]").first
+    row.locator("input[name=evidence]").fill("已拆除三通")
+    row.locator("button").click()
+    page.wait_for_selector("[data-testid=flash-ok]")
+    screenshot(page, "hazards")
+    with page.expect_download() as download:
+        page.click("[data-testid=export]")
+    assert download.value.suggested_filename.endswith(".xlsx")

@@ -1,0 +1,86 @@
+"""The server-rendered pages: who may open them, forms through the same rules as the API."""
+from __future__ import annotations
+
+import pytest
+
+PAGES = ["/company/vehicles", "/company/areas", "/company/assignments", "/company/customers",
+         "/company/hazards"]
+
+
+class SignedIn:
+    """A browser session of one user; each request in its own app context, as in production."""
+
+    def __init__(self, app, user_id: int) -> None:
+        self.app = app
+        self.client = app.test_client()
+        with self.client.session_transaction() as sess:
+            sess["_user_id"] = str(user_id)
+            sess["_fresh"] = True
+
+    def get(self, path: str, **kw):
+        with self.app.app_context():
+            return self.client.get(path, **kw)
+
+    def post(self, path: str, **kw):
+        """Post a form, then open the page it redirects to (a new request, as a browser does)."""
+        with self.app.app_context():
+            resp = self.client.post(path, **kw)
+        assert resp.status_code == 302, resp.text
+        return self.get(resp.headers["Location"])
+
+
+@pytest.fixture
+def as_user(clean_app, world):
+    return lambda name: SignedIn(clean_app, world.users[name].id)
+
+
+def test_company_pages_for_the_company_admin(fleet, as_user):
+    fleet.customer("home")
+    admin = as_user("company_admin")
+    for path in PAGES:
+        resp = admin.get(path)
+        assert resp.status_code == 200, path
+        assert "<svg" in resp.text or path != "/company/areas"
+    assert "东关片区" in admin.get("/company/areas").text
+    assert "<polygon" in admin.get("/company/areas").text
+
+
+@pytest.mark.parametrize("name", ["driver", "filler_a", "inspector", "station_a_admin"])
+def test_company_pages_refused_to_others(fleet, as_user, name):
+    client = as_user(name)
+    for path in PAGES[:4]:
+        assert client.get(path).status_code == 403, (name, path)
+
+
+def test_regulator_reads_the_ledger_page(fleet, as_user):
+    assert as_user("regulator").get("/company/hazards").status_code == 200
+    assert as_user("regulator").get("/company/vehicles").status_code == 403
+
+
+def test_driver_page(fleet, as_user, world):
+    fleet.customer("home")
+    page = as_user("driver").get("/driver")
+    assert page.status_code == 200
+    assert "冀F10001" in page.text and "东关片区" in page.text
+    assert 'id="driver-config"' in page.text and "用户home" in page.text
+    assert as_user("company_admin").get("/driver").status_code == 403
+    idle = as_user("company_filler").get("/driver")
+    assert idle.status_code == 403
+
+
+def test_forms_use_the_same_rules(fleet, as_user, api, world):
+    admin = as_user("company_admin")
+    resp = admin.post("/company/vehicles", data={"plate": "ABC1234", "permit_no": "P",
+                                                 "permit_expires_on": "2027-01-01"})
+    assert "is not a Chinese licence plate" in resp.text
+    resp = admin.post("/company/vehicles", data={"plate": "冀F77777", "permit_no": "P",
+                                                 "permit_expires_on": "2027-01-01"})
+    assert "冀F77777" in resp.text
+    resp = admin.post("/company/areas", data={"name": "北区", "outline":
+                                              "115.46, 38.90\n115.50, 38.90\n115.50, 38.93"})
+    assert "北区" in resp.text
+    resp = admin.post("/company/assignments", data={
+        "driver_id": world.driver.id, "vehicle_id": fleet.ids["spare"],
+        "area_id": fleet.ids["area"], "starts_on": "2026-06-10", "ends_on": "2026-06-20"})
+    assert "该送气工在" in resp.text  # refused: already assigned, with the reason
+    assert len(api.get("/api/v1/assignments", world.company_admin).json) == 1

@@ -1,0 +1,155 @@
+"""Offline sync: a batch stores each event once, refusals do not undo the others, retries and
+concurrent retries never double anything."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+from sqlalchemy import func, select
+
+from app.delivery.models import Hazard, SafetyCheck
+from app.extensions import db
+from app.traceability.models import Event, Flag
+from tests.conftest import Api
+from tests.delivery.conftest import INSIDE, PNG_1PX, at, checklist
+
+
+def event(type_: str, minute: int, **payload) -> dict:
+    return {"event_id": str(uuid.uuid4()), "type": type_, "occurred_at": at(minute),
+            "payload": payload}
+
+
+def counts() -> dict[str, int]:
+    db.session.rollback()  # end the read snapshot: see what the requests committed
+    by_type = dict(db.session.execute(select(Event.type, func.count()).group_by(Event.type)).all())
+    by_type["safety_check"] = db.session.scalar(select(func.count()).select_from(SafetyCheck))
+    by_type["hazard"] = db.session.scalar(select(func.count()).select_from(Hazard))
+    return by_type
+
+
+def offline_round(fleet) -> list[dict]:
+    """What a phone queues on a round: load two, a visit with a failed item, a refused door."""
+    fleet.customer("home")
+    fleet.customer("cellar", "restaurant", premises="underground")
+    a, b = fleet.cylinder(), fleet.cylinder()
+    delivery = event("delivery", 3, code=a, customer_id=fleet.customers["home"], **INSIDE)
+    check = event("safety_check", 4, customer_id=fleet.customers["home"], **INSIDE,
+                  items=checklist(no_gas_detector="fail"), photos={"no_gas_detector": PNG_1PX})
+    delivery["payload"]["safety_check_id"] = check["event_id"]
+    return [event("dispatch", 1, code=a), event("dispatch", 2, code=b), delivery, check,
+            event("delivery", 5, code=b, customer_id=fleet.customers["cellar"], **INSIDE),
+            event("return", 6, code=a, customer_id=fleet.customers["home"], **INSIDE)]
+
+
+def test_batch_stores_each_event_and_reports_refusals(fleet, api, world):
+    events = offline_round(fleet)
+    resp = api.post("/api/v1/events/batch", world.driver, json={"events": events})
+    assert resp.status_code == 200, resp.json
+    statuses = [(r["event_id"], r["status"]) for r in resp.json["results"]]
+    assert [s for _, s in statuses] == ["stored", "stored", "stored", "stored", "refused",
+                                        "stored"]
+    assert [e for e, _ in statuses] == [e["event_id"] for e in events]  # the phone's order
+    refused = resp.json["results"][4]
+    assert [r["code"] for r in refused["reasons"]] == ["underground_premises"]
+    assert (resp.json["stored"], resp.json["refused"]) == (5, 1)
+    delivered = resp.json["results"][2]["result"]
+    assert delivered["flags"] == []  # the visit's check was synced first, though queued after
+    assert counts() == {"registered": 2, "filled": 2, "dispatched": 2, "delivered": 1,
+                        "delivery_refused": 1, "returned": 1, "safety_check": 1, "hazard": 1}
+    stored = db.session.get(Event, uuid.UUID(events[2]["event_id"]))
+    assert stored.occurred_at.isoformat() == "2026-06-15T01:03:00+00:00"  # device time kept
+    assert stored.received_at > stored.occurred_at  # receive time kept apart
+
+
+def test_retrying_a_batch_cut_off_half_way_doubles_nothing(fleet, api, world):
+    events = offline_round(fleet)
+    first = api.post("/api/v1/events/batch", world.driver, json={"events": events[:3]})
+    assert [r["status"] for r in first.json["results"]] == ["stored"] * 3
+    before = counts()
+    again = api.post("/api/v1/events/batch", world.driver, json={"events": events})
+    assert [r["status"] for r in again.json["results"]] == [
+        "already_stored", "already_stored", "already_stored", "stored", "refused", "stored"]
+    third = api.post("/api/v1/events/batch", world.driver, json={"events": events})
+    assert [r["status"] for r in third.json["results"]] == [
+        "already_stored"] * 4 + ["refused", "already_stored"]
+    after = counts()
+    assert after["dispatched"] == before["dispatched"] == 2
+    assert after["delivered"] == 1 and after["delivery_refused"] == 1
+    assert after["safety_check"] == 1 and after["hazard"] == 1
+
+
+def test_one_bad_event_does_not_undo_the_others(fleet, api, world):
+    fleet.customer("home")
+    code = fleet.cylinder()
+    events = [event("dispatch", 1, code=code),
+              event("delivery", 2, code="NOT-A-CODE", customer_id=fleet.customers["home"]),
+              event("safety_check", 3, customer_id=fleet.customers["home"],
+                    items=checklist(tee_connection="fail")),  # failed item without a photo
+              event("delivery", 4, customer_id=fleet.customers["home"]),  # no code at all
+              event("unload", 5, code=code)]  # a driver must name the station
+    resp = api.post("/api/v1/events/batch", world.driver, json={"events": events})
+    assert resp.status_code == 200
+    results = resp.json["results"]
+    assert [r["status"] for r in results] == ["stored", "refused", "refused", "refused",
+                                              "refused"]
+    assert results[1]["error"]["code"] == "foreign_code"
+    assert results[2]["error"]["code"] == "photo_required"
+    assert results[3]["error"]["code"] == "validation_error"
+    assert results[4]["error"]["code"] == "station_required"
+    assert counts()["dispatched"] == 1 and counts()["hazard"] == 0
+
+
+def test_batch_roles_and_shape(fleet, api, world):
+    fleet.customer("home")
+    deliveries = [event("delivery", 1, code=fleet.cylinder(),
+                        customer_id=fleet.customers["home"])]
+    resp = api.post("/api/v1/events/batch", world.filler_a, json={"events": deliveries})
+    assert resp.json["results"][0]["status"] == "refused"
+    assert resp.json["results"][0]["error"]["code"] == "forbidden"
+    assert api.post("/api/v1/events/batch", world.regulator,
+                    json={"events": deliveries}).status_code == 403
+    for body in ({}, {"events": []}, {"events": [{"type": "delivery"}]},
+                 {"events": [{**deliveries[0], "type": "teleport"}]},
+                 {"events": [{**deliveries[0], "occurred_at": "2026-06-15T09:00:00"}]}):
+        resp = api.post("/api/v1/events/batch", world.driver, json=body)
+        assert resp.status_code == 400, body
+
+
+def test_same_event_twice_in_one_batch_is_stored_once(fleet, api, world):
+    code = fleet.cylinder()
+    load = event("dispatch", 1, code=code)
+    resp = api.post("/api/v1/events/batch", world.driver, json={"events": [load, load]})
+    assert [r["status"] for r in resp.json["results"]] == ["stored", "already_stored"]
+    assert counts()["dispatched"] == 1
+
+
+def test_concurrent_retries_store_every_event_once(fleet, clean_app, world):
+    """Two copies of one batch at once (a phone retrying while the first is still running)."""
+    events = offline_round(fleet)
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def send(slot: int) -> None:
+        client = Api(clean_app.test_client())
+        barrier.wait()
+        answers[slot] = client.post("/api/v1/events/batch", world.driver,
+                                    json={"events": events})
+
+    threads = [threading.Thread(target=send, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(a is not None and a.status_code == 200 for a in answers), [
+        a.json if a is not None else None for a in answers]
+    for index, item in enumerate(events):
+        statuses = sorted(a.json["results"][index]["status"] for a in answers)
+        expected = ["refused", "refused"] if item["type"] == "delivery" and index == 4 else [
+            "already_stored", "stored"]
+        assert statuses == expected, (index, item["type"], statuses)
+    after = counts()
+    assert after["dispatched"] == 2 and after["delivered"] == 1 and after["returned"] == 1
+    assert after["delivery_refused"] == 1
+    assert after["safety_check"] == 1 and after["hazard"] == 1
+    db.session.rollback()  # end the read snapshot: see what the requests committed
+    assert db.session.scalar(select(func.count()).select_from(Flag)) == 0
