@@ -11,14 +11,19 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.api import blp as auth_api
     from app.auth.cli import register_auth_cli
     from app.demo import seed_demo_command
+    from app.filling import register_filling
+    from app.filling.api import blp as filling_api
+    from app.filling.views import bp as filling_pages
     from app.traceability.api import blp as registry_api
     from app.traceability.cli import register_registry_cli
     from app.web.views import bp as web
 
     app.register_blueprint(web)
-    for blueprint in (auth_api, registry_api):
+    app.register_blueprint(filling_pages)
+    for blueprint in (auth_api, registry_api, filling_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     register_registry_cli(app)
     register_auth_cli(app)
+    register_filling(app)
     app.cli.add_command(seed_demo_command)
