@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
 from app.auth.policy import allow
+from app.database import reads_first
 from app.errors import APIError, ValidationFailed
 from app.extensions import db
 from app.filling import entrustments, ledger, services
@@ -96,6 +97,7 @@ def _photo_item(seen: Seen, outcome: Outcome) -> dict:
 
 @blp.route("/fillings", methods=["POST"])
 @allow("filler")
+@reads_first
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": FillIn},
     "multipart/form-data": {"schema": FillPhotoIn}}})

@@ -14,7 +14,6 @@ from app.filling.models import Entrustment
 from app.traceability.services import is_oversight
 
 STATION_KINDS = frozenset({"filling_station", "gas_company"})  # both may employ fillers
-MAX_PERIOD = dt.timedelta(days=366 * 5)
 
 
 def may_manage(actor: User, owner_org_id: int) -> bool:
@@ -38,8 +37,6 @@ def create_entrustment(actor: User, owner_org_id: int, station_org_id: int,
         raise ValidationFailed(f"{station.name} does not fill cylinders.", code="not_a_station")
     if valid_to < valid_from:
         raise ValidationFailed("valid_to is before valid_from.", code="invalid_period")
-    if valid_to - valid_from > MAX_PERIOD:
-        raise ValidationFailed("An entrustment lasts at most five years.", code="invalid_period")
     overlapping = db.session.scalar(select(Entrustment.id).where(
         Entrustment.owner_org_id == owner.id, Entrustment.station_org_id == station.id,
         Entrustment.revoked_at.is_(None), Entrustment.valid_from <= valid_to,

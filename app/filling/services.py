@@ -11,14 +11,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.clock import today
-from app.database import utcnow
-from app.errors import Conflict, NotFound
+from app.database import end_read_phase, utcnow
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.filling.entrustments import entrusted_clause
+from app.filling.lookup import Lookup, held_clause, lookup
 from app.filling.models import Fill, FillRefusal
 from app.filling.rules import (
     FillFacts,
@@ -32,9 +32,8 @@ from app.filling.rules import (
 )
 from app.traceability.checks import Reason, extra_fill_reasons
 from app.traceability.codes import CodeError, parse_code
-from app.traceability.events import find_event, record_event
-from app.traceability.models import Code, Cylinder, Event, Flag
-from app.traceability.rule_store import life_rules, spec_for
+from app.traceability.events import MAX_CLOCK_SKEW, find_event, record_event
+from app.traceability.models import Cylinder, Event, Flag
 from app.traceability.services import facts_of, public_base_url, raise_flag, resolve_flag
 
 
@@ -68,45 +67,19 @@ class Outcome:
     replayed: bool = False
 
 
-@dataclass(frozen=True)
-class Lookup:
-    issued: bool
-    cylinder: Cylinder | None
-    entrusted: bool
-    held: bool
-
-
-def held_clause(cylinder_id: Any) -> Any:
-    """SQL: the cylinder has an open overfill flag, so it is on hold."""
-    return exists().where(Flag.cylinder_id == cylinder_id, Flag.status == "open",
-                          Flag.kind == "overfill")
-
-
 def cylinder_on_hold(cylinder: Cylinder) -> bool:
     """Tell whether an overfilled cylinder is held at the station until a re-weigh clears it."""
     return bool(db.session.scalar(select(held_clause(cylinder.id))))
 
 
-def lookup(code: str, station_org_id: int, on: dt.date) -> Lookup:
-    """Fetch the code, its cylinder, the entrustment and the hold in one statement."""
-    row = db.session.execute(
-        select(Code.code, Cylinder,
-               entrusted_clause(Cylinder.owner_org_id, station_org_id, on).label("entrusted"),
-               held_clause(Cylinder.id).label("held"))
-        .select_from(Code).outerjoin(Cylinder, Cylinder.code == Code.code)
-        .where(Code.code == code)).first()
-    if row is None:
-        return Lookup(False, None, False, False)
-    return Lookup(True, row.Cylinder, bool(row.entrusted), bool(row.held))
-
-
-def check_cylinder(user: User, cyl: Cylinder, found: Lookup, on: dt.date) -> list[Reason]:
+def check_cylinder(user: User, found: Lookup, on: dt.date) -> list[Reason]:
     """List every reason, ours and other domains', that forbids this station filling it."""
-    facts = FillFacts(cylinder=facts_of(cyl), model=spec_for(cyl.model),
-                      refurbished=cyl.refurbished,
+    cyl = found.cylinder
+    assert cyl is not None and found.spec is not None and found.life is not None
+    facts = FillFacts(cylinder=facts_of(cyl), model=found.spec, refurbished=cyl.refurbished,
                       owned_or_entrusted=cyl.owner_org_id == user.org_id or found.entrusted,
                       on_hold=found.held)
-    return cylinder_reasons(facts, life_rules(), on) + extra_fill_reasons(cyl, user)
+    return cylinder_reasons(facts, found.life, on) + extra_fill_reasons(cyl, user)
 
 
 def present_cylinder(user: User, presented: Presented) -> Outcome:
@@ -114,28 +87,33 @@ def present_cylinder(user: User, presented: Presented) -> Outcome:
     if presented.event_id is not None:
         replay = replayed_outcome(user, presented.event_id, presented.text)
         if replay is not None:
+            end_read_phase()  # a write after the answer (an Idempotency-Key record) must queue
             return replay
+    if presented.occurred_at and presented.occurred_at - utcnow() > MAX_CLOCK_SKEW:
+        raise ValidationFailed("occurred_at lies in the future.", code="time_in_future")
     own = precheck_reasons(presented.precheck)
     try:
         code = parse_code(presented.text, public_base_url()).code
     except CodeError as exc:
+        end_read_phase()
         return record_refusal(user, presented, None, None, ordered([reason(exc.code), *own]))
     on = today()
     found = lookup(code, user.org_id, on)
     if not found.issued:
-        return record_refusal(user, presented, code, None, ordered([reason("unknown_code"), *own]))
-    if found.cylinder is None:
-        return record_refusal(user, presented, code, None,
-                              ordered([reason("not_registered"), *own]))
-    reasons = ordered([*check_cylinder(user, found.cylinder, found, on), *own])
+        reasons = ordered([reason("unknown_code"), *own])
+    elif found.cylinder is None:
+        reasons = ordered([reason("not_registered"), *own])
+    else:
+        reasons = ordered([*check_cylinder(user, found, on), *own])
+    end_read_phase()  # what follows writes; the chain lock re-reads the cylinder
     if reasons:
         return record_refusal(user, presented, code, found.cylinder, reasons)
-    return record_fill(user, presented, found.cylinder)
+    assert found.cylinder is not None and found.spec is not None
+    return record_fill(user, presented, found.cylinder, found.spec.rated_fill_kg)
 
 
-def record_fill(user: User, presented: Presented, cyl: Cylinder) -> Outcome:
+def record_fill(user: User, presented: Presented, cyl: Cylinder, rated: float) -> Outcome:
     """Append the `filled` event and the fill record; an overfill puts the cylinder on hold."""
-    rated = spec_for(cyl.model).rated_fill_kg
     overfill = is_overfill(presented.net_mass_kg, rated)
     rec = record_event(cyl, "filled", user, event_id=presented.event_id,
                        occurred_at=presented.occurred_at, lat=presented.lat, lon=presented.lon,
@@ -220,14 +198,14 @@ def replayed_outcome(user: User, event_id: uuid.UUID, text: str) -> Outcome | No
     """Return the stored answer for an event id this station sent before, or None if new."""
     fill = db.session.scalar(select(Fill).where(Fill.event_id == event_id))
     if fill is not None:
-        _same_sender(user, fill.station_org_id)
+        _same_attempt(user, text, fill.station_org_id, fill.code, None)
         cyl = db.session.get(Cylinder, fill.cylinder_id)
         return Outcome(True, text, fill.code, [], cylinder=cyl, fill=fill,
                        event=db.session.get(Event, event_id), on_hold=fill.overfill and
                        cyl is not None and cylinder_on_hold(cyl), replayed=True)
     refusal = db.session.scalar(select(FillRefusal).where(FillRefusal.event_id == event_id))
     if refusal is not None:
-        _same_sender(user, refusal.station_org_id)
+        _same_attempt(user, text, refusal.station_org_id, refusal.code, refusal.text)
         cyl = db.session.get(Cylinder, refusal.cylinder_id) if refusal.cylinder_id else None
         reasons = [Reason(r["code"], r["message"], r["message_en"]) for r in refusal.reasons]
         return Outcome(False, text, refusal.code, reasons, cylinder=cyl, refusal=refusal,
@@ -238,8 +216,14 @@ def replayed_outcome(user: User, event_id: uuid.UUID, text: str) -> Outcome | No
     return None
 
 
-def _same_sender(user: User, station_org_id: int) -> None:
-    if station_org_id != user.org_id:
+def _same_attempt(user: User, text: str, station_org_id: int, code: str | None,
+                  stored_text: str | None) -> None:
+    """Refuse an event id that this or another station used for a different attempt."""
+    try:
+        same = parse_code(text, public_base_url()).code == code
+    except CodeError:
+        same = stored_text is not None and text[:400] == stored_text
+    if station_org_id != user.org_id or not same:
         raise Conflict("This event_id was already used for a different event.",
                        code="event_id_reused")
 
