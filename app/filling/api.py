@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError
 
 from app.auth.policy import allow
 from app.database import reads_first
-from app.errors import APIError, ValidationFailed
+from app.errors import APIError, NotFound, ValidationFailed
 from app.extensions import db
 from app.filling import entrustments, ledger, services
 from app.filling.models import Fill
@@ -137,23 +137,32 @@ def todays_fillings() -> list:
     return [entry.to_dict() for entry in ledger.day_entries(current_user.org_id)]
 
 
-@blp.route("/fillings/<uuid:event_id>", methods=["GET"])
+def _event_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError as exc:
+        raise NotFound("No fill with this event id at your station.",
+                       code="fill_not_found") from exc
+
+
+@blp.route("/fillings/<event_id>", methods=["GET"])
 @allow("filler", "admin")
 @blp.response(200, FillRecordOut)
-def get_filling(event_id: uuid.UUID) -> dict:
+def get_filling(event_id: str) -> dict:
     """Show one of the station's fill records."""
-    fill = services.get_fill(current_user, event_id)
+    fill = services.get_fill(current_user, _event_id(event_id))
     cyl = db.session.get(Cylinder, fill.cylinder_id)
     return fill_dict(fill, cyl is not None and services.cylinder_on_hold(cyl))
 
 
-@blp.route("/fillings/<uuid:event_id>/reweigh", methods=["POST"])
+@blp.route("/fillings/<event_id>/reweigh", methods=["POST"])
 @allow("filler")
 @blp.arguments(ReweighIn)
 @blp.response(200, ReweighOut)
-def reweigh_filling(body: dict, event_id: uuid.UUID) -> dict:
+def reweigh_filling(body: dict, event_id: str) -> dict:
     """Record the scale's mass after a fill; within the rated mass it lifts an overfill hold."""
-    done = services.reweigh(current_user, event_id, body["net_mass_kg"], body.get("event_id"))
+    done = services.reweigh(current_user, _event_id(event_id), body["net_mass_kg"],
+                            body.get("event_id"))
     cyl = db.session.get(Cylinder, done.fill.cylinder_id)
     on_hold = cyl is not None and services.cylinder_on_hold(cyl)
     return {"cleared": done.cleared, "on_hold": on_hold, "fill": fill_dict(done.fill, on_hold),

@@ -81,6 +81,9 @@ def test_reweigh_is_for_the_filling_station_only(registry, station, api, world):
     missing = api.post(f"/api/v1/fillings/{uuid.uuid4()}/reweigh", world.filler_a,
                        json={"net_mass_kg": 14.0})
     assert missing.status_code == 404
+    malformed = api.post("/api/v1/fillings/not-a-uuid/reweigh", world.filler_a,
+                         json={"net_mass_kg": 14.0})
+    assert (malformed.status_code, malformed.json["error"]["code"]) == (404, "fill_not_found")
     assert api.get(f"/api/v1/fillings/{event_id}", world.filler_b).status_code == 404
     own = api.get(f"/api/v1/fillings/{event_id}", world.station_a_admin)
     assert (own.status_code, own.json["on_hold"]) == (200, True)
