@@ -62,7 +62,8 @@ def make_app(backend: str, tmp: Path, **overrides: Any) -> Flask:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application on a migrated database, once per backend."""
     application = make_app(request.param, tmp_path_factory.mktemp(request.param))
     application.config["BACKEND"] = request.param
@@ -177,9 +178,14 @@ class World:
             raise AttributeError(name) from exc
 
 
-WORLD_ORGS = [("regulator", "区市场监督管理局", "regulator"), ("company", "莲池燃气公司", "gas_company"),
-              ("station_a", "第一充装站", "filling_station"), ("station_b", "南郊充装站", "filling_station"),
-              ("agency", "特检院", "inspection_agency"), ("printer", "印务公司", "printer")]
+WORLD_ORGS = [
+    ("regulator", "区市场监督管理局", "regulator"),
+    ("company", "莲池燃气公司", "gas_company"),
+    ("station_a", "第一充装站", "filling_station"),
+    ("station_b", "南郊充装站", "filling_station"),
+    ("agency", "特检院", "inspection_agency"),
+    ("printer", "印务公司", "printer"),
+]
 WORLD_USERS = [("admin", "regulator", "admin"), ("regulator", "regulator", "regulator"),
                ("company_admin", "company", "admin"), ("company_filler", "company", "filler"),
                ("filler_a", "station_a", "filler"), ("filler_b", "station_b", "filler"),
