@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.auth.models import User
 from app.clock import today
@@ -125,11 +125,14 @@ def record_fill(user: User, presented: Presented, cyl: Cylinder, rated: float) -
         replay = replayed_outcome(user, rec.event.id, presented.text)
         assert replay is not None
         return replay
-    fill = Fill(event_id=rec.event.id, cylinder_id=cyl.id, code=cyl.code,
-                station_org_id=user.org_id, operator_id=user.id,
-                filled_at=rec.event.occurred_at, net_mass_kg=presented.net_mass_kg,
-                rated_fill_kg=rated, overfill=overfill, precheck=dict(presented.precheck))
-    db.session.add(fill)
+    values = {"event_id": rec.event.id, "cylinder_id": cyl.id, "code": cyl.code,
+              "station_org_id": user.org_id, "operator_id": user.id,
+              "filled_at": rec.event.occurred_at, "net_mass_kg": presented.net_mass_kg,
+              "rated_fill_kg": rated, "overfill": overfill,
+              "precheck": dict(presented.precheck)}
+    # A plain INSERT: the write lock is held from here to the commit, so keep it short.
+    db.session.execute(insert(Fill), [values])
+    fill = Fill(**values)  # the answer reads it; the stored row is the INSERT's
     if overfill:
         raise_flag("overfill", cylinder=cyl, actor=user, details={
             **where_and_who(user, presented), "fill_event_id": str(rec.event.id),
@@ -157,11 +160,11 @@ def record_refusal(user: User, presented: Presented, code: str | None, cyl: Cyli
         refused_at = rec.event.occurred_at
     else:
         refused_at = presented.occurred_at or utcnow()
-    refusal = FillRefusal(event_id=event_id or uuid.uuid4(),
-                          cylinder_id=cyl.id if cyl else None, code=code,
-                          text=presented.text[:400], station_org_id=user.org_id,
-                          operator_id=user.id, refused_at=refused_at, reasons=rendered)
-    db.session.add(refusal)
+    values = {"event_id": event_id or uuid.uuid4(), "cylinder_id": cyl.id if cyl else None,
+              "code": code, "text": presented.text[:400], "station_org_id": user.org_id,
+              "operator_id": user.id, "refused_at": refused_at, "reasons": rendered}
+    refusal_id = db.session.scalar(insert(FillRefusal).returning(FillRefusal.id), [values])
+    refusal = FillRefusal(id=refusal_id, **values)  # for the answer, as stored
     _flag_refusal(user, presented, code, cyl, reasons)
     db.session.flush()
     return Outcome(False, presented.text, code, reasons, cylinder=cyl, refusal=refusal)

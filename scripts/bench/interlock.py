@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
+from interlock_paced import paced  # noqa: E402
 from interlock_photo import photo_jpeg  # noqa: E402
 from interlock_wrk import parse_wrk, wrk_script  # noqa: E402
 
@@ -86,14 +87,34 @@ def stop_server(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def server_cpu_seconds(master: int) -> float:
+    """CPU time used so far by gunicorn's workers (user + system), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # field 4 (ppid), after the command in parentheses
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def run_wrk(url: str, seconds: int, connections: int, threads: int,
-            script: Path | None = None) -> dict:
+            script: Path | None = None, master: int | None = None) -> dict:
+    """Drive the server with wrk; add the server's CPU milliseconds per request."""
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
            "--timeout", "10s"]
     if script is not None:
         cmd += ["-s", str(script)]
+    cpu_before = server_cpu_seconds(master) if master else 0.0
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    return parse_wrk(out)
+    result = parse_wrk(out)
+    if master:
+        used = server_cpu_seconds(master) - cpu_before
+        result["server_cpu_ms_per_request"] = round(used * 1000 / max(result["requests"], 1), 2)
+    return result
 
 
 def photo_latencies(port: int, token: str, jpeg: bytes, count: int) -> list[float]:
@@ -131,6 +152,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--cylinders", type=int, default=5000)
     parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--paced-rate", type=float, default=1.0,
+                        help="scans per second per station in the paced run")
     args = parser.parse_args()
 
     work = Path(f"/tmp/interlock-bench-{args.db}")
@@ -150,9 +173,11 @@ def main() -> None:
     try:
         run_wrk(f"{base}/healthz", 3, args.connections, 2)  # warm every worker up
         run_wrk(f"{base}/api/v1/fillings", 3, args.connections, 2, script)
-        health = run_wrk(f"{base}/healthz", args.duration, args.connections, 2)
+        health = run_wrk(f"{base}/healthz", args.duration, args.connections, 2,
+                         master=server.pid)
         interlock = run_wrk(f"{base}/api/v1/fillings", args.duration, args.connections, 2,
-                            script)
+                            script, master=server.pid)
+        steady = paced("127.0.0.1", port, plan, args.paced_rate, args.duration)
         own = plan[0]["allowed_or_own"]
         jpeg = photo_jpeg(f"{base}/c/{own[0]}", 1600, 1200)
         photo_latencies(port, plan[0]["token"], jpeg, 3)  # warm-up
@@ -165,15 +190,18 @@ def main() -> None:
         "db": args.db, "machine": f"{platform.node()} {os.cpu_count()} cores "
         f"{platform.python_implementation()} {platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M %Z"), "seed_seconds": round(seeded, 1),
+        "load_average_before": os.getloadavg(),
         "gunicorn": f"-w {args.workers} --threads {args.threads}",
         "connections": args.connections, "duration_s": args.duration,
-        "healthz": health, "interlock": interlock, "ratio": round(ratio, 3),
+        "healthz": health, "interlock": interlock, "ratio": round(ratio, 3), "paced": steady,
         "photo": {"bytes": len(jpeg), "requests": len(photos),
                   "p50_ms": round(statistics.median(photos), 1),
                   "p90_ms": round(statistics.quantiles(photos, n=10)[-1], 1)},
         "targets": {"ratio>=0.40": ratio >= 0.40,
                     "p99<100ms": interlock["p99_ms"] < 100,
-                    "no errors": interlock["errors"] == 0 and health["errors"] == 0,
+                    "no errors": interlock["errors"] == 0 and health["errors"] == 0
+                    and steady["errors"] == 0,
+                    "paced p99<100ms": steady["p99_ms"] < 100,
                     "photo p50<150ms": statistics.median(photos) < 150},
     }
     print(json.dumps(report, indent=1, ensure_ascii=False))
