@@ -57,7 +57,7 @@ class FillPhotoIn(_Where):
     standard_valve = fields.Boolean()
 
 
-class ReasonOut(Schema):
+class FillReasonOut(Schema):
     code = fields.String()
     message = fields.String(metadata={"description": "Chinese, short, for the operator"})
     message_en = fields.String()
@@ -83,7 +83,7 @@ class CylinderBriefOut(Schema):
     model = fields.String()
 
 
-class RefusalOut(Schema):
+class FillRefusalOut(Schema):
     id = fields.Integer()
     event_id = fields.String()
     refused_at = fields.String()
@@ -96,9 +96,9 @@ class InterlockItemOut(Schema):
     cylinder = fields.Nested(CylinderBriefOut, allow_none=True)
     event = fields.Nested(EventOut, metadata={"description": "The `filled` event (allowed)"})
     fill = fields.Nested(FillRecordOut)
-    reasons = fields.List(fields.Nested(ReasonOut),
+    reasons = fields.List(fields.Nested(FillReasonOut),
                           metadata={"description": "Every reason, most serious first"})
-    refusal = fields.Nested(RefusalOut)
+    refusal = fields.Nested(FillRefusalOut)
     replayed = fields.Boolean()
     points = fields.List(fields.List(fields.Float()),
                          metadata={"description": "Corners of the code in the photo"})
@@ -151,5 +151,5 @@ class DayEntryOut(Schema):
     rated_fill_kg = fields.Float(allow_none=True)
     overfill = fields.Boolean()
     cleared = fields.Boolean()
-    reasons = fields.List(fields.Nested(ReasonOut))
+    reasons = fields.List(fields.Nested(FillReasonOut))
     event_id = fields.String()
