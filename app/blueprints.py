@@ -17,6 +17,9 @@ def register_blueprints(app: Flask) -> None:
     from app.delivery.round_api import blp as delivery_round_api
     from app.delivery.views import bp as delivery_pages
     from app.demo import seed_demo_command
+    from app.filling import register_filling
+    from app.filling.api import blp as filling_api
+    from app.filling.views import bp as filling_pages
     from app.printing.api import blp as printing_api
     from app.printing.cli import register_printing_cli
     from app.printing.views import register_printing
@@ -28,12 +31,14 @@ def register_blueprints(app: Flask) -> None:
     register_printing(app)
     app.register_blueprint(delivery_pages)
     app.register_blueprint(company_pages)
+    app.register_blueprint(filling_pages)
     for blueprint in (auth_api, registry_api, printing_api, delivery_setup_api,
-                      delivery_round_api, hazard_api):
+                      delivery_round_api, hazard_api, filling_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     register_registry_cli(app)
     register_auth_cli(app)
     register_printing_cli(app)
     register_delivery(app)
+    register_filling(app)
     app.cli.add_command(seed_demo_command)

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, Response, g, has_request_context, request
-from sqlalchemy import JSON, DateTime, Engine, event
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy import JSON, DateTime, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 from app.errors import error_body
 from app.extensions import db
+from app.sqlite import configure_sqlite, engine_options
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def utcnow() -> dt.datetime:
@@ -45,36 +48,55 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL for concurrent readers; writing requests take the lock up front so they queue.
+def reads_first(view: F) -> F:
+    """Let a writing view read before it queues for SQLite's write lock (see end_read_phase)."""
+    view._reads_first = True  # type: ignore[attr-defined]
+    return view
 
-    A deferred transaction that reads and then writes fails at once if another writer
-    committed in between; taking the write lock at BEGIN makes concurrent writing requests
-    wait their turn instead (busy_timeout) and keeps each request's reads consistent.
+
+def end_read_phase() -> None:
+    """Close a reads-first view's read transaction; its writes then take the write lock.
+
+    On SQLite this keeps a request's reads (token, lookups) out of the one-writer-at-a-time
+    section; what the writes depend on must be re-read under the lock. Elsewhere it does
+    nothing: the request stays one transaction.
     """
+    if not has_request_context() or g.get("write_phase"):
+        return
+    g.write_phase = True
+    session = db.session()
+    if db.engine.dialect.name != "sqlite" or not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_phase() after a write: nothing may be written before it")
+    keep = session.expire_on_commit
+    session.expire_on_commit = False  # what was read stays usable without reloading
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=15000")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
 
-    @event.listens_for(engine, "begin")
-    def on_begin(conn: Any) -> None:
-        writing = has_request_context() and request.method not in SAFE_METHODS
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+def _takes_write_lock() -> bool:
+    """Writing requests take SQLite's write lock at BEGIN, reads-first ones once they write."""
+    if not has_request_context() or request.method in SAFE_METHODS:
+        return False
+    if g.get("write_phase"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "_reads_first", False)
 
 
 def init_db(app: Flask) -> None:
     """Bind the database and commit once per request at the boundary."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **engine_options(url)}
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            _configure_sqlite(db.engine)
+            configure_sqlite(db.engine, _takes_write_lock)
 
     @app.after_request
     def commit_request(response: Response) -> Response:

@@ -16,6 +16,7 @@ from app.auth.models import Organisation
 from app.clock import today
 from app.delivery.demo import seed_delivery_demo
 from app.extensions import db
+from app.filling.demo import seed_filling_demo
 from app.printing.services import assign_batch
 from app.traceability import services as registry
 from app.traceability.models import Cylinder
@@ -86,6 +87,7 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
     if seized is not None:
         registry.raise_flag("black_cylinder", cylinder=seized, actor=users["regulator"],
                             details={"note": "demo: presented at a station it does not belong to"})
+    seed_filling_demo(users, orgs)
     seed_delivery_demo()
     db.session.commit()
     path = _tokens_file()

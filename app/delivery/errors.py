@@ -15,9 +15,10 @@ def reason_dict(reason: Reason) -> dict[str, str]:
 
 
 def refusal_body(code: str, message: str, reasons: list[Reason]) -> dict[str, Any]:
-    """{"error": {"code", "message", "reasons": [{code, message, message_en}]}}."""
-    return {"error": {"code": code, "message": message,
-                      "reasons": [reason_dict(r) for r in reasons]}}
+    """The interlock's refusal shape: allowed false, every reason, and the error object."""
+    listed = [reason_dict(r) for r in reasons]
+    return {"allowed": False, "reasons": listed,
+            "error": {"code": code, "message": message, "reasons": listed}}
 
 
 def refusal_response(code: str, message: str, reasons: list[Reason]) -> Response:

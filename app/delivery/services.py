@@ -48,6 +48,7 @@ from app.delivery.rules import (
 )
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.filling.services import cylinder_on_hold
 from app.traceability.checks import Reason
 from app.traceability.events import find_event, lock_cylinder, record_event
 from app.traceability.models import Cylinder, Event, Flag
@@ -184,7 +185,8 @@ def _last_seq(cyl: Cylinder, *types: str) -> Event | None:
 def dispatch_blockers(cylinder: Cylinder) -> list[Reason]:
     """Why a cylinder may not leave the station: its last fill, holds and blocking flags.
 
-    Stands in for `app.filling.services.cylinder_on_hold` until the filling interlock is merged.
+    The overfill hold is the filling interlock's (`cylinder_on_hold`): a re-weigh that clears
+    it lets the cylinder go even though the fill event itself still records the overfill.
     """
     fill = _last_seq(cylinder, "filled")
     handover = _last_seq(cylinder, *HANDOVER_TYPES)
@@ -193,7 +195,7 @@ def dispatch_blockers(cylinder: Cylinder) -> list[Reason]:
         Flag.kind.in_(BLOCKING_FLAGS))))
     facts = FillFacts(status=cylinder_state(cylinder).status,
                       last_fill_seq=fill.seq if fill else None,
-                      last_fill_overfill=bool(fill and fill.data.get("overfill")),
+                      last_fill_overfill=cylinder_on_hold(cylinder),
                       last_handover_seq=handover.seq if handover else None,
                       open_flag_kinds=frozenset(kinds))
     return dispatch_reasons(facts)

@@ -14,7 +14,7 @@ from app.auth import services as auth
 from app.auth.models import User
 from app.extensions import db
 from app.traceability.events import record_event
-from app.traceability.services import find_cylinder
+from app.traceability.services import find_cylinder, raise_flag
 
 AREA = [[115.46, 38.85], [115.50, 38.85], [115.50, 38.88], [115.46, 38.88]]
 INSIDE = {"lon": 115.47, "lat": 38.86}
@@ -91,6 +91,8 @@ class Fleet:
         record_event(cyl, "filled", filler, data={
             "station_org_id": self.world.orgs[station], "net_mass_kg": 15.4 if overfill else 14.8,
             "rated_fill_kg": 14.9, "overfill": overfill, "precheck": {"valve": True}})
+        if overfill:  # as the interlock does: the cylinder is held until a re-weigh
+            raise_flag("overfill", cylinder=cyl, actor=filler, details={"net_mass_kg": 15.4})
         db.session.commit()
 
     def when(self) -> str:

@@ -328,3 +328,21 @@ def test_bad_input_is_a_400_never_a_500(fleet, api, world):
     assert future.status_code == 400
     assert api.post("/api/v1/deliveries", world.driver, data="{",
                     content_type="application/json").status_code == 400
+
+
+def test_overfill_from_the_real_interlock_holds_until_reweighed(fleet, world, api):
+    code = fleet.cylinder(filled=False)
+    entrust = api.post("/api/v1/entrustments", world.company_admin, json={
+        "owner_org_id": world.orgs["company"], "station_org_id": world.orgs["station_a"],
+        "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+    assert entrust.status_code == 201, entrust.json
+    fill = api.post("/api/v1/fillings", world.filler_a, json={"code": code, "net_mass_kg": 15.6})
+    assert fill.status_code == 201 and fill.json["fill"]["overfill"] is True, fill.json
+    held = fleet.dispatch(code)
+    assert held.status_code == 409
+    assert "overfill" in [r["code"] for r in held.json["reasons"]]
+    event_id = fill.json["fill"]["event_id"]
+    cleared = api.post(f"/api/v1/fillings/{event_id}/reweigh", world.filler_a,
+                       json={"net_mass_kg": 14.8})
+    assert cleared.status_code in (200, 201), cleared.json
+    assert fleet.dispatch(code).status_code == 201

@@ -1,0 +1,145 @@
+// The filling page: send a typed, wedge-scanned or photographed code to the interlock and
+// show the verdict full screen. The API does the checking; this only shows what it says.
+(function () {
+  "use strict";
+  var API = "/api/v1/fillings";
+  var verdict = document.getElementById("verdict");
+  var title = verdict.querySelector(".verdict-title");
+  var codeLine = verdict.querySelector(".verdict-code");
+  var reasonList = verdict.querySelector(".verdict-reasons");
+  var hint = verdict.querySelector(".verdict-hint");
+  var codeInput = document.getElementById("code");
+  var photo = document.getElementById("photo");
+  var mass = document.getElementById("net-mass");
+  var today = document.getElementById("today");
+  var csrf = document.querySelector("meta[name=csrf-token]").content;
+  var english = verdict.dataset.lang === "en";
+  var text = verdict.dataset;
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  }
+
+  function precheck() {
+    var items = {};
+    document.querySelectorAll(".precheck input[type=checkbox]").forEach(function (box) {
+      items[box.name] = box.checked;
+    });
+    return items;
+  }
+
+  function show(kind, heading, code, reasons) {
+    verdict.className = "verdict " + kind;
+    verdict.dataset.state = kind;
+    title.textContent = heading;
+    codeLine.textContent = code || "";
+    reasonList.innerHTML = "";
+    (reasons || []).forEach(function (r) {
+      var li = document.createElement("li");
+      li.dataset.code = r.code;
+      li.textContent = english ? r.message_en : r.message;
+      if (!english) {
+        var small = document.createElement("small");
+        small.textContent = r.message_en;
+        li.appendChild(small);
+      }
+      reasonList.appendChild(li);
+    });
+    hint.textContent = kind === "busy" ? "" : text.dismiss;
+    verdict.hidden = false;
+  }
+
+  function hide() {
+    verdict.hidden = true;
+    codeInput.focus();
+  }
+
+  function render(status, body) {
+    var items = body.results || [body];
+    if (status === 201 || status === 409) {
+      var refused = items.filter(function (i) { return !i.allowed; });
+      var reasons = [];
+      refused.forEach(function (i) { reasons = reasons.concat(i.reasons || []); });
+      var codes = items.map(function (i) {
+        return (i.cylinder && i.cylinder.display_code) || i.code || i.text;
+      }).join(" · ");
+      var held = items.some(function (i) { return i.fill && i.fill.on_hold; });
+      if (refused.length) { show("refuse", text.refuse, codes, reasons); }
+      else if (held) { show("warn", text.overfill, codes, []); }
+      else { show("allow", text.allow, codes, []); }
+      return;
+    }
+    var error = (body && body.error) || {};
+    var message = error.message || String(status);
+    if (error.code === "no_code_found") { message = text.nocode; }
+    else if (/image/.test(error.code || "")) { message = text.badimage; }
+    show("refuse", text.error, "", [{code: error.code || "error", message: message,
+                                     message_en: error.message || ""}]);
+  }
+
+  function refreshToday() {
+    fetch(today.dataset.src, {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) { today.innerHTML = html; } })
+      .catch(function () {});
+  }
+
+  function send(body, isForm) {
+    show("busy", text.busy, "", []);
+    var headers = {"X-CSRFToken": csrf, "Accept": "application/json"};
+    if (!isForm) { headers["Content-Type"] = "application/json"; body = JSON.stringify(body); }
+    return fetch(API, {method: "POST", headers: headers, body: body, credentials: "same-origin"})
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; })
+          .then(function (json) { render(resp.status, json); });
+      })
+      .catch(function () {
+        show("refuse", text.error, "", [{code: "offline", message: text.offline,
+                                         message_en: "No connection"}]);
+      })
+      .then(refreshToday);
+  }
+
+  function massValue() {
+    var value = mass && mass.value.trim();
+    return value ? Number(value) : null;
+  }
+
+  document.getElementById("code-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = codeInput.value.trim();
+    if (!code) { return; }
+    codeInput.value = "";
+    var body = {code: code, precheck: precheck(), event_id: uuid()};
+    var net = massValue();
+    if (net !== null) { body.net_mass_kg = net; }
+    send(body, false);
+  });
+
+  photo.addEventListener("change", function () {
+    if (!photo.files.length) { return; }
+    var form = new FormData();
+    form.append("image", photo.files[0]);
+    form.append("event_id", uuid());
+    var net = massValue();
+    if (net !== null) { form.append("net_mass_kg", String(net)); }
+    var items = precheck();
+    Object.keys(items).forEach(function (k) { form.append(k, items[k] ? "true" : "false"); });
+    photo.value = "";
+    send(form, true);
+  });
+
+  verdict.addEventListener("click", function () {
+    if (verdict.dataset.state !== "busy") { hide(); }
+  });
+  // A keyboard-wedge scanner types into the focused field: a new scan clears the verdict.
+  document.addEventListener("keydown", function (event) {
+    if (verdict.hidden || verdict.dataset.state === "busy") { return; }
+    if (event.key === "Escape" || event.key === "Enter" || event.key.length === 1) {
+      hide();
+    }
+  });
+})();

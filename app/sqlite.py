@@ -1,0 +1,111 @@
+"""SQLite tuning: WAL, and a queue that hands the one write lock from request to request.
+
+SQLite lets one connection write at a time. Left to itself, a waiting writer polls with
+growing sleeps (1 ms ... 100 ms, `busy_timeout`), so under load the lock sits idle while
+writers sleep and the slowest wait seconds. Here each connection first waits on an OS file
+lock (`flock`) next to the database: the kernel wakes the next writer the moment the last
+one commits, across threads and worker processes alike.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+
+class QueuedConnection(sqlite3.Connection):
+    """A SQLite connection that holds its turn in the writer queue until commit or rollback."""
+
+    queue_fd: int | None = None
+    holds_turn = False
+
+    def open_queue(self, path: str) -> None:
+        """Open this connection's own handle on the queue file (flock is per open file)."""
+        self.queue_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def wait_for_turn(self) -> None:
+        """Block until no other connection of this database is writing."""
+        if self.queue_fd is not None and not self.holds_turn:
+            fcntl.flock(self.queue_fd, fcntl.LOCK_EX)
+            self.holds_turn = True
+
+    def end_turn(self) -> None:
+        """Let the next writer in."""
+        if self.holds_turn and self.queue_fd is not None:
+            self.holds_turn = False
+            fcntl.flock(self.queue_fd, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.end_turn()
+            if self.queue_fd is not None:
+                os.close(self.queue_fd)
+                self.queue_fd = None
+
+
+def queue_path(database: str | None) -> str | None:
+    """The queue file of a file database; in-memory databases have one connection anyway."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{database}.writers"
+
+
+def engine_options(url: Any) -> dict[str, Any]:
+    """Engine options that make every connection of a SQLite file database queue its writes."""
+    return {"connect_args": {"factory": QueuedConnection}} if queue_path(url.database) else {}
+
+
+def configure_sqlite(engine: Engine, takes_write_lock: Callable[[], bool]) -> None:
+    """WAL for concurrent readers; writers take the write lock at BEGIN, in queue order.
+
+    A deferred transaction that reads and then writes fails at once if another writer
+    committed in between; taking the write lock at BEGIN makes concurrent writing requests
+    wait their turn instead and keeps each request's reads consistent.
+    """
+    path = queue_path(engine.url.database)
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")  # writers outside the queue (CLI, scripts)
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+        if path and isinstance(dbapi_conn, QueuedConnection):
+            dbapi_conn.open_queue(path)
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:
+        if not takes_write_lock():
+            conn.exec_driver_sql("BEGIN")
+            return
+        raw = conn.connection.dbapi_connection
+        queued = isinstance(raw, QueuedConnection)
+        if queued:
+            raw.wait_for_turn()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            if queued:
+                raw.end_turn()
+            raise

@@ -1,0 +1,227 @@
+"""Fill records: overfill and re-weigh, retries that must not duplicate, who may do what."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.extensions import db
+from app.filling.models import Fill, FillRefusal
+from app.filling.services import cylinder_on_hold
+from app.traceability.codes import new_code
+from app.traceability.models import Event, Flag
+from app.traceability.services import find_cylinder
+
+
+def _flags(api, world, code, status="open"):
+    return [f for f in api.get(f"/api/v1/flags?status={status}", world.regulator).json
+            if f["code"] == code]
+
+
+def test_overfill_keeps_the_record_and_holds_until_a_reweigh_clears_it(registry, station, api,
+                                                                      world):
+    cyl = registry.cylinder(owner="station_a")  # YSP35.5: rated 14.9 kg
+    resp = station.present(cyl["code"], net_mass_kg=15.4)
+    assert resp.status_code == 201
+    fill = resp.json["fill"]
+    assert (fill["overfill"], fill["on_hold"], fill["net_mass_kg"]) == (True, True, 15.4)
+    assert resp.json["event"]["data"]["overfill"] is True
+    assert cylinder_on_hold(find_cylinder(cyl["code"])) is True
+    assert [f["kind"] for f in _flags(api, world, cyl["code"])] == ["overfill"]
+    assert station.reasons(station.present(cyl["code"])) == ["overfill_hold"]
+
+    path = f"/api/v1/fillings/{fill['event_id']}/reweigh"
+    still_over = api.post(path, world.filler_a, json={"net_mass_kg": 15.0})
+    assert still_over.status_code == 200
+    assert (still_over.json["cleared"], still_over.json["on_hold"]) == (False, True)
+    assert still_over.json["event"]["data"]["cleared"] is False
+    ok = api.post(path, world.filler_a, json={"net_mass_kg": 14.8})
+    assert (ok.json["cleared"], ok.json["on_hold"]) == (True, False)
+    assert ok.json["event"]["type"] == "reweighed"
+    assert ok.json["event"]["data"]["net_mass_kg"] == 14.8
+    db.session.rollback()  # end the test's read snapshot
+    assert cylinder_on_hold(find_cylinder(cyl["code"])) is False
+    assert [f["kind"] for f in _flags(api, world, cyl["code"])] == ["fill_refused"]
+    assert [f["kind"] for f in _flags(api, world, cyl["code"], "resolved")] == ["overfill"]
+    assert station.present(cyl["code"]).status_code == 201
+    history = api.get(f"/api/v1/cylinders/{cyl['code']}/history", world.regulator).json
+    types = [e["type"] for e in history["events"]]
+    assert types == ["registered", "filled", "flag_raised", "fill_refused", "flag_raised",
+                     "reweighed", "reweighed", "flag_resolved", "filled"]
+    assert history["chain_ok"] is True
+
+
+def test_rated_mass_itself_is_not_an_overfill(registry, station):
+    cyl = registry.cylinder(owner="station_a")
+    resp = station.present(cyl["code"], net_mass_kg=14.9)
+    assert (resp.json["fill"]["overfill"], resp.json["fill"]["on_hold"]) == (False, False)
+
+
+def test_weighing_after_the_fill_can_discover_an_overfill(registry, station, api, world):
+    cyl = registry.cylinder(owner="station_a")
+    first = station.present(cyl["code"])  # scanned before the scale had a mass
+    assert first.json["fill"]["net_mass_kg"] is None
+    weighed = api.post(f"/api/v1/fillings/{first.json['fill']['event_id']}/reweigh",
+                       world.filler_a, json={"net_mass_kg": 16.0})
+    assert (weighed.json["cleared"], weighed.json["on_hold"]) == (False, True)
+    assert weighed.json["fill"]["net_mass_kg"] == 16.0
+    assert [f["kind"] for f in _flags(api, world, cyl["code"])] == ["overfill"]
+
+
+def test_reweigh_is_for_the_filling_station_only(registry, station, api, world):
+    cyl = registry.cylinder(owner="station_a")
+    event_id = station.present(cyl["code"], net_mass_kg=15.5).json["fill"]["event_id"]
+    path = f"/api/v1/fillings/{event_id}/reweigh"
+    other = api.post(path, world.filler_b, json={"net_mass_kg": 14.0})
+    assert (other.status_code, other.json["error"]["code"]) == (404, "fill_not_found")
+    assert api.post(path, world.regulator, json={"net_mass_kg": 14.0}).status_code == 403
+    assert api.post(path, world.filler_a, json={"net_mass_kg": -1}).status_code == 400
+    assert api.post(path, world.filler_a, json={}).status_code == 400
+    missing = api.post(f"/api/v1/fillings/{uuid.uuid4()}/reweigh", world.filler_a,
+                       json={"net_mass_kg": 14.0})
+    assert missing.status_code == 404
+    malformed = api.post("/api/v1/fillings/not-a-uuid/reweigh", world.filler_a,
+                         json={"net_mass_kg": 14.0})
+    assert (malformed.status_code, malformed.json["error"]["code"]) == (404, "fill_not_found")
+    assert api.get(f"/api/v1/fillings/{event_id}", world.filler_b).status_code == 404
+    own = api.get(f"/api/v1/fillings/{event_id}", world.station_a_admin)
+    assert (own.status_code, own.json["on_hold"]) == (200, True)
+
+
+def test_same_event_id_records_one_fill(registry, station, api, world):
+    cyl = registry.cylinder(owner="station_a")
+    event_id = str(uuid.uuid4())
+    first = station.present(cyl["code"], event_id=event_id, net_mass_kg=15.5)
+    second = station.present(cyl["code"], event_id=event_id, net_mass_kg=15.5)
+    assert first.status_code == second.status_code == 201  # not refused for its own hold
+    assert first.json["event"] == second.json["event"]
+    assert first.json["event"]["id"] == event_id
+    assert second.json["replayed"] is True
+    assert db.session.scalar(select(func.count()).select_from(Fill)) == 1
+    assert [f["occurrences"] for f in _flags(api, world, cyl["code"])] == [1]
+    reuse = station.present(registry.cylinder(owner="station_a")["code"], event_id=event_id)
+    assert (reuse.status_code, reuse.json["error"]["code"]) == (409, "event_id_reused")
+    elsewhere = station.present(cyl["code"], world.filler_b, event_id=event_id)
+    assert (elsewhere.status_code, elsewhere.json["error"]["code"]) == (409, "event_id_reused")
+
+
+def test_same_event_id_records_one_refusal(registry, station, api, world):
+    cyl = registry.cylinder(owner="company")
+    unknown = new_code()
+    for text in (cyl["code"], unknown):
+        event_id = str(uuid.uuid4())
+        first = station.present(text, event_id=event_id)
+        second = station.present(text, event_id=event_id)
+        assert first.status_code == second.status_code == 409
+        assert first.json["refusal"] == second.json["refusal"]
+        assert first.json["reasons"] == second.json["reasons"]
+    assert db.session.scalar(select(func.count()).select_from(FillRefusal)) == 2
+    refused_events = select(func.count()).select_from(Event).where(Event.type == "fill_refused")
+    assert db.session.scalar(refused_events) == 1
+    assert {f["occurrences"] for f in _flags(api, world, unknown)} == {1}
+
+
+def test_idempotency_key_retries_do_not_duplicate(registry, station, api, world):
+    allowed = registry.cylinder(owner="station_a")["code"]
+    refused = registry.cylinder(owner="company")["code"]
+    for code, status in ((allowed, 201), (refused, 409)):
+        headers = {"Idempotency-Key": f"scale-1-{code}"}
+        answers = [api.post("/api/v1/fillings", world.filler_a, json={"code": code},
+                            headers=headers) for _ in range(2)]
+        assert [a.status_code for a in answers] == [status, status]
+    assert db.session.scalar(select(func.count()).select_from(Fill)) == 1
+    assert db.session.scalar(select(func.count()).select_from(FillRefusal)) == 1
+    assert db.session.scalar(select(Flag.occurrences).where(
+        Flag.code == refused, Flag.kind == "fill_refused")) == 1
+
+
+@pytest.mark.parametrize("actor", ["regulator", "admin", "company_admin", "station_a_admin",
+                                   "driver", "inspector", "printer"])
+def test_only_fillers_present_cylinders(registry, station, world, actor):
+    cyl = registry.cylinder(owner="station_a")
+    resp = station.present(cyl["code"], world.users[actor])
+    assert resp.status_code == 403 and "forbidden" in resp.json["error"]["code"]
+
+
+def test_anonymous_and_bad_tokens_are_refused(api):
+    assert api.post("/api/v1/fillings", json={"code": "X"}).status_code == 401
+    bad = api.post("/api/v1/fillings", json={"code": "X"},
+                   headers={"Authorization": "Bearer nope"})
+    assert (bad.status_code, bad.json["error"]["code"]) == (401, "invalid_token")
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({}, 400, "validation_error"),
+    ({"code": ""}, 400, "validation_error"),
+    ({"code": "x" * 401}, 400, "validation_error"),
+    ({"code": "ABC", "net_mass_kg": -2}, 400, "validation_error"),
+    ({"code": "ABC", "net_mass_kg": "lots"}, 400, "validation_error"),
+    ({"code": "ABC", "event_id": "not-a-uuid"}, 400, "validation_error"),
+    ({"code": "ABC", "precheck": {"no_damage": "perhaps"}}, 400, "validation_error"),
+    ({"code": "ABC", "precheck": {"sniffed": True}}, 400, "validation_error"),
+    ({"code": "ABC", "occurred_at": "2026-06-15T10:00:00"}, 400, "validation_error"),
+    ({"code": "ABC", "lat": 123}, 400, "validation_error"),
+    ({"code": "ABC", "colour": "red"}, 400, "validation_error"),
+])
+def test_bad_input_is_a_400_and_writes_nothing(api, world, body, status, code):
+    resp = api.post("/api/v1/fillings", world.filler_a, json=body)
+    assert (resp.status_code, resp.json["error"]["code"]) == (status, code), resp.json
+    assert db.session.scalar(select(func.count()).select_from(FillRefusal)) == 0
+
+
+def test_bad_bodies(api, world):
+    not_json = api.post("/api/v1/fillings", world.filler_a, data="code=ABC",
+                        content_type="text/plain")
+    assert (not_json.status_code, not_json.json["error"]["code"]) == (415,
+                                                                      "unsupported_media_type")
+    broken = api.post("/api/v1/fillings", world.filler_a, data="{nope",
+                      content_type="application/json")
+    assert (broken.status_code, broken.json["error"]["code"]) == (400, "invalid_json")
+    future = api.post("/api/v1/fillings", world.filler_a,
+                      json={"code": new_code(), "occurred_at": "2099-01-01T00:00:00+08:00"})
+    assert (future.status_code, future.json["error"]["code"]) == (400, "time_in_future")
+
+
+def test_interlock_by_code_answers_in_few_statements(registry, station, app, monkeypatch):
+    from app.traceability import events
+
+    # Observers of other domains (custody...) add their own statements to every event.
+    monkeypatch.setattr(events, "_OBSERVERS", [])
+    codes = [registry.cylinder(owner="station_a")["code"] for _ in range(2)]
+    refused = registry.cylinder(owner="company")["code"]
+    station.present(codes[0])  # warm up: first request of a worker loads what it caches
+    counts = []
+
+    def count(*_args):
+        counts[-1] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for code in (codes[1], refused, refused):
+            counts.append(0)
+            station.present(code)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    allowed_count, first_refusal, repeat_refusal = counts
+    # Allowed: the token, one lookup (code, cylinder, rules, entrustment, hold), the chain
+    # lock, the event, the chain head, the fill; plus BEGIN for the read and the write
+    # phase on SQLite.
+    assert allowed_count <= 8, counts
+    # A first refusal also opens two flags, each with its own chained event; a repeat
+    # sighting only counts the open flags up.
+    assert first_refusal <= 19, counts
+    assert repeat_refusal <= 12, counts
+
+
+def test_refusals_carry_the_error_shape_too(registry, api, world):
+    cyl = registry.cylinder()
+    resp = api.post("/api/v1/fillings", world.filler_b, json={"code": cyl["code"]})
+    assert resp.status_code == 409
+    assert resp.json["allowed"] is False
+    assert resp.json["error"]["code"] == "fill_refused"
+    assert resp.json["error"]["message"]
+    assert {r["code"] for r in resp.json["reasons"]} == {
+        r["code"] for r in resp.json["error"]["reasons"]} >= {"not_owned"}

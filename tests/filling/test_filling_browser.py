@@ -1,0 +1,105 @@
+"""The filling page in a real Chromium: typed code, refusal, photo upload, keyboard wedge."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from app.auth.models import User
+from app.extensions import db
+from app.traceability import services as registry
+from tests.conftest import login, screenshot
+from tests.filling.photos import qr_photo
+
+pytestmark = pytest.mark.browser
+_serial = itertools.count(1)
+
+
+def make_cylinder(live_server, owner: str, **fields) -> dict:
+    """Issue a code and register a cylinder in the live server's database."""
+    with live_server.app.app_context():
+        regulator = db.session.get(User, live_server.world.users["regulator"].id)
+        owner_id = live_server.world.orgs[owner]
+        batch = registry.issue_codes(regulator, owner_id, 1)
+        code = registry.batch_codes(batch)[0]
+        number = next(_serial)
+        reg = registry.Registration(
+            code=code, serial_no=f"BR{number:05d}", manufacturer="百工容器", model="YSP35.5",
+            manufactured_on=fields.get("manufactured_on", dt.date(2022, 3, 1)),
+            owner_org_id=owner_id,
+            last_inspected_on=fields.get("last_inspected_on", dt.date(2024, 5, 1)))
+        registry.register_cylinder(regulator, reg)
+        db.session.commit()
+        return registry.code_entry(code)
+
+
+def verdict(page, state: str) -> str:
+    page.wait_for_selector(f"[data-testid=verdict][data-state={state}]:not([hidden])")
+    return page.locator("[data-testid=verdict]").inner_text()
+
+
+def test_typed_code_is_allowed_full_screen(page, live_server):
+    cyl = make_cylinder(live_server, "station_a")
+    login(page, "filler_a")
+    page.goto("/filling")
+    page.fill("[data-testid=code-input]", cyl["display"])
+    page.click("[data-testid=code-submit]")
+    text = verdict(page, "allow")
+    assert "允许充装" in text and cyl["display"] in text
+    box = page.locator("[data-testid=verdict]").bounding_box()
+    assert box["width"] >= 400 and box["height"] >= 800  # the whole phone screen
+    screenshot(page, "filling-allow")
+    page.click("[data-testid=verdict]")
+    page.wait_for_selector("[data-testid=verdict]", state="hidden")
+    assert cyl["display"] in page.locator("[data-testid=today]").inner_text()
+    screenshot(page, "filling")
+
+
+def test_refusal_lists_every_reason_in_large_chinese(page, live_server):
+    cyl = make_cylinder(live_server, "station_b", manufactured_on=dt.date(2020, 1, 1),
+                        last_inspected_on=dt.date(2021, 1, 1))
+    login(page, "filler_a")
+    page.goto("/filling")
+    page.fill("[data-testid=code-input]", cyl["code"])
+    page.keyboard.press("Enter")
+    text = verdict(page, "refuse")
+    assert "拒绝充装" in text
+    reasons = page.locator("[data-testid=verdict-reasons] li")
+    assert reasons.count() == 2
+    assert reasons.nth(0).get_attribute("data-code") == "not_owned"
+    assert "非自有且非托管" in reasons.nth(0).inner_text()
+    assert "超期未检" in reasons.nth(1).inner_text()
+    size = reasons.nth(0).evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    assert size >= 26
+    screenshot(page, "filling-refuse")
+    page.click("[data-testid=verdict]")
+    today = page.locator("[data-testid=today]").inner_text()
+    assert "非自有且非托管" in today
+
+
+def test_photo_from_the_file_chooser_is_checked(page, live_server):
+    cyl = make_cylinder(live_server, "station_a")
+    login(page, "filler_a")
+    page.goto("/filling")
+    with page.expect_file_chooser() as chooser:
+        page.click("[data-testid=photo-button]")
+    chooser.value.set_files({"name": "scale.jpg", "mimeType": "image/jpeg",
+                             "buffer": qr_photo([cyl["payload"]])})
+    text = verdict(page, "allow")
+    assert cyl["display"] in text
+
+
+def test_keyboard_wedge_types_the_payload_and_enter(page, live_server):
+    first = make_cylinder(live_server, "station_a")
+    foreign = "MECARD:N:Sean Owen;TEL:+12125658770;;"
+    login(page, "filler_a")
+    page.goto("/filling")
+    page.keyboard.type(first["payload"], delay=2)  # the field has focus from the start
+    page.keyboard.press("Enter")
+    assert first["display"] in verdict(page, "allow")
+    page.keyboard.type(foreign, delay=2)  # the next scan clears the verdict by itself
+    page.keyboard.press("Enter")
+    text = verdict(page, "refuse")
+    assert "非本系统气瓶码" in text
+    assert page.locator("[data-testid=code-input]").input_value() == ""
