@@ -69,6 +69,23 @@ def test_weighing_after_the_fill_can_discover_an_overfill(registry, station, api
     assert [f["kind"] for f in _flags(api, world, cyl["code"])] == ["overfill"]
 
 
+def test_same_reweigh_event_id_records_one_reweigh(registry, station, api, world):
+    cyl = registry.cylinder(owner="station_a")
+    fill_id = station.present(cyl["code"], net_mass_kg=15.6).json["fill"]["event_id"]
+    path = f"/api/v1/fillings/{fill_id}/reweigh"
+    body = {"net_mass_kg": 14.7, "event_id": str(uuid.uuid4())}
+    first, second = (api.post(path, world.filler_a, json=body) for _ in range(2))
+    assert first.status_code == second.status_code == 200
+    assert (first.json["cleared"], second.json["cleared"]) == (True, True)
+    assert second.json["replayed"] is True and first.json["event"] == second.json["event"]
+    reweighed = select(func.count()).select_from(Event).where(Event.type == "reweighed")
+    assert db.session.scalar(reweighed) == 1
+    other_fill = station.present(registry.cylinder(owner="station_a")["code"]).json
+    reuse = api.post(f"/api/v1/fillings/{other_fill['fill']['event_id']}/reweigh",
+                     world.filler_a, json=body)
+    assert (reuse.status_code, reuse.json["error"]["code"]) == (409, "event_id_reused")
+
+
 def test_reweigh_is_for_the_filling_station_only(registry, station, api, world):
     cyl = registry.cylinder(owner="station_a")
     event_id = station.present(cyl["code"], net_mass_kg=15.5).json["fill"]["event_id"]
@@ -225,3 +242,22 @@ def test_refusals_carry_the_error_shape_too(registry, api, world):
     assert resp.json["error"]["message"]
     assert {r["code"] for r in resp.json["reasons"]} == {
         r["code"] for r in resp.json["error"]["reasons"]} >= {"not_owned"}
+
+
+def test_openapi_describes_the_filling_bodies(api):
+    spec = api.get("/api/v1/openapi.json").json
+    post = spec["paths"]["/api/v1/fillings"]["post"]
+    content = post["requestBody"]["content"]
+    assert set(content) == {"application/json", "multipart/form-data"}
+    assert {"201", "409"} <= set(post["responses"])
+    schemas = spec["components"]["schemas"]
+    assert {"code", "payload", "net_mass_kg", "precheck", "event_id"} <= set(
+        schemas["FillIn"]["properties"])
+    image = schemas["FillPhotoIn"]["properties"]["image"]
+    assert (image["type"], image["format"]) == ("string", "binary")
+    assert "image" in schemas["FillPhotoIn"]["required"]
+    for path in ("/api/v1/fillings/{event_id}/reweigh", "/api/v1/entrustments",
+                 "/api/v1/entrustments/{entrustment_id}/revoke", "/api/v1/fillings/today"):
+        assert path in spec["paths"], path
+    reweigh = spec["paths"]["/api/v1/fillings/{event_id}/reweigh"]["post"]
+    assert "application/json" in reweigh["requestBody"]["content"]
