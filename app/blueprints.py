@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.api import blp as auth_api
     from app.auth.cli import register_auth_cli
     from app.demo import seed_demo_command
+    from app.oversight import register_oversight
     from app.traceability.api import blp as registry_api
     from app.traceability.cli import register_registry_cli
     from app.web.views import bp as web
@@ -22,3 +23,4 @@ def register_blueprints(app: Flask) -> None:
     register_registry_cli(app)
     register_auth_cli(app)
     app.cli.add_command(seed_demo_command)
+    register_oversight(app)
