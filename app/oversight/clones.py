@@ -57,8 +57,8 @@ class Conflict:
     facts: dict[str, Any] = field(default_factory=dict)
 
     def details(self) -> dict[str, Any]:
-        return {"rule": self.rule, "sightings": [self.first.to_dict(), self.second.to_dict()],
-                **self.facts}
+        return {"rule": self.rule, "first": self.first.to_dict(),
+                "second": self.second.to_dict(), **self.facts}
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

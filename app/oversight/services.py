@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import Organisation, User
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden
 from app.extensions import db
 from app.traceability import services as registry
 from app.traceability.events import Recorded, find_event, lock_cylinder, record_event
@@ -39,9 +39,7 @@ def require_agency_inspector(user: User) -> None:
 
 
 def cylinder_for_oversight(user: User, text: str) -> Cylinder:
-    """Find a cylinder by code for a regulator or inspector (404 if unknown)."""
-    if not registry.is_oversight(user):
-        raise NotFound("No cylinder with this code is visible to you.", code="cylinder_not_found")
+    """Find a cylinder by code: oversight sees all, others their own (404 otherwise)."""
     return registry.get_cylinder_for(user, text)
 
 
