@@ -43,6 +43,7 @@ from app.traceability.events import cylinder_events, event_to_dict
 blp = Blueprint("oversight_api", __name__, url_prefix="/api/v1",
                 description="Regulators: search, seizure and scrapping, inspections, blacklist, "
                             "flags dashboard, monthly reports, EPCIS export")
+NO_ORG = 0  # no organisation has id 0: a filter that matches nothing
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -51,7 +52,8 @@ def scoped_filters(args: dict) -> Filters:
     values = {k: v for k, v in args.items() if k not in ("page", "per_page")}
     filters = Filters(**values)
     if not registry.is_oversight(current_user):
-        filters.owner_org_id = current_user.org_id
+        own = current_user.org_id
+        filters.owner_org_id = own if filters.owner_org_id in (None, own) else NO_ORG
     return filters
 
 

@@ -89,7 +89,7 @@ def search_query(f: Filters, on: dt.date | None = None) -> Select:
         q = q.where(Cylinder.manufacturer == f.manufacturer.strip())
     if f.model:
         q = q.where(Cylinder.model == f.model.strip())
-    if f.owner_org_id:
+    if f.owner_org_id is not None:
         q = q.where(Cylinder.owner_org_id == f.owner_org_id)
     if f.station_org_id or f.seen_from or f.seen_to:
         q = q.join(CylinderTrace, CylinderTrace.cylinder_id == Cylinder.id)
