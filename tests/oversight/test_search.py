@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.database import utcnow
 from app.oversight.search import one_edit_variants
 from app.traceability.codes import is_valid
 from tests.oversight.conftest import BASE
@@ -36,7 +37,9 @@ def test_filters(api, registry, world, events):
     assert get("flag=blacklisted") == set()
     assert get("made_from=2020-01-01&made_to=2020-03-31") == {a["code"]}
     assert get("due_to=2025-12-31") == {b["code"]}
-    assert get("seen_from=2026-05-11&seen_to=2026-05-11") == {b["code"]}
+    now = utcnow().date()  # registration is the last event of each, stamped with the real clock
+    assert get(f"seen_from={now}&seen_to={now}") == {a["code"], b["code"], c["code"]}
+    assert get(f"seen_to={now - dt.timedelta(days=1)}") == set()
     assert get(f"code={a['code'][:6]}") == {a["code"]}
 
 
