@@ -43,8 +43,9 @@ def dashboard(days: int = TREND_DAYS) -> Dashboard:
     stations = db.session.execute(select(Flag.org_id, func.count()).where(open_)
                                   .group_by(Flag.org_id)).all()
     companies = db.session.execute(
-        select(Cylinder.owner_org_id, func.count()).join(Cylinder, Cylinder.id == Flag.cylinder_id)
-        .where(open_).group_by(Cylinder.owner_org_id)).all()
+        select(Cylinder.owner_org_id, func.count()).select_from(Flag)
+        .join(Cylinder, Cylinder.id == Flag.cylinder_id).where(open_)
+        .group_by(Cylinder.owner_org_id)).all()
     end = today()
     first = end - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=DISTRICT_TZ)

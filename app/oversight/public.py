@@ -14,8 +14,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.clock import today
 from app.auth.models import User
+from app.clock import today
 from app.database import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db

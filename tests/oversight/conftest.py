@@ -77,8 +77,27 @@ def events(world: Any, ctx: Flask) -> Events:
     return Events(world)
 
 
-def login_client(client: Any, user_id: int) -> None:
-    """Sign a test client in as a user without a password (Flask-Login session)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+class Browser:
+    """A signed-in test client; each request in a fresh app context, as in production."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def as_user(self, user_id: int) -> Browser:
+        with self.client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+        return self
+
+    def get(self, path: str, **kw: Any) -> Any:
+        with self.client.application.app_context():
+            return self.client.get(path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        with self.client.application.app_context():
+            return self.client.post(path, **kw)
+
+
+@pytest.fixture
+def browser(client: Any) -> Browser:
+    return Browser(client)
