@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.clock import today
+from app.database import utcnow
 from app.extensions import db
 from app.oversight.models import PublicReport
 from app.oversight.reports.data import DISTRICT_TZ, FLAG_LABELS
@@ -46,7 +46,7 @@ def dashboard(days: int = TREND_DAYS) -> Dashboard:
         select(Cylinder.owner_org_id, func.count()).select_from(Flag)
         .join(Cylinder, Cylinder.id == Flag.cylinder_id).where(open_)
         .group_by(Cylinder.owner_org_id)).all()
-    end = today()
+    end = utcnow().astimezone(DISTRICT_TZ).date()  # flags carry the real clock's time
     first = end - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=DISTRICT_TZ)
     trend: dict[str, list[int]] = defaultdict(lambda: [0] * days)
