@@ -14,6 +14,7 @@ from app.auth import services as auth
 from app.auth.models import Organisation
 from app.clock import today
 from app.extensions import db
+from app.oversight.demo import seed_oversight_demo
 from app.traceability import services as registry
 from app.traceability.models import Cylinder
 
@@ -82,6 +83,7 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
     if seized is not None:
         registry.raise_flag("black_cylinder", cylinder=seized, actor=users["regulator"],
                             details={"note": "demo: presented at a station it does not belong to"})
+    seed_oversight_demo()
     db.session.commit()
     path = _tokens_file()
     path.parent.mkdir(parents=True, exist_ok=True)

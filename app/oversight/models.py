@@ -20,6 +20,9 @@ BLACKLIST_SCOPES = ("manufacturer", "model", "batch")
 # Indexes on the registry's tables that only the regulators' queries need.
 Index("ix_cylinders_manufacturer_model", Cylinder.manufacturer, Cylinder.model)
 Index("ix_events_type_occurred", Event.type, Event.occurred_at)
+Index("ix_cylinders_seized_at", Cylinder.seized_at)
+Index("ix_cylinders_scrapped_at", Cylinder.scrapped_at)
+Index("ix_cylinders_cancelled_at", Cylinder.registration_cancelled_at)
 Index("ix_flags_raised_at", Flag.raised_at)
 Index("ix_flags_resolved_at", Flag.resolved_at)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, func, select
 
 from app.clock import today
 from app.extensions import db
@@ -99,15 +99,16 @@ def search_query(f: Filters, on: dt.date | None = None) -> Select:
             q = q.where(CylinderTrace.last_event_at >= _day_start(f.seen_from))
         if f.seen_to:
             q = q.where(CylinderTrace.last_event_at < _day_start(f.seen_to + dt.timedelta(1)))
+    # IN (subquery) rather than EXISTS: the planner starts from the small indexed side.
     for kind, ref in (("customer", f.customer_id), ("driver", f.driver_id)):
-        if ref:
-            q = q.where(exists().where(CylinderParty.kind == kind, CylinderParty.ref_id == ref,
-                                       CylinderParty.cylinder_id == Cylinder.id))
+        if ref is not None:
+            q = q.where(Cylinder.id.in_(select(CylinderParty.cylinder_id).where(
+                CylinderParty.kind == kind, CylinderParty.ref_id == ref)))
     if f.status:
         q = q.where(status_condition(f.status, on))
     if f.flag:
-        q = q.where(exists().where(Flag.cylinder_id == Cylinder.id, Flag.status == "open",
-                                   Flag.kind == f.flag))
+        q = q.where(Cylinder.id.in_(select(Flag.cylinder_id).where(
+            Flag.status == "open", Flag.kind == f.flag)))
     for column, low, high in ((Cylinder.manufactured_on, f.made_from, f.made_to),
                               (Cylinder.next_inspection_due, f.due_from, f.due_to)):
         if low:

@@ -2,7 +2,7 @@
 
 Revision ID: 0004_oversight
 Revises: 0001_foundation
-Create Date: 2026-11-29 03:17:40.363120
+Create Date: 2026-11-29 03:27:27.675945
 
 """
 from alembic import op
@@ -90,7 +90,10 @@ def upgrade():
         batch_op.create_index('ix_public_reports_status_created', ['status', 'created_at'], unique=False)
 
     with op.batch_alter_table('cylinders', schema=None) as batch_op:
+        batch_op.create_index('ix_cylinders_cancelled_at', ['registration_cancelled_at'], unique=False)
         batch_op.create_index('ix_cylinders_manufacturer_model', ['manufacturer', 'model'], unique=False)
+        batch_op.create_index('ix_cylinders_scrapped_at', ['scrapped_at'], unique=False)
+        batch_op.create_index('ix_cylinders_seized_at', ['seized_at'], unique=False)
 
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_type_occurred', ['type', 'occurred_at'], unique=False)
@@ -112,7 +115,10 @@ def downgrade():
         batch_op.drop_index('ix_events_type_occurred')
 
     with op.batch_alter_table('cylinders', schema=None) as batch_op:
+        batch_op.drop_index('ix_cylinders_seized_at')
+        batch_op.drop_index('ix_cylinders_scrapped_at')
         batch_op.drop_index('ix_cylinders_manufacturer_model')
+        batch_op.drop_index('ix_cylinders_cancelled_at')
 
     with op.batch_alter_table('public_reports', schema=None) as batch_op:
         batch_op.drop_index('ix_public_reports_status_created')
