@@ -15,7 +15,7 @@ def register_oversight(app: Flask) -> None:
     from app.oversight import models  # noqa: F401  (tables and indexes for the metadata)
     from app.oversight.api import blp
     from app.oversight.blacklist import blacklist_fill_check
-    from app.oversight.cli import report_cli
+    from app.oversight.cli import oversight_cli, report_cli
     from app.oversight.flag_views import bp as flag_pages
     from app.oversight.public_views import bp as public_pages
     from app.oversight.views import bp as pages
@@ -30,6 +30,7 @@ def register_oversight(app: Flask) -> None:
     csrf.exempt(blp)
     api.register_blueprint(blp)
     app.cli.add_command(report_cli)
+    app.cli.add_command(oversight_cli)
     if not _registered:
         from app.web.nav import add_nav
 

@@ -104,3 +104,24 @@ def test_cli_writes_both_files(app, registry, world, events, tmp_path, api):
     assert "fills 4" in result.output
     bad = app.test_cli_runner().invoke(args=["report", "monthly", "--month", "nope"])
     assert bad.exit_code != 0
+
+
+def test_rebuilt_traces_match_the_live_ones(app, registry, events, world):
+    from app.oversight.models import CylinderParty, CylinderTrace
+
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a")
+    events.deliver(code, 501, driver_id=9, lat=38.8, lon=115.4)
+
+    def snapshot():
+        db.session.rollback()
+        traces = [{c: getattr(t, c) for c in t.__table__.columns.keys()}
+                  for t in db.session.scalars(db.select(CylinderTrace))]
+        parties = sorted((p.kind, p.ref_id, p.cylinder_id)
+                         for p in db.session.scalars(db.select(CylinderParty)))
+        return traces, parties
+
+    live = snapshot()
+    result = app.test_cli_runner().invoke(args=["oversight", "rebuild-traces"])
+    assert result.exit_code == 0, result.output
+    assert snapshot() == live and live[1] == [("customer", 501, 1), ("driver", 9, 1)]
