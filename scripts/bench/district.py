@@ -14,6 +14,8 @@ import datetime as dt
 import json
 import sys
 import time
+from collections import deque
+from collections.abc import Iterator
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -90,7 +92,7 @@ def load(app: object, district: District, cylinders: int, events: int, batch_id:
     written = 0
     with app.app_context(), Pool(workers) as pool:  # type: ignore[attr-defined]
         engine = db.engine
-        for chunk in pool.imap(make_chunk, jobs):
+        for chunk in bounded(pool, jobs, ahead=2 * workers):
             if written == 0:
                 check_fast_hash(chunk.events[:chunk.cylinders[0]["event_count"]],
                                 chunk.cylinders[0]["code"])
@@ -107,6 +109,17 @@ def load(app: object, district: District, cylinders: int, events: int, batch_id:
             else:
                 conn.execute(text("ANALYZE"))
     return time.perf_counter() - started
+
+
+def bounded(pool: Pool, jobs: list, ahead: int) -> Iterator:
+    """Yield chunks in order, keeping at most `ahead` generated but unwritten (bounded RAM)."""
+    pending: deque = deque()
+    for job in jobs:
+        pending.append(pool.apply_async(make_chunk, (job,)))
+        if len(pending) > ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def main() -> None:
