@@ -110,7 +110,8 @@ def measure(app: Flask, token: str, district: Any, samples: int, month: str,
         counted = time.perf_counter() - started
         xlsx, pdf = report_xlsx(report), report_pdf(report)
         total = time.perf_counter() - started
-    return {"history": {**percentiles(history), "chains_verified": f"{verified}/20"}, "search": percentiles(search),
+    return {"history": {**percentiles(history), "chains_verified": f"{verified}/20"},
+            "search": percentiles(search),
             "slowest_searches": [(round(t * 1000, 1), q) for t, q in slowest],
             "report": {"month": month, "count_s": round(counted, 2), "total_s": round(total, 2),
                        "fills": report.totals["fills"], "deliveries": report.totals["deliveries"],
