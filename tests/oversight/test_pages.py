@@ -115,3 +115,20 @@ def test_blacklist_and_report_pages(browser, registry, world):
     assert "概要" in load_workbook(io.BytesIO(xlsx.data)).sheetnames
     pdf = c.get("/oversight/reports?month=2026-05&format=pdf")
     assert pdf.data.startswith(b"%PDF")
+
+
+def test_inspection_and_assessment_through_the_page(browser, registry, world):
+    code = registry.cylinder(manufactured_on="2018-03-01", last_inspected_on="2021-03-01")["code"]
+    url = f"/oversight/cylinders/{code}"
+    c = _as(browser, world, "inspector")
+    page = c.get(url).get_data(as_text=True)
+    assert "超过使用年限" in page and 'data-testid="inspect-form"' in page
+    c.post(url + "/act", data={"action": "inspect", "result": "pass", "on": "2026-06-01"})
+    c.post(url + "/act", data={"action": "assess", "result": "pass",
+                               "extended_until": "2029-03-01"})
+    page = c.get(url).get_data(as_text=True)
+    assert "下次检验 2030-06-01" in page and "使用年限延至 2029-03-01" in page
+    assert "在用" in page
+    c.post(url + "/act", data={"action": "inspect", "result": "pass", "on": "not-a-date"})
+    assert "不是有效日期" in c.get(url).get_data(as_text=True)
+    assert events_of(code) == ["registered", "inspected", "safety_assessed"]
