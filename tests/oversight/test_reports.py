@@ -115,7 +115,7 @@ def test_rebuilt_traces_match_the_live_ones(app, registry, events, world):
 
     def snapshot():
         db.session.rollback()
-        traces = [{c: getattr(t, c) for c in t.__table__.columns.keys()}
+        traces = [{c: getattr(t, c) for c in t.__table__.columns.keys()}  # noqa: SIM118 (a ColumnCollection)
                   for t in db.session.scalars(db.select(CylinderTrace))]
         parties = sorted((p.kind, p.ref_id, p.cylinder_id)
                          for p in db.session.scalars(db.select(CylinderParty)))
