@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
 from app.auth.models import User
 from app.database import utcnow
 from app.errors import Conflict
@@ -19,7 +21,7 @@ from app.oversight.services import (
     require_regulator,
 )
 from app.traceability.events import Recorded
-from app.traceability.models import Code, Cylinder
+from app.traceability.models import Code, Cylinder, Event
 from app.traceability.services import snapshot
 
 STEPS = ("seized", "handed_to_agency", "scrapped", "registration_cancelled")
@@ -63,13 +65,11 @@ def hand_to_agency(actor: User, cyl: Cylinder, *, note: str,
 
 
 def current_agency(cyl: Cylinder) -> int | None:
-    """Return the agency holding a seized cylinder, from its trace."""
-    from app.oversight.models import CylinderTrace
-
-    trace = db.session.get(CylinderTrace, cyl.id)
-    if trace is None or trace.custody != "agency":
-        return None
-    return trace.custody_ref
+    """Return the agency a seized cylinder was last handed to (None if not handed over)."""
+    data = db.session.scalar(select(Event.data).where(
+        Event.cylinder_id == cyl.id, Event.type == "handed_to_agency")
+        .order_by(Event.seq.desc()).limit(1))
+    return int(data["agency_org_id"]) if data and data.get("agency_org_id") else None
 
 
 def scrap_cylinder(actor: User, cyl: Cylinder, *, note: str, event_id: uuid.UUID | None = None,

@@ -100,3 +100,22 @@ def test_oversight_steps_on_a_scrapped_cylinder_raise_no_black_flag(api, registr
                         ("scrap", world.inspector), ("cancel-registration", world.regulator)):
         assert _post(api, actor, code, step).status_code == 201
     assert db.session.scalar(db.select(db.func.count()).select_from(Flag)) == 0
+
+
+def test_only_the_agency_holding_it_scraps_it(api, registry, world, events):
+    from app.auth import services as auth
+
+    other = auth.create_org("另一检验机构", "inspection_agency")
+    stranger = auth.create_user(None, "inspector2", other.id, "inspector")
+    token = auth.issue_token(stranger)
+    db.session.commit()
+    code = registry.cylinder()["code"]
+    _post(api, world.regulator, code, "seize")
+    _post(api, world.inspector, code, "hand-over")
+    events.refuse(code, "filler_b", "seized")  # seen at a station meanwhile: still with the agency
+    resp = api.post(f"/api/v1/cylinders/{code}/scrap", headers={
+        "Authorization": f"Bearer {token}"}, json={"note": "x"})
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "not_with_agency"
+    again = _post(api, world.inspector, code, "hand-over")
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_handed_over"
+    assert _post(api, world.inspector, code, "scrap").status_code == 201
