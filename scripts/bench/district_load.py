@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 ORDER = ("codes", "cylinders", "events", "cylinder_traces", "cylinder_parties", "flags")
 
@@ -17,7 +18,33 @@ def _pg_value(value: Any) -> Any:
     return value
 
 
-def write_chunk(engine: Engine, chunk: Any) -> None:
+def write_chunk(engine: Engine, chunk: Any, attempts: int = 5) -> None:
+    """Write a chunk; if the server goes away (a restart), retry it once it is back.
+
+    A chunk is one transaction, so a failed attempt leaves nothing behind; a chunk whose
+    first cylinder is already stored was committed just before the connection dropped.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            if attempt > 1 and _stored(engine, chunk.cylinders[0]["id"]):
+                return
+            _write_chunk(engine, chunk)
+            return
+        except Exception as exc:  # psycopg/sqlite3 OperationalError alike: wait and retry
+            if attempt == attempts:
+                raise
+            print(f"\n  write failed ({exc.__class__.__name__}); retry {attempt}", flush=True)
+            engine.dispose()
+            time.sleep(5 * attempt)
+
+
+def _stored(engine: Engine, cylinder_id: int) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM cylinders WHERE id = :id"),
+                            {"id": cylinder_id}).first() is not None
+
+
+def _write_chunk(engine: Engine, chunk: Any) -> None:
     """Insert one chunk's rows, parents before children, in one transaction."""
     rows = {"codes": chunk.codes, "cylinders": chunk.cylinders, "events": chunk.events,
             "cylinder_traces": chunk.traces, "cylinder_parties": chunk.parties,
