@@ -23,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
     from app.printing.api import blp as printing_api
     from app.printing.cli import register_printing_cli
     from app.printing.views import register_printing
+    from app.oversight import register_oversight
     from app.traceability.api import blp as registry_api
     from app.traceability.cli import register_registry_cli
     from app.web.views import bp as web
@@ -42,3 +43,4 @@ def register_blueprints(app: Flask) -> None:
     register_delivery(app)
     register_filling(app)
     app.cli.add_command(seed_demo_command)
+    register_oversight(app)

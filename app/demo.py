@@ -18,6 +18,7 @@ from app.delivery.demo import seed_delivery_demo
 from app.extensions import db
 from app.filling.demo import seed_filling_demo
 from app.printing.services import assign_batch
+from app.oversight.demo import seed_oversight_demo
 from app.traceability import services as registry
 from app.traceability.models import Cylinder
 
@@ -89,6 +90,7 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
                             details={"note": "demo: presented at a station it does not belong to"})
     seed_filling_demo(users, orgs)
     seed_delivery_demo()
+    seed_oversight_demo()
     db.session.commit()
     path = _tokens_file()
     path.parent.mkdir(parents=True, exist_ok=True)

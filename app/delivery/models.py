@@ -116,7 +116,7 @@ class Custody(db.Model):
     driver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("events.id"))
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("events.id"))
 
 
 class Photo(db.Model):
@@ -170,8 +170,9 @@ class Hazard(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_areas.id"), index=True)
-    safety_check_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("safety_checks.id"))
-    delivery_event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("events.id"), index=True)
+    safety_check_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("safety_checks.id"))
+    delivery_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("events.id"),
+                                                                index=True)
     item: Mapped[str] = mapped_column(String(40), index=True)
     severity: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="open")

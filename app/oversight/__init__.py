@@ -1,0 +1,41 @@
+"""Oversight: regulators' search and history, flags, black cylinders, inspections, reports,
+and the public page behind every QR code."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+_registered = False
+
+
+def register_oversight(app: Flask) -> None:
+    """Hook into the registry (fill check, event observer) and add pages, API and CLI."""
+    global _registered
+    from app.extensions import api, csrf
+    from app.oversight import models  # noqa: F401  (tables and indexes for the metadata)
+    from app.oversight.api import blp
+    from app.oversight.blacklist import blacklist_fill_check
+    from app.oversight.cli import oversight_cli, report_cli
+    from app.oversight.flag_views import bp as flag_pages
+    from app.oversight.public_views import bp as public_pages
+    from app.oversight.views import bp as pages
+    from app.oversight.watch import observe_event
+    from app.traceability.checks import register_fill_check
+    from app.traceability.events import on_event
+
+    register_fill_check(blacklist_fill_check)
+    on_event(observe_event)
+    for blueprint in (pages, flag_pages, public_pages):
+        app.register_blueprint(blueprint)
+    csrf.exempt(blp)
+    api.register_blueprint(blp)
+    app.cli.add_command(report_cli)
+    app.cli.add_command(oversight_cli)
+    if not _registered:
+        from app.web.nav import add_nav
+
+        add_nav("oversight.search", _l("Search cylinders"), "regulator", "inspector", "admin")
+        add_nav("oversight_flags.flags", _l("Flags"), "regulator")
+        add_nav("oversight.blacklist_page", _l("Blacklist"), "regulator")
+        add_nav("oversight.reports", _l("Monthly report"), "regulator", "admin")
+        _registered = True

@@ -1,0 +1,79 @@
+"""The flags dashboard: open flags by kind, station and company, a trend, and the work queue."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.database import utcnow
+from app.extensions import db
+from app.oversight.models import PublicReport
+from app.oversight.reports.data import DISTRICT_TZ, FLAG_LABELS
+from app.oversight.services import org_names
+from app.traceability.models import Cylinder, Flag
+
+TREND_DAYS = 30
+
+
+@dataclass
+class Dashboard:
+    by_kind: list[tuple[str, str, int]]
+    by_station: list[tuple[str, int]]
+    by_company: list[tuple[str, int]]
+    days: list[dt.date]
+    trend: dict[str, list[int]]
+    open_total: int
+    open_reports: int
+
+
+def _named(rows: list[Any]) -> list[tuple[str, int]]:
+    names = org_names({r[0] for r in rows})
+    return sorted(((names.get(r[0], "—") if r[0] else "—", r[1]) for r in rows),
+                  key=lambda t: -t[1])
+
+
+def dashboard(days: int = TREND_DAYS) -> Dashboard:
+    """Count open flags by kind, by the organisation that saw them and by the owning company."""
+    open_ = Flag.status == "open"
+    kinds = db.session.execute(select(Flag.kind, func.count()).where(open_)
+                               .group_by(Flag.kind)).all()
+    stations = db.session.execute(select(Flag.org_id, func.count()).where(open_)
+                                  .group_by(Flag.org_id)).all()
+    companies = db.session.execute(
+        select(Cylinder.owner_org_id, func.count()).select_from(Flag)
+        .join(Cylinder, Cylinder.id == Flag.cylinder_id).where(open_)
+        .group_by(Cylinder.owner_org_id)).all()
+    end = utcnow().astimezone(DISTRICT_TZ).date()  # flags carry the real clock's time
+    first = end - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(first, dt.time(), tzinfo=DISTRICT_TZ)
+    trend: dict[str, list[int]] = defaultdict(lambda: [0] * days)
+    for kind, raised_at in db.session.execute(select(Flag.kind, Flag.raised_at)
+                                              .where(Flag.raised_at >= since)):
+        index = (raised_at.astimezone(DISTRICT_TZ).date() - first).days
+        if 0 <= index < days:
+            trend[kind][index] += 1
+    reports = db.session.scalar(select(func.count()).select_from(PublicReport)
+                                .where(PublicReport.status == "open")) or 0
+    return Dashboard(
+        by_kind=sorted(((k, FLAG_LABELS.get(k, k), n) for k, n in kinds), key=lambda t: -t[2]),
+        by_station=_named(stations), by_company=_named(companies),
+        days=[first + dt.timedelta(days=i) for i in range(days)],
+        trend=dict(sorted(trend.items())), open_total=sum(n for _, n in kinds),
+        open_reports=reports)
+
+
+def work_queue(kind: str | None = None, limit: int = 100) -> list[Flag]:
+    """Open flags to work through, most recently seen first."""
+    query = select(Flag).where(Flag.status == "open").order_by(Flag.last_seen_at.desc())
+    if kind:
+        query = query.where(Flag.kind == kind)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def open_reports(limit: int = 100) -> list[PublicReport]:
+    """Public reports waiting for a regulator, oldest first."""
+    return list(db.session.scalars(select(PublicReport).where(PublicReport.status == "open")
+                                   .order_by(PublicReport.created_at).limit(limit)))

@@ -1,0 +1,91 @@
+"""Demo data for oversight: a month of fills and deliveries, a clone, a black cylinder, a
+blacklisted batch, an inspection and a public report, so every page has something to show."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.clock import today
+from app.database import utcnow
+from app.delivery.models import Customer, Vehicle
+from app.extensions import db
+from app.oversight import blacklist, inspections, public, seizure
+from app.traceability.events import record_event
+from app.traceability.models import Cylinder
+
+# Lianchi district, Baoding: around (38.87 N, 115.46 E).
+CENTRE = (38.865, 115.480)
+
+
+def _user(name: str) -> User:
+    user = db.session.scalar(select(User).where(User.name == name))
+    assert user is not None, name
+    return user
+
+
+def seed_oversight_demo(seed: int = 20261129) -> None:
+    """Add oversight demo data on top of the registry's demo cylinders."""
+    rng = random.Random(seed)
+    cylinders = list(db.session.scalars(select(Cylinder).order_by(Cylinder.id)))
+    if len(cylinders) < 12:
+        return
+    filler, filler2, driver = _user("filler"), _user("filler2"), _user("driver")
+    regulator, inspector = _user("regulator"), _user("inspector")
+    stations = {filler.id: filler.org_id, filler2.id: filler2.org_id}
+    now = utcnow().replace(microsecond=0)
+    vehicle = db.session.scalar(select(Vehicle).order_by(Vehicle.id))
+    customers = list(db.session.scalars(select(Customer).order_by(Customer.id)))
+    for index, cyl in enumerate(cylinders[6:30]):
+        at = now - dt.timedelta(days=rng.randint(2, 40), hours=rng.randint(0, 8))
+        who = filler if index % 3 else filler2
+        record_event(cyl, "filled", who, occurred_at=at, place=who.org.name, data={
+            "station_org_id": stations[who.id], "net_mass_kg": round(rng.uniform(13.8, 14.9), 2),
+            "rated_fill_kg": 14.9, "overfill": index == 5, "precheck": {"valve": True}})
+        lat = CENTRE[0] + rng.uniform(-0.03, 0.03)
+        lon = CENTRE[1] + rng.uniform(-0.03, 0.03)
+        if vehicle is None or not customers:
+            continue  # no delivery set-up in this demo: fills only
+        record_event(cyl, "dispatched", driver, occurred_at=at + dt.timedelta(hours=1), data={
+            "vehicle_id": vehicle.id, "driver_id": driver.id,
+            "station_org_id": stations[who.id]})
+        record_event(cyl, "delivered", driver, occurred_at=at + dt.timedelta(hours=2), lat=lat,
+                     lon=lon, place="莲池区用户", data={
+                         "customer_id": customers[index % len(customers)].id,
+                         "vehicle_id": vehicle.id, "driver_id": driver.id,
+                         "safety_check_id": None if index % 4 == 0 else 5000 + index,
+                         "out_of_zone": False})
+    refused = cylinders[6]
+    record_event(refused, "fill_refused", filler2, occurred_at=now - dt.timedelta(days=1),
+                 data={"station_org_id": filler2.org_id, "reasons": [
+                     {"code": "inspection_overdue", "message": "超期未检",
+                      "message_en": "inspection overdue"}]})
+    clone = cylinders[8]
+    for who, hours in ((filler, 3), (filler2, 1)):  # one code at both stations within hours
+        record_event(clone, "filled", who, occurred_at=now - dt.timedelta(hours=hours),
+                     place=who.org.name, data={"station_org_id": stations[who.id],
+                                               "net_mass_kg": 14.5, "rated_fill_kg": 14.9,
+                                               "overfill": False, "precheck": {}})
+    black = cylinders[9]
+    seizure.seize_cylinder(regulator, black, note="演示：现场查获超期未检气瓶",
+                           order_no="莲市监扣〔2026〕8号")
+    seizure.hand_to_agency(inspector, black, note="演示：移交特检院")
+    seizure.scrap_cylinder(inspector, black, note="演示：压扁报废")
+    seizure.cancel_registration(regulator, black, note="演示：注销使用登记")
+    record_event(black, "filled", filler2, place="南郊液化气充装站", data={
+        "station_org_id": filler2.org_id, "net_mass_kg": 14.2, "rated_fill_kg": 14.9,
+        "overfill": False, "precheck": {}})
+    seizure.seize_cylinder(regulator, cylinders[10], note="演示：疑似翻新瓶，待移交检验")
+    overdue = next((c for c in cylinders if c.next_inspection_due < today()
+                    and c.scrapped_at is None and c.seized_at is None), None)
+    if overdue is not None:
+        inspections.record_inspection(inspector, overdue, result="pass",
+                                      inspected_on=today(), note="演示：定期检验合格")
+    target = cylinders[11]
+    blacklist.add_entry(regulator, scope="batch", manufacturer=target.manufacturer,
+                        model=target.model, made_in=target.manufactured_on,
+                        reason="演示：同批次抽检焊缝不合格")
+    public.submit_report(cylinders[7].code, "damaged", "演示：小区里看到这只瓶底锈得厉害", None)
+    db.session.flush()

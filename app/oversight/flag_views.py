@@ -1,0 +1,71 @@
+"""The flags dashboard page and its work queue (flags and the public's reports)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.policy import allow
+from app.errors import APIError, Forbidden
+from app.extensions import db
+from app.oversight.dashboard import dashboard, open_reports, work_queue
+from app.oversight.public import REPORT_CATEGORIES, close_report
+from app.oversight.reports.charts import trend_svg
+from app.oversight.reports.data import FLAG_LABELS
+from app.oversight.services import is_regulator, org_names
+from app.traceability.models import Cylinder
+from app.traceability.services import resolve_flag
+
+bp = Blueprint("oversight_flags", __name__, url_prefix="/oversight",
+               template_folder="templates")
+
+
+def _regulators_only() -> None:
+    if not is_regulator(current_user):
+        raise Forbidden(_("Only regulators work the flag queue."), code="regulator_only")
+
+
+@bp.route("/flags")
+@allow("admin", "regulator")
+def flags() -> str:
+    """Show open flags by kind, station and company, their trend, and the work queue."""
+    _regulators_only()
+    kind = request.args.get("kind") or None
+    d = dashboard()
+    queue = work_queue(kind)
+    codes = {c.id: c.code for c in db.session.query(Cylinder).filter(
+        Cylinder.id.in_({f.cylinder_id for f in queue if f.cylinder_id}))}
+    chart = trend_svg(d.days, d.trend, {k: str(v) for k, v in FLAG_LABELS.items()})
+    return render_template("oversight/flags.html", d=d, queue=queue, kind=kind, chart=chart,
+                           labels=FLAG_LABELS, codes=codes,
+                           orgs=org_names({f.org_id for f in queue}), reports=open_reports(),
+                           categories=REPORT_CATEGORIES)
+
+
+@bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@allow("admin", "regulator")
+def resolve(flag_id: int) -> Response:
+    """Resolve a flag with a note, from the work queue."""
+    _regulators_only()
+    try:
+        resolve_flag(current_user, flag_id, request.form.get("note", ""))
+    except APIError as exc:
+        db.session.rollback()
+        flash(exc.message, "bad")
+    else:
+        flash(_("Flag resolved."), "ok")
+    return redirect(url_for("oversight_flags.flags", kind=request.form.get("kind") or None), 303)
+
+
+@bp.route("/public-reports/<int:report_id>/close", methods=["POST"])
+@allow("admin", "regulator")
+def close(report_id: int) -> Response:
+    """Close a public report with a note."""
+    try:
+        close_report(current_user, report_id, request.form.get("note", ""))
+    except APIError as exc:
+        db.session.rollback()
+        flash(exc.message, "bad")
+    else:
+        flash(_("Report closed."), "ok")
+    return redirect(url_for("oversight_flags.flags") + "#reports", 303)

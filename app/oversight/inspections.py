@@ -1,0 +1,117 @@
+"""Periodic inspections and safety assessments recorded by inspection agencies.
+
+A pass sets the new due date; a fail scraps the cylinder. A passed safety assessment extends
+the service life once, by at most the rule table's extension (hard end at design life + 4 y).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from app.auth.models import User
+from app.clock import today
+from app.errors import Conflict, ValidationFailed
+from app.oversight.seizure import scrap_cylinder
+from app.oversight.services import locked, record_step, replayed_step, require_agency_inspector
+from app.traceability.events import Recorded
+from app.traceability.models import Cylinder
+from app.traceability.rule_store import life_rules
+from app.traceability.rules import LifeRules, add_years
+from app.traceability.services import refresh_derived, snapshot
+
+RESULTS = ("pass", "fail")
+
+
+class ExtensionRefused(ValueError):
+    """A life extension the rules do not allow; `code` names the rule."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def allowed_extension(manufactured_on: dt.date, design_life_years: int,
+                      already_extended: bool, refurbished: bool, requested: dt.date | None,
+                      rules: LifeRules) -> dt.date:
+    """Return the new end of service life a passed assessment grants, or refuse."""
+    if refurbished:
+        raise ExtensionRefused("refurbished", "A refurbished cylinder's life is never extended.")
+    if already_extended:
+        raise ExtensionRefused("already_extended", "The service life was extended once already.")
+    design_end = add_years(manufactured_on, design_life_years)
+    hard_end = add_years(design_end, rules.extension_max_years)
+    if requested is None:
+        return hard_end
+    if requested <= design_end:
+        raise ExtensionRefused("extension_not_later",
+                               "The extension must end after the design life.")
+    if requested > hard_end:
+        raise ExtensionRefused("extension_too_long",
+                               f"The life may be extended to {hard_end.isoformat()} at most.")
+    return requested
+
+
+def _check_usable(cyl: Cylinder) -> None:
+    if cyl.scrapped_at or cyl.registration_cancelled_at:
+        raise Conflict("This cylinder is scrapped; its code is dead.", code="already_scrapped")
+
+
+def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: dt.date,
+                      note: str = "", event_id: uuid.UUID | None = None) -> Recorded:
+    """Record a periodic inspection: pass sets the next due date, fail scraps the cylinder."""
+    require_agency_inspector(actor)
+    if result not in RESULTS:
+        raise ValidationFailed("result must be pass or fail.", code="invalid_result")
+    replay = replayed_step(event_id, cyl, "inspected")
+    if replay:
+        return replay
+    cyl = locked(cyl)
+    _check_usable(cyl)
+    if inspected_on > today() or inspected_on < cyl.manufactured_on:
+        raise ValidationFailed("The inspection date must lie between manufacture and today.",
+                               code="invalid_date")
+    if result == "pass" and cyl.seized_at:
+        raise Conflict("A seized cylinder cannot pass back into service.", code="seized")
+    before = snapshot(cyl)
+    next_due = None
+    if result == "pass":
+        cyl.last_inspected_on = inspected_on
+        next_due = refresh_derived(cyl).next_inspection_due.isoformat()
+    recorded = record_step(cyl, "inspected", actor, event_id, {
+        "result": result, "inspected_on": inspected_on.isoformat(), "next_due": next_due,
+        "agency_org_id": actor.org_id, "note": note}, before)
+    if result == "fail":
+        scrap_cylinder(actor, cyl, note=note or "failed periodic inspection",
+                       after_failed_inspection=True)
+    return recorded
+
+
+def record_safety_assessment(actor: User, cyl: Cylinder, *, result: str,
+                             extended_until: dt.date | None = None, note: str = "",
+                             event_id: uuid.UUID | None = None) -> Recorded:
+    """Record a safety assessment: a pass extends the service life within the rules."""
+    require_agency_inspector(actor)
+    if result not in RESULTS:
+        raise ValidationFailed("result must be pass or fail.", code="invalid_result")
+    replay = replayed_step(event_id, cyl, "safety_assessed")
+    if replay:
+        return replay
+    cyl = locked(cyl)
+    _check_usable(cyl)
+    before = snapshot(cyl)
+    granted = None
+    if result == "pass":
+        try:
+            granted = allowed_extension(cyl.manufactured_on, cyl.design_life_years,
+                                        cyl.life_extended_until is not None, cyl.refurbished,
+                                        extended_until, life_rules())
+        except ExtensionRefused as exc:
+            raise Conflict(str(exc), code=exc.code) from exc
+        cyl.life_extended_until = granted
+    recorded = record_step(cyl, "safety_assessed", actor, event_id, {
+        "result": result, "extended_until": granted.isoformat() if granted else None,
+        "agency_org_id": actor.org_id, "note": note}, before)
+    if result == "fail":
+        scrap_cylinder(actor, cyl, note=note or "failed safety assessment",
+                       after_failed_inspection=True)
+    return recorded

@@ -1,0 +1,137 @@
+"""What anyone's phone sees after scanning a cylinder's QR, and the report (举报) they send.
+
+No personal data: organisation names only, never customers, drivers or staff. A scan of a
+scrapped or cancelled code counts on that cylinder's one `black_cylinder` flag (so a flood of
+scans grows a counter, not the table). A well-formed code that was never issued raises no flag:
+anyone can make such codes, so they would flood the queue; the page asks for a report instead.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import User
+from app.clock import today
+from app.database import utcnow
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.oversight.blacklist import entries_covering
+from app.oversight.models import CylinderTrace, PublicReport
+from app.oversight.services import require_regulator
+from app.traceability.codes import CodeError, format_code, parse_code
+from app.traceability.models import Cylinder
+from app.traceability.services import cylinder_state, find_cylinder, org_name, raise_flag
+
+REPORT_CATEGORIES = {
+    "overdue": _l("Overdue or too old, still in use"), "damaged": _l("Damaged or corroded"),
+    "leak": _l("Smells of gas or leaks"), "illegal_filling": _l("Filled or sold illegally"),
+    "fake_code": _l("The code looks fake or copied"), "other": _l("Something else"),
+}
+DEAD = ("scrapped", "registration_cancelled")
+
+
+@dataclass
+class PublicView:
+    code_text: str
+    display: str | None = None
+    known: bool = False
+    danger: bool = True
+    owner: str | None = None
+    model: str | None = None
+    made: str | None = None
+    last_filled_at: dt.datetime | None = None
+    last_fill_station: str | None = None
+    next_due: dt.date | None = None
+    life_ends: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)
+    cylinder_id: int | None = None
+
+
+def public_view(text: str) -> PublicView:
+    """Tell the public whether a scanned code is a registered cylinder and safe to use."""
+    view = PublicView(code_text=(text or "")[:64])
+    try:
+        code = parse_code(text, current_app.config["PUBLIC_BASE_URL"]).code
+    except CodeError:
+        view.warnings.append(_("This is not a valid cylinder code."))
+        return view
+    view.display = format_code(code)
+    cyl = find_cylinder(code)
+    if cyl is None:
+        view.warnings.append(_("This code is not registered to any cylinder."))
+        return view
+    return _describe(view, cyl)
+
+
+def _describe(view: PublicView, cyl: Cylinder) -> PublicView:
+    state = cylinder_state(cyl)
+    trace = db.session.get(CylinderTrace, cyl.id)
+    view.known, view.cylinder_id = True, cyl.id
+    view.owner, view.model = org_name(cyl.owner_org_id), cyl.model
+    view.made = cyl.manufactured_on.strftime("%Y-%m")
+    view.next_due, view.life_ends = state.next_inspection_due, state.service_life_ends
+    if trace is not None and trace.last_filled_at is not None:
+        view.last_filled_at = trace.last_filled_at
+        view.last_fill_station = org_name(trace.last_fill_org_id)
+    messages = {
+        "registration_cancelled": _("Its registration is cancelled: this cylinder must not exist."),
+        "scrapped": _("This cylinder was scrapped."),
+        "seized": _("This cylinder was seized by the regulator."),
+        "beyond_service_life": _("This cylinder is past its service life."),
+        "inspection_overdue": _("Its periodic inspection is overdue."),
+    }
+    if state.status in messages:
+        view.warnings.append(messages[state.status])
+    if cyl.refurbished:
+        view.warnings.append(_("This cylinder was refurbished."))
+    if entries_covering(cyl):
+        view.warnings.append(_("This product is on the blacklist."))
+    view.danger = bool(view.warnings)
+    if state.status in DEAD:
+        raise_flag("black_cylinder", cylinder=cyl, details={"reason": "public_scan",
+                                                            "status": state.status})
+    return view
+
+
+def submit_report(text: str, category: str, message: str, contact: str | None) -> PublicReport:
+    """Put a public report in the regulators' queue."""
+    if category not in REPORT_CATEGORIES:
+        raise ValidationFailed("Pick what is wrong.", code="invalid_category")
+    message = (message or "").strip()
+    if not 1 <= len(message) <= 1000:
+        raise ValidationFailed("Describe the problem in 1 to 1000 characters.",
+                               code="invalid_message")
+    contact = (contact or "").strip()[:100] or None
+    try:
+        code = parse_code(text, current_app.config["PUBLIC_BASE_URL"]).code
+    except CodeError:
+        code = (text or "").strip()[:64] or "?"
+    cyl = find_cylinder(code)
+    report = PublicReport(code=code, cylinder_id=cyl.id if cyl else None, category=category,
+                          message=message, contact=contact)
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def close_report(actor: User, report_id: int, note: str) -> PublicReport:
+    """Close a public report with a note (regulators)."""
+    require_regulator(actor)
+    report = db.session.get(PublicReport, report_id)
+    if report is None:
+        raise NotFound(f"No report {report_id}.")
+    if not note or not note.strip():
+        raise ValidationFailed("A note is required.", code="note_required")
+    if report.status != "open":
+        raise Conflict("This report is closed already.", code="report_already_closed")
+    report.status, report.note = "closed", note.strip()
+    report.closed_at, report.closed_by_id = utcnow(), actor.id
+    return report
+
+
+def is_overdue(view: PublicView) -> bool:
+    return view.next_due is not None and view.next_due < today()

@@ -1,0 +1,188 @@
+"""Count a month's work from the events and flags that record it.
+
+Everything is counted from `events` (by the device time `occurred_at`, in the district's time
+zone) and `flags`, so the numbers hold before and after the delivery tables exist. Hazards
+come from the delivery package's `hazards` table when it exists; until then the section says
+that the ledger is not available.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.sql import ColumnElement
+
+from app.clock import DISTRICT_TZ
+from app.delivery.models import Hazard
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.oversight.services import org_names
+from app.traceability.models import Event, Flag
+
+BLACK_STEPS = ("seized", "handed_to_agency", "scrapped", "registration_cancelled")
+BLACK_LABELS = {"seized": "查封扣押", "handed_to_agency": "移交检验机构", "scrapped": "报废",
+                "registration_cancelled": "注销使用登记"}
+FLAG_LABELS = {"black_cylinder": "黑气瓶", "fill_refused": "拒绝充装", "not_owned": "非自有气瓶",
+               "overfill": "超装", "out_of_zone": "超区域配送", "wrong_vehicle": "人车不符",
+               "no_safety_check": "未随瓶安检", "clone_suspected": "疑似克隆码",
+               "blacklisted": "黑名单产品", "hazard_overdue": "隐患逾期未整改"}
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    note: str | None = None
+
+
+@dataclass
+class MonthlyReport:
+    month: str
+    scope: str
+    org_id: int | None
+    sections: list[Section]
+    totals: dict[str, int]
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+
+def parse_month(text: str) -> tuple[dt.date, dt.date]:
+    """Parse YYYY-MM into the first day of that month and of the next."""
+    try:
+        first = dt.datetime.strptime(text or "", "%Y-%m").date()
+    except ValueError as exc:
+        raise ValidationFailed("month must look like 2026-05.", code="invalid_month") from exc
+    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, nxt
+
+
+def _utc(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=DISTRICT_TZ).astimezone(dt.UTC)
+
+
+class _Window:
+    def __init__(self, month: str, org_id: int | None) -> None:
+        first, nxt = parse_month(month)
+        self.start, self.end, self.org_id = _utc(first), _utc(nxt), org_id
+
+    def events(self, *types: str) -> list[ColumnElement[bool]]:
+        terms = [Event.type.in_(types), Event.occurred_at >= self.start,
+                 Event.occurred_at < self.end]
+        if self.org_id is not None:
+            terms.append(Event.actor_org_id == self.org_id)
+        return terms
+
+    def flags(self, column: Any) -> list[ColumnElement[bool]]:
+        terms = [column >= self.start, column < self.end]
+        if self.org_id is not None:
+            terms.append(Flag.org_id == self.org_id)
+        return terms
+
+
+def _fills(w: _Window) -> Section:
+    overfill = Event.data["overfill"].as_boolean()
+    rows = db.session.execute(
+        select(Event.actor_org_id, func.count(), func.sum(case((overfill.is_(True), 1), else_=0)))
+        .where(*w.events("filled")).group_by(Event.actor_org_id)).all()
+    names = org_names({r[0] for r in rows})
+    body = sorted(([names.get(r[0], "—") if r[0] else "—", r[1], int(r[2] or 0)] for r in rows),
+                  key=lambda r: (-r[1], r[0]))
+    return Section("fills", "充装", ["充装单位", "充装次数", "超装次数"], body)
+
+
+def _refusals(w: _Window) -> Section:
+    counts: Counter[str] = Counter()
+    messages: dict[str, str] = {}
+    for data in db.session.scalars(select(Event.data).where(*w.events("fill_refused"))):
+        for reason in (data or {}).get("reasons", []) or [{"code": "unknown"}]:
+            code = str(reason.get("code", "unknown"))
+            counts[code] += 1
+            messages.setdefault(code, str(reason.get("message") or code))
+    rows = [[code, messages[code], n] for code, n in counts.most_common()]
+    return Section("refusals", "拒绝充装（按原因）", ["原因代码", "原因", "次数"], rows)
+
+
+def _flags(w: _Window) -> Section:
+    raised = dict(db.session.execute(select(Flag.kind, func.count()).where(
+        *w.flags(Flag.raised_at)).group_by(Flag.kind)).all())
+    resolved = dict(db.session.execute(select(Flag.kind, func.count()).where(
+        *w.flags(Flag.resolved_at)).group_by(Flag.kind)).all())
+    kinds = sorted(set(raised) | set(resolved))
+    rows = [[FLAG_LABELS.get(k, k), k, raised.get(k, 0), resolved.get(k, 0)] for k in kinds]
+    return Section("flags", "异常标记", ["类型", "代码", "新增", "已解决"], rows)
+
+
+def _black(w: _Window) -> Section:
+    counts = dict(db.session.execute(select(Event.type, func.count())
+                                     .where(*w.events(*BLACK_STEPS)).group_by(Event.type)).all())
+    sightings = db.session.scalar(select(func.count()).select_from(Flag).where(
+        Flag.kind == "black_cylinder", *w.flags(Flag.raised_at))) or 0
+    rows = [[BLACK_LABELS[s], counts.get(s, 0)] for s in BLACK_STEPS]
+    rows.append(["发现黑气瓶（标记）", sightings])
+    return Section("black", "黑气瓶查处", ["环节", "数量"], rows)
+
+
+def _inspections(w: _Window) -> Section:
+    result = Event.data["result"].as_string()
+    counts = {(t, r): n for t, r, n in db.session.execute(
+        select(Event.type, result, func.count()).where(*w.events("inspected", "safety_assessed"))
+        .group_by(Event.type, result)).all()}
+    rows = [["定期检验", counts.get(("inspected", "pass"), 0),
+             counts.get(("inspected", "fail"), 0)],
+            ["安全评估（延长使用年限）", counts.get(("safety_assessed", "pass"), 0),
+             counts.get(("safety_assessed", "fail"), 0)]]
+    return Section("inspections", "检验", ["项目", "合格", "不合格"], rows)
+
+
+def _deliveries(w: _Window) -> Section:
+    checked = Event.data["safety_check_id"].as_string()
+    out = Event.data["out_of_zone"].as_boolean()
+    total, with_check, out_zone = db.session.execute(select(
+        func.count(), func.count(checked), func.sum(case((out.is_(True), 1), else_=0)))
+        .where(*w.events("delivered"))).one()
+    total, with_check = total or 0, with_check or 0
+    rows = [["配送次数", total], ["随瓶安检", with_check], ["未随瓶安检", total - with_check],
+            ["超区域配送", int(out_zone or 0)]]
+    return Section("deliveries", "配送与随瓶安检", ["项目", "数量"], rows)
+
+
+def _hazards(w: _Window) -> Section:
+    """Hazards found, rectified and overdue in the month, from the delivery ledger."""
+    scope = [Hazard.org_id == w.org_id] if w.org_id is not None else []
+
+    def count(*terms: Any) -> int:
+        return db.session.scalar(select(func.count(Hazard.id)).where(*scope, *terms)) or 0
+
+    rows = [["发现隐患", count(Hazard.found_at >= w.start, Hazard.found_at < w.end)],
+            ["已整改", count(Hazard.rectified_at >= w.start, Hazard.rectified_at < w.end)],
+            ["逾期未整改", count(Hazard.rectified_at.is_(None),
+                               Hazard.deadline < w.end.astimezone(DISTRICT_TZ).date())]]
+    return Section("hazards", "隐患排查整治", ["项目", "数量"], rows)
+
+
+def monthly_report(month: str, org_id: int | None = None) -> MonthlyReport:
+    """Count one month's fills, refusals, flags, black cylinders, inspections and deliveries."""
+    w = _Window(month, org_id)
+    sections = [_fills(w), _refusals(w), _flags(w), _black(w), _inspections(w), _deliveries(w),
+                _hazards(w)]
+    scope = org_names({org_id}).get(org_id or 0, "—") if org_id else "全区"
+    totals = {"fills": sum(r[1] for r in sections[0].rows),
+              "refusals": sum(r[2] for r in sections[1].rows),
+              "flags_raised": sum(r[2] for r in sections[2].rows),
+              "flags_resolved": sum(r[3] for r in sections[2].rows),
+              "deliveries": sections[5].rows[0][1]}
+    return MonthlyReport(month, scope, org_id, sections, totals)
+
+
+def report_to_dict(report: MonthlyReport) -> dict[str, Any]:
+    """Render the report's numbers as JSON."""
+    return {"month": report.month, "scope": report.scope, "org_id": report.org_id,
+            "totals": report.totals,
+            "sections": [{"key": s.key, "title": s.title, "headers": s.headers, "rows": s.rows,
+                          "note": s.note} for s in report.sections]}

@@ -1,0 +1,91 @@
+"""Write the monthly report as a PDF with tables and bar charts (reportlab, Chinese CID font)."""
+from __future__ import annotations
+
+import io
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from app.database import utcnow
+from app.oversight.reports.data import MonthlyReport, Section
+
+FONT = "STSong-Light"
+# Which column of which section is charted, and its label column.
+CHARTS = {"fills": (0, 1), "refusals": (1, 2), "flags": (0, 2), "black": (0, 1),
+          "deliveries": (0, 1)}
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def _chart(section: Section, width: float) -> Drawing | None:
+    if section.key not in CHARTS or not section.rows:
+        return None
+    label_col, value_col = CHARTS[section.key]
+    rows = section.rows[:12]
+    values = [float(r[value_col] or 0) for r in rows]
+    if not any(values):
+        return None
+    height = 24 + 18 * len(rows)
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 110, 10, width - 140, height - 20
+    chart.data = [list(reversed(values))]
+    chart.categoryAxis.categoryNames = [str(r[label_col])[:14] for r in reversed(rows)]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor("#0b5cab")
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 8
+    drawing.add(chart)
+    return drawing
+
+
+def report_pdf(report: MonthlyReport) -> bytes:
+    """Render the report as an A4 PDF: title, then each section's table and chart."""
+    font = _font()
+    title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
+    heading = ParagraphStyle("heading", fontName=font, fontSize=12, leading=18, spaceBefore=8)
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
+                            topMargin=14 * mm, bottomMargin=14 * mm,
+                            title=f"瓶装液化石油气一瓶一码月度工作进展报告 {report.month}")
+    story: list = [
+        Paragraph(f"瓶装液化石油气“一瓶一码”月度工作进展报告（{report.month}）", title),
+        Paragraph(f"报送范围：{report.scope}　生成时间（UTC）：{utcnow():%Y-%m-%d %H:%M}", body),
+        Paragraph("依据：莲池区城乡燃气安全专项整治工作方案 五(三)，每月20日前报送。", body),
+    ]
+    for section in report.sections:
+        story.append(Paragraph(section.title, heading))
+        if section.note:
+            story.append(Paragraph(section.note, body))
+        if not section.rows:
+            if not section.note:
+                story.append(Paragraph("本月无记录。", body))
+            continue
+        table = Table([section.headers, *section.rows], repeatRows=1, hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b8c2cc")),
+        ]))
+        story.append(table)
+        chart = _chart(section, doc.width)
+        if chart is not None:
+            story.extend([Spacer(1, 4), chart])
+    doc.build(story)
+    return out.getvalue()

@@ -1,0 +1,79 @@
+"""A cylinder's whole life as a timeline: each step, who did it, where, and what it found."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.extensions import db
+from app.oversight.services import org_names
+from app.traceability.events import ChainReport, cylinder_events, verify_events
+from app.traceability.models import Cylinder, Event
+
+EVENT_LABELS = {
+    "registered": _l("Registered"), "filled": _l("Filled"), "fill_refused": _l("Fill refused"),
+    "reweighed": _l("Re-weighed"), "dispatched": _l("Dispatched"), "delivered": _l("Delivered"),
+    "returned": _l("Returned"), "unloaded": _l("Unloaded"), "inspected": _l("Inspected"),
+    "safety_assessed": _l("Safety assessed"), "seized": _l("Seized"),
+    "handed_to_agency": _l("Handed to inspection agency"), "scrapped": _l("Scrapped"),
+    "registration_cancelled": _l("Registration cancelled"), "blacklisted": _l("Blacklisted"),
+    "flag_raised": _l("Flag raised"), "flag_resolved": _l("Flag resolved"),
+}
+TONE = {"fill_refused": "bad", "seized": "bad", "scrapped": "bad", "blacklisted": "bad",
+        "registration_cancelled": "bad", "flag_raised": "warn", "flag_resolved": "ok"}
+
+
+@dataclass
+class Step:
+    event: Event
+    label: str
+    tone: str
+    who: str | None
+    org: str | None
+    detail: str
+
+
+def _detail(event: Event) -> str:
+    data: dict[str, Any] = event.data or {}
+    kind = event.type
+    if kind == "filled":
+        text = _("%(net)s kg of %(rated)s kg", net=data.get("net_mass_kg", "?"),
+                 rated=data.get("rated_fill_kg", "?"))
+        return text + (" · " + _("overfilled") if data.get("overfill") else "")
+    if kind == "fill_refused":
+        return "；".join(str(r.get("message", r.get("code"))) for r in data.get("reasons", []))
+    if kind == "delivered":
+        checked = data.get("safety_check_id")
+        return (_("safety check %(id)s", id=checked) if checked
+                else _("no safety check")) + (" · " + _("out of zone")
+                                              if data.get("out_of_zone") else "")
+    if kind == "inspected":
+        result = _("passed") if data.get("result") == "pass" else _("failed")
+        due = data.get("next_due")
+        return result + (" · " + _("next due %(day)s", day=due) if due else "")
+    if kind == "safety_assessed":
+        result = _("passed") if data.get("result") == "pass" else _("failed")
+        until = data.get("extended_until")
+        return result + (" · " + _("life extended to %(day)s", day=until) if until else "")
+    if kind in ("flag_raised", "flag_resolved"):
+        return " ".join(str(v) for v in (data.get("kind"), data.get("note") or data.get("rule"))
+                        if v)
+    parts = [data.get(k) for k in ("order_no", "note", "reason", "serial_no")]
+    return " · ".join(str(p) for p in parts if p)
+
+
+def timeline(cyl: Cylinder) -> tuple[list[Step], ChainReport]:
+    """Return a cylinder's steps, oldest first, and whether its chain verifies."""
+    events = cylinder_events(cyl.id)
+    report = verify_events(cyl, events)
+    users = {u.id: u.display_name or u.name for u in db.session.scalars(
+        select(User).where(User.id.in_({e.actor_user_id for e in events if e.actor_user_id})))}
+    orgs = org_names({e.actor_org_id for e in events})
+    steps = [Step(e, str(EVENT_LABELS.get(e.type, e.type)), TONE.get(e.type, ""),
+                  users.get(e.actor_user_id or 0), orgs.get(e.actor_org_id or 0), _detail(e))
+             for e in events]
+    return steps, report

@@ -1,0 +1,190 @@
+"""Regulators' pages: search, a cylinder's timeline and actions, blacklist and reports."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.auth.models import Organisation
+from app.auth.policy import allow
+from app.clock import today
+from app.errors import APIError, Forbidden, ValidationFailed
+from app.extensions import db
+from app.oversight import blacklist, inspections, seizure
+from app.oversight.models import BlacklistEntry
+from app.oversight.reports.data import DISTRICT_TZ, FLAG_LABELS, monthly_report, parse_month
+from app.oversight.reports.pdf import report_pdf
+from app.oversight.reports.xlsx import report_xlsx
+from app.oversight.schemas import FLAG_KINDS, SearchQuery
+from app.oversight.search import STATUSES, run_search
+from app.oversight.services import cylinder_for_oversight, is_regulator
+from app.oversight.timeline import timeline
+from app.traceability import services as registry
+from app.traceability.codes import format_code
+
+bp = Blueprint("oversight", __name__, url_prefix="/oversight", template_folder="templates")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATUS_LABELS = {
+    "in_service": _l("In service"), "inspection_overdue": _l("Inspection overdue"),
+    "beyond_service_life": _l("Beyond service life"), "seized": _l("Seized"),
+    "scrapped": _l("Scrapped"), "registration_cancelled": _l("Registration cancelled"),
+}
+
+
+@bp.app_context_processor
+def inject_labels() -> dict[str, Any]:
+    return {"status_labels": STATUS_LABELS, "flag_labels": FLAG_LABELS, "tz": DISTRICT_TZ}
+
+
+def _orgs() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.kind,
+                                                                 Organisation.name)))
+
+
+def _search_args(args: MultiDict) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Parse the search form with the API's schema; errors become a message, not a 500."""
+    raw = {k: v for k, v in args.items() if v not in ("", None)}
+    errors = SearchQuery().validate(raw)
+    if errors:
+        return {"page": 1, "per_page": 25}, errors
+    return SearchQuery().load(raw), {}
+
+
+@bp.route("/search")
+@allow("admin", "regulator", "inspector")
+def search() -> str:
+    """Search cylinders and list them page by page."""
+    from app.oversight.api import scoped_filters
+
+    args, errors = _search_args(request.args)
+    searched = any(k not in ("page", "per_page") for k in args)
+    page = run_search(scoped_filters(args), args["page"], args["per_page"]) if searched else None
+    status = 400 if errors else 200
+    return render_template("oversight/search.html", page=page, args=request.args,
+                           errors=errors, orgs=_orgs(), statuses=STATUSES, kinds=FLAG_KINDS,
+                           state=registry.cylinder_state, fmt=format_code), status
+
+
+@bp.route("/cylinders/<code>")
+@allow("admin", "regulator", "inspector")
+def cylinder(code: str) -> str:
+    """Show a cylinder's stamped data, state and whole life, with the chain badge."""
+    cyl = cylinder_for_oversight(current_user, code)
+    steps, chain = timeline(cyl)
+    return render_template("oversight/cylinder.html", cyl=cyl, steps=steps, chain=chain,
+                           state=registry.cylinder_state(cyl), flags=registry.open_flags(cyl),
+                           owner=registry.org_name(cyl.owner_org_id), fmt=format_code,
+                           today=today(), is_regulator=is_regulator(current_user))
+
+
+def _date(value: str | None, field: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed(_("%(field)s is not a date.", field=field),
+                               code="invalid_date") from exc
+
+
+ACTIONS = ("seize", "hand_over", "scrap", "cancel", "inspect", "assess")
+
+
+def _act(action: str, cyl: Any, form: MultiDict) -> None:
+    note = (form.get("note") or "").strip()
+    event_id = uuid.UUID(form["event_id"]) if form.get("event_id") else None
+    if action in ("seize", "hand_over", "scrap", "cancel") and not note:
+        raise ValidationFailed(_("Write a note."), code="note_required")
+    if action == "seize":
+        seizure.seize_cylinder(current_user, cyl, note=note, order_no=form.get("order_no"),
+                               event_id=event_id)
+    elif action == "hand_over":
+        seizure.hand_to_agency(current_user, cyl, note=note, event_id=event_id)
+    elif action == "scrap":
+        seizure.scrap_cylinder(current_user, cyl, note=note, event_id=event_id)
+    elif action == "cancel":
+        seizure.cancel_registration(current_user, cyl, note=note, order_no=form.get("order_no"),
+                                    event_id=event_id)
+    elif action == "inspect":
+        inspections.record_inspection(current_user, cyl, result=form.get("result", ""),
+                                      inspected_on=_date(form.get("on"), "on") or today(),
+                                      note=note, event_id=event_id)
+    else:
+        inspections.record_safety_assessment(
+            current_user, cyl, result=form.get("result", ""),
+            extended_until=_date(form.get("extended_until"), "extended_until"), note=note,
+            event_id=event_id)
+
+
+@bp.route("/cylinders/<code>/act", methods=["POST"])
+@allow("admin", "regulator", "inspector")
+def act(code: str) -> Response:
+    """Do one step on a cylinder from its page (seize, hand over, scrap, cancel, inspect)."""
+    cyl = cylinder_for_oversight(current_user, code)
+    action = request.form.get("action", "")
+    if action not in ACTIONS:
+        raise ValidationFailed(_("Unknown action."), code="invalid_action")
+    try:
+        _act(action, cyl, request.form)
+    except (APIError, ValueError) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "message", str(exc)), "bad")
+        return redirect(url_for("oversight.cylinder", code=cyl.code), 303)
+    flash(_("Saved."), "ok")
+    return redirect(url_for("oversight.cylinder", code=cyl.code), 303)
+
+
+@bp.route("/blacklist", methods=["GET", "POST"])
+@allow("admin", "regulator")
+def blacklist_page() -> str | Response:
+    """List the product blacklist and add to it."""
+    if not is_regulator(current_user):
+        raise Forbidden(_("Only regulators keep the blacklist."), code="regulator_only")
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("lift"):
+                blacklist.lift_entry(current_user, int(form["lift"]))
+            else:
+                made = parse_month(form["made_in"])[0] if form.get("made_in") else None
+                blacklist.add_entry(current_user, scope=form.get("scope", ""),
+                                    reason=form.get("reason", ""),
+                                    manufacturer=form.get("manufacturer"),
+                                    model=form.get("model"), made_in=made)
+        except (APIError, ValueError) as exc:
+            db.session.rollback()
+            flash(getattr(exc, "message", str(exc)), "bad")
+        else:
+            flash(_("Saved."), "ok")
+        return redirect(url_for("oversight.blacklist_page"), 303)
+    entries = list(db.session.scalars(select(BlacklistEntry).order_by(
+        BlacklistEntry.active.desc(), BlacklistEntry.id.desc())))
+    return render_template("oversight/blacklist.html", entries=entries,
+                           covered={e.id: blacklist.count_covered(e) for e in entries})
+
+
+@bp.route("/reports")
+@allow("admin", "regulator")
+def reports() -> str | Response:
+    """Choose a month and a unit; see the numbers and download XLSX or PDF."""
+    from app.oversight.api import report_scope
+
+    month = request.args.get("month") or (today().replace(day=1) - dt.timedelta(1)).strftime(
+        "%Y-%m")
+    org_id = request.args.get("org_id", type=int)
+    report = monthly_report(month, report_scope(org_id))
+    fmt = request.args.get("format")
+    if fmt in ("xlsx", "pdf"):
+        body = report_xlsx(report) if fmt == "xlsx" else report_pdf(report)
+        return Response(body, mimetype=XLSX if fmt == "xlsx" else "application/pdf",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="monthly-report-{month}.{fmt}"'})
+    return render_template("oversight/reports.html", report=report, month=month,
+                           org_id=org_id, orgs=_orgs() if is_regulator(current_user) else [])

@@ -1,0 +1,77 @@
+"""The product blacklist: flags covered cylinders and refuses them at the filling interlock."""
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.oversight.blacklist import blacklist_fill_check
+from app.traceability.checks import extra_fill_reasons
+from app.traceability.models import Flag
+
+
+def _flags(kind="blacklisted"):
+    db.session.rollback()
+    return db.session.scalars(db.select(Flag).where(Flag.kind == kind)).all()
+
+
+def test_blacklisting_a_batch_flags_its_cylinders_and_refuses_filling(api, registry, world,
+                                                                      events):
+    hit = registry.cylinder(manufacturer="劣质容器厂", manufactured_on="2021-07-01")
+    same_month = registry.cylinder(manufacturer="劣质容器厂", manufactured_on="2021-07-01",
+                                   model="YSP118")
+    other_month = registry.cylinder(manufacturer="劣质容器厂", manufactured_on="2021-08-01")
+    other_maker = registry.cylinder(manufactured_on="2021-07-01")
+    resp = api.post("/api/v1/blacklist", world.regulator, json={
+        "scope": "batch", "manufacturer": "劣质容器厂", "made_in": "2021-07",
+        "reason": "焊缝缺陷"})
+    assert resp.status_code == 201, resp.json
+    assert resp.json["cylinders"] == 2
+    flagged = {f.code for f in _flags()}
+    assert flagged == {hit["code"], same_month["code"]}
+    filler = events.user("filler_a")
+    [reason] = extra_fill_reasons(events.cylinder(hit["code"]), filler)
+    assert reason.code == "blacklisted" and "黑名单" in reason.message
+    assert "blacklisted" in reason.message_en
+    assert blacklist_fill_check(events.cylinder(other_month["code"]), filler) == []
+    assert blacklist_fill_check(events.cylinder(other_maker["code"]), filler) == []
+    history = api.get(f"/api/v1/cylinders/{hit['code']}/history", world.regulator).json
+    assert "blacklisted" in [e["type"] for e in history["events"]]
+    again = api.post("/api/v1/blacklist", world.regulator, json={
+        "scope": "batch", "manufacturer": "劣质容器厂", "made_in": "2021-07", "reason": "x"})
+    assert again.status_code == 409
+
+
+def test_a_model_ban_covers_cylinders_registered_later(api, registry, world, events):
+    resp = api.post("/api/v1/blacklist", world.regulator, json={
+        "scope": "model", "model": "YSP12", "reason": "召回"})
+    assert resp.status_code == 201 and resp.json["cylinders"] == 0
+    late = registry.cylinder(model="YSP12")
+    assert [f.code for f in _flags()] == [late["code"]]
+    entry_id = resp.json["id"]
+    lifted = api.post(f"/api/v1/blacklist/{entry_id}/lift", world.regulator)
+    assert lifted.status_code == 200 and lifted.json["active"] is False
+    db.session.rollback()
+    assert extra_fill_reasons(events.cylinder(late["code"]), events.user("filler_a")) == []
+    assert api.post(f"/api/v1/blacklist/{entry_id}/lift", world.regulator).status_code == 409
+    assert api.post("/api/v1/blacklist/999/lift", world.regulator).status_code == 404
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"scope": "batch", "manufacturer": "厂", "reason": "x"}, "batch_incomplete"),
+    ({"scope": "model", "manufacturer": "厂", "reason": "x"}, "model_required"),
+    ({"scope": "galaxy", "manufacturer": "厂", "reason": "x"}, "validation_error"),
+    ({"scope": "manufacturer", "reason": "x"}, "validation_error"),
+    ({"scope": "batch", "manufacturer": "厂", "made_in": "2021-13", "reason": "x"},
+     "invalid_month"),
+])
+def test_blacklist_refuses_incomplete_entries(api, world, body, code):
+    resp = api.post("/api/v1/blacklist", world.regulator, json=body)
+    assert resp.status_code == 400 and resp.json["error"]["code"] == code
+
+
+def test_only_regulators_blacklist(api, world):
+    body = {"scope": "manufacturer", "manufacturer": "厂", "reason": "x"}
+    for actor in (world.filler_a, world.inspector, world.driver):
+        assert api.post("/api/v1/blacklist", actor, json=body).status_code == 403
+    assert api.post("/api/v1/blacklist", world.company_admin, json=body).status_code == 403
+    assert api.get("/api/v1/blacklist", world.filler_a).status_code == 200

@@ -1,0 +1,134 @@
+"""Regulators' pages through the test client: search, timeline and actions, flags, reports."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from app.extensions import db
+from app.oversight.models import BlacklistEntry
+from app.traceability.models import Cylinder, Event, Flag
+from tests.oversight.conftest import BASE
+
+HTML = {"Accept": "text/html"}
+
+
+def events_of(code):
+    cyl = db.session.scalar(db.select(Cylinder).where(Cylinder.code == code))
+    return list(db.session.scalars(db.select(Event.type).where(Event.cylinder_id == cyl.id)
+                                   .order_by(Event.seq)))
+
+
+def _as(browser, world, name):
+    return browser.as_user(world.users[name].id)
+
+
+def test_search_page_lists_results_and_suggests_codes(browser, registry, world):
+    code = registry.cylinder(manufacturer="甲厂")["code"]
+    c = _as(browser, world, "regulator")
+    html = c.get("/oversight/search?manufacturer=甲厂").get_data(as_text=True)
+    assert code[:4] in html and "共找到 1 只气瓶" in html
+    typo = code[:15] + ("0" if code[15] != "0" else "1")
+    html = c.get(f"/oversight/search?code={typo}").get_data(as_text=True)
+    assert "您要找的是否是" in html and f"/oversight/cylinders/{code}" in html
+    bad = c.get("/oversight/search?status=happy")
+    assert bad.status_code == 400 and "以下字段有误" in bad.get_data(as_text=True)
+
+
+def test_seizure_to_cancellation_through_the_page(browser, registry, world, events):
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a", at=BASE, place="第一充装站 2号秤")
+    url = f"/oversight/cylinders/{code}"
+    c = _as(browser, world, "regulator")
+    page = c.get(url).get_data(as_text=True)
+    assert "履历链校验通过" in page and "充装" in page and "第一充装站 2号秤" in page
+    assert 'data-testid="seize-form"' in page and 'data-testid="scrap-form"' not in page
+    resp = c.post(url + "/act", data={"action": "seize", "note": "", "order_no": "1"})
+    assert resp.status_code == 303  # refused: a note is required; nothing saved
+    assert "请填写说明" in c.get(url).get_data(as_text=True)
+    assert c.post(url + "/act", data={"action": "seize", "note": "现场查封"}).status_code == 303
+    assert "已查封" in c.get(url).get_data(as_text=True)
+    c = _as(browser, world, "inspector")
+    assert 'data-testid="handover-form"' in c.get(url).get_data(as_text=True)
+    c.post(url + "/act", data={"action": "hand_over", "note": "接收"})
+    c.post(url + "/act", data={"action": "scrap", "note": "压扁"})
+    c = _as(browser, world, "regulator")
+    c.post(url + "/act", data={"action": "cancel", "note": "注销"})
+    page = c.get(url).get_data(as_text=True)
+    for label in ("移交检验机构", "已报废", "已注销登记", "履历链校验通过（6 条记录）"):
+        assert label in page
+    assert c.post(url + "/act", data={"action": "explode"}).status_code == 400
+
+
+def test_pages_refuse_other_roles(browser, registry, world):
+    code = registry.cylinder(owner="station_b")["code"]
+    assert browser.get("/oversight/search", headers=HTML).status_code == 302
+    c = _as(browser, world, "filler_a")
+    for path in ("/oversight/search", "/oversight/flags", "/oversight/reports",
+                 f"/oversight/cylinders/{code}", "/oversight/blacklist"):
+        assert c.get(path, headers=HTML).status_code == 403, path
+    c = _as(browser, world, "company_admin")
+    assert c.get(f"/oversight/cylinders/{code}", headers=HTML).status_code == 404
+    assert c.get("/oversight/flags", headers=HTML).status_code == 403
+    c = _as(browser, world, "inspector")
+    resp = c.post(f"/oversight/cylinders/{code}/act", data={"action": "seize", "note": "x"})
+    assert resp.status_code == 303
+    assert "Only regulators" in c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
+    db.session.rollback()
+    assert events_of(code) == ["registered"]
+
+
+def test_flags_dashboard_and_work_queue(browser, registry, world, events):
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a", at=BASE)
+    events.fill(code, "filler_b", at=BASE.replace(hour=9))
+    c = _as(browser, world, "regulator")
+    page = c.get("/oversight/flags").get_data(as_text=True)
+    assert "疑似克隆码" in page and "<svg" in page and "1 个未处理标记" in page
+    flag = db.session.scalars(db.select(Flag)).one()
+    assert c.post(f"/oversight/flags/{flag.id}/resolve", data={"note": ""}).status_code == 303
+    db.session.rollback()
+    assert db.session.get(Flag, flag.id).status == "open"
+    c.post(f"/oversight/flags/{flag.id}/resolve", data={"note": "两站核实，系复制标签"})
+    db.session.rollback()
+    assert db.session.get(Flag, flag.id).resolution_note == "两站核实，系复制标签"
+    assert "0 个未处理标记" in c.get("/oversight/flags").get_data(as_text=True)
+
+
+def test_blacklist_and_report_pages(browser, registry, world):
+    registry.cylinder(manufacturer="劣质厂")
+    c = _as(browser, world, "regulator")
+    c.post("/oversight/blacklist", data={"scope": "manufacturer", "manufacturer": "劣质厂",
+                                         "reason": "抽检不合格"})
+    page = c.get("/oversight/blacklist").get_data(as_text=True)
+    assert "劣质厂" in page and "抽检不合格" in page
+    c.post("/oversight/blacklist", data={"scope": "batch", "manufacturer": "劣质厂",
+                                         "reason": "x"})
+    page = c.get("/oversight/blacklist").get_data(as_text=True)
+    assert "A batch needs the manufacturer" in page
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(BlacklistEntry)) == 1
+    page = c.get("/oversight/reports?month=2026-05").get_data(as_text=True)
+    assert "月度工作进展报告" in page and "充装" in page
+    xlsx = c.get("/oversight/reports?month=2026-05&format=xlsx")
+    assert xlsx.status_code == 200
+    assert "概要" in load_workbook(io.BytesIO(xlsx.data)).sheetnames
+    pdf = c.get("/oversight/reports?month=2026-05&format=pdf")
+    assert pdf.data.startswith(b"%PDF")
+
+
+def test_inspection_and_assessment_through_the_page(browser, registry, world):
+    code = registry.cylinder(manufactured_on="2018-03-01", last_inspected_on="2021-03-01")["code"]
+    url = f"/oversight/cylinders/{code}"
+    c = _as(browser, world, "inspector")
+    page = c.get(url).get_data(as_text=True)
+    assert "超过使用年限" in page and 'data-testid="inspect-form"' in page
+    c.post(url + "/act", data={"action": "inspect", "result": "pass", "on": "2026-06-01"})
+    c.post(url + "/act", data={"action": "assess", "result": "pass",
+                               "extended_until": "2029-03-01"})
+    page = c.get(url).get_data(as_text=True)
+    assert "下次检验 2030-06-01" in page and "使用年限延至 2029-03-01" in page
+    assert "在用" in page
+    c.post(url + "/act", data={"action": "inspect", "result": "pass", "on": "not-a-date"})
+    assert "不是有效日期" in c.get(url).get_data(as_text=True)
+    assert events_of(code) == ["registered", "inspected", "safety_assessed"]

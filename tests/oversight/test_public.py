@@ -1,0 +1,111 @@
+"""The public page behind the QR: plain answers, red warnings, no personal data, reports."""
+from __future__ import annotations
+
+import pytest
+
+from app.auth.models import User
+from app.extensions import db
+from app.oversight.models import PublicReport
+from app.traceability.models import Flag
+from tests.conftest import make_app
+from tests.oversight.conftest import BASE
+
+
+def _page(client, path, **kw):
+    return client.get(path, headers={"Accept": "text/html"}, **kw)
+
+
+def test_a_cylinder_in_service(client, registry, world, events):
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a", at=BASE)
+    events.deliver(code, 501, at=BASE.replace(hour=12))
+    resp = _page(client, f"/c/{code}")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "已登记气瓶" in html and "莲池燃气公司" in html and "第一充装站" in html
+    assert "2026-05-10" in html and "2028-05-01" in html and "verdict-ok" in html
+    for name in ("filler_a", "driver", "501", "SN0000"):  # staff, customers, stamped serial
+        assert name not in html
+    assert "<script" not in html and len(resp.data) < 20_000
+
+
+@pytest.mark.parametrize("fields, warning", [
+    ({"last_inspected_on": "2021-01-01", "manufactured_on": "2020-01-01"}, "定期检验已超期"),
+    ({"manufactured_on": "2010-01-01", "last_inspected_on": "2024-01-01"}, "超过设计使用年限"),
+])
+def test_overdue_and_over_age_are_red(client, registry, fields, warning):
+    code = registry.cylinder(**fields)["code"]
+    resp = _page(client, f"/c/{code}")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "verdict-bad" in html and warning in html
+    assert "请勿使用" in html
+
+
+def test_seized_and_scrapped_are_red_and_a_dead_code_counts_one_flag(api, client, registry,
+                                                                       world):
+    code = registry.cylinder()["code"]
+    api.post(f"/api/v1/cylinders/{code}/seize", world.regulator, json={"note": "x"})
+    assert "已被监管部门查封" in _page(client, f"/c/{code}").get_data(as_text=True)
+    api.post(f"/api/v1/cylinders/{code}/hand-over", world.inspector, json={"note": "x"})
+    api.post(f"/api/v1/cylinders/{code}/scrap", world.inspector, json={"note": "x"})
+    for _ in range(3):
+        assert "已报废" in _page(client, f"/c/{code}").get_data(as_text=True)
+    db.session.rollback()
+    flag = db.session.scalars(db.select(Flag).where(Flag.kind == "black_cylinder")).one()
+    assert flag.occurrences == 3 and flag.details["reason"] == "public_scan"
+
+
+@pytest.mark.parametrize("path", ["/c/0000-0000-0000-0001", "/c/hello", "/c/" + "Z" * 16])
+def test_unknown_foreign_or_mistyped_codes_are_a_red_404(client, registry, path):
+    resp = _page(client, path)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 404 and "verdict-bad" in html and "请勿使用" in html
+
+
+def test_a_never_issued_but_valid_code_is_red_and_raises_no_flag(client, registry):
+    unbound = registry.codes(1)[0]["code"]
+    resp = _page(client, f"/c/{unbound}")
+    assert resp.status_code == 404 and "未登记" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Flag)) == 0
+
+
+def test_the_report_form_lands_in_the_regulators_queue(api, client, registry, world):
+    code = registry.cylinder()["code"]
+    resp = client.post(f"/c/{code}/report", data={"category": "leak", "message": "阀门漏气",
+                                                  "contact": "13800000000"},
+                       headers={"Accept": "text/html"})
+    assert resp.status_code == 201 and "感谢" in resp.get_data(as_text=True)
+    bad = client.post(f"/c/{code}/report", data={"category": "leak", "message": ""})
+    assert bad.status_code == 400
+    wrong = client.post(f"/c/{code}/report", data={"category": "x", "message": "m"})
+    assert wrong.status_code == 400
+    queue = api.get("/api/v1/public-reports", world.regulator).json
+    assert [(r["code"], r["category"], r["message"]) for r in queue] == [
+        (code, "leak", "阀门漏气")]
+    assert api.get("/api/v1/public-reports", world.company_admin).status_code == 403
+    closed = api.post(f"/api/v1/public-reports/{queue[0]['id']}/close", world.regulator,
+                      json={"note": "已上门处理"})
+    assert closed.status_code == 200 and closed.json["status"] == "closed"
+    again = api.post(f"/api/v1/public-reports/{queue[0]['id']}/close", world.regulator,
+                     json={"note": "x"})
+    assert again.status_code == 409
+    db.session.rollback()
+    assert db.session.get(PublicReport, queue[0]["id"]).note == "已上门处理"
+
+
+def test_rate_limits_answer_429_in_the_error_shape(tmp_path):
+    limited = make_app("sqlite", tmp_path, RATELIMIT_ENABLED=True)
+    client = limited.test_client()
+    statuses = [client.get("/c/hello").status_code for _ in range(61)]
+    assert statuses[:60] == [404] * 60 and statuses[60] == 429
+    resp = client.get("/c/hello", headers={"Accept": "application/json"})
+    assert resp.status_code == 429 and resp.json["error"]["code"] == "rate_limited"
+    html = client.get("/c/hello", headers={"Accept": "text/html"})
+    assert html.status_code == 429 and "429" in html.get_data(as_text=True)
+    posts = [client.post("/c/hello/report", data={"category": "other", "message": "m"})
+             .status_code for _ in range(6)]
+    assert posts[:5] == [201] * 5 and posts[5] == 429
+    with limited.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(PublicReport)) == 5
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+        db.engine.dispose()

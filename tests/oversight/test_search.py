@@ -1,0 +1,89 @@
+"""Search through the API: every filter, paging, mistyped codes, and who may search what."""
+from __future__ import annotations
+
+import datetime as dt
+
+from app.database import utcnow
+from app.oversight.search import one_edit_variants
+from app.traceability.codes import is_valid
+from tests.oversight.conftest import BASE
+
+
+def _codes(resp):
+    assert resp.status_code == 200, resp.json
+    return {c["code"] for c in resp.json["items"]}
+
+
+def test_filters(api, registry, world, events):
+    a = registry.cylinder(manufacturer="甲厂", model="YSP118", manufactured_on="2020-01-01")
+    b = registry.cylinder(manufacturer="乙厂", manufactured_on="2020-06-01",
+                          last_inspected_on="2021-01-01")
+    c = registry.cylinder(owner="station_b")
+    events.fill(a["code"], "filler_a", at=BASE)
+    events.fill(b["code"], "filler_b", at=BASE)
+    events.deliver(b["code"], 777, driver_id=42, at=BASE + dt.timedelta(days=1))
+    api.post(f"/api/v1/cylinders/{c['code']}/seize", world.regulator, json={"note": "x"})
+    get = lambda q: _codes(api.get(f"/api/v1/cylinders?{q}", world.regulator))  # noqa: E731
+    assert get("manufacturer=甲厂") == {a["code"]}
+    assert get("model=YSP118") == {a["code"]}
+    assert get(f"serial_no={b['serial_no']}") == {b["code"]}
+    assert get(f"owner_org_id={world.orgs['station_b']}") == {c["code"]}
+    assert get(f"station_org_id={world.orgs['station_b']}") == {b["code"]}
+    assert get(f"customer_id={events.customer(777)}") == {b["code"]}
+    assert get(f"driver_id={events.driver(42)}") == {b["code"]}
+    assert get("customer_id=778") == set()
+    assert get("status=seized") == {c["code"]}
+    assert get("status=inspection_overdue") == {b["code"]}
+    assert get("status=in_service") == {a["code"]}
+    assert get("flag=blacklisted") == set()
+    assert get("made_from=2020-01-01&made_to=2020-03-31") == {a["code"]}
+    assert get("due_to=2025-12-31") == {b["code"]}
+    now = utcnow().date()  # registration is the last event of each, stamped with the real clock
+    assert get(f"seen_from={now}&seen_to={now}") == {a["code"], b["code"], c["code"]}
+    assert get(f"seen_to={now - dt.timedelta(days=1)}") == set()
+    assert get(f"code={a['code'][:6]}") == {a["code"]}
+
+
+def test_paging_and_totals(api, registry, world):
+    made = [registry.cylinder()["code"] for _ in range(5)]
+    first = api.get("/api/v1/cylinders?per_page=2", world.regulator).json
+    assert first["total"] == 5 and not first["total_capped"] and len(first["items"]) == 2
+    seen = set()
+    for page in (1, 2, 3):
+        seen |= _codes(api.get(f"/api/v1/cylinders?per_page=2&page={page}", world.regulator))
+    assert seen == set(made)
+
+
+def test_a_mistyped_code_suggests_the_nearest_codes(api, registry, world):
+    code = registry.cylinder()["code"]
+    registry.cylinder()
+    typo = code[:5] + ("A" if code[5] != "A" else "B") + code[6:]
+    assert not is_valid(typo)  # one wrong character never passes the mod-37 check
+    assert code in one_edit_variants(typo)
+    resp = api.get(f"/api/v1/cylinders?code={typo}", world.regulator).json
+    assert resp["items"] == [] and resp["suggestions"][0] == code
+    i = next(i for i in range(15) if code[i] != code[i + 1])
+    swapped = code[:i] + code[i + 1] + code[i] + code[i + 2:]
+    resp = api.get(f"/api/v1/cylinders?code={swapped}", world.regulator).json
+    assert code in resp["suggestions"]
+
+
+def test_search_refuses_bad_filters(api, world):
+    for query in ("status=happy", "flag=nope", "made_from=yesterday", "per_page=1000",
+                  "page=0", "owner_org_id=x"):
+        resp = api.get(f"/api/v1/cylinders?{query}", world.regulator)
+        assert resp.status_code == 400 and resp.json["error"]["code"] == "validation_error"
+
+
+def test_who_may_search(api, registry, world):
+    own = registry.cylinder(owner="company")["code"]
+    other = registry.cylinder(owner="station_b")["code"]
+    assert _codes(api.get("/api/v1/cylinders", world.inspector)) == {own, other}
+    # a unit's admin searches only its own cylinders, whatever filter it sends
+    scoped = api.get(f"/api/v1/cylinders?owner_org_id={world.orgs['station_b']}",
+                     world.company_admin)
+    assert _codes(scoped) == set()
+    assert _codes(api.get("/api/v1/cylinders", world.company_admin)) == {own}
+    for actor in (world.filler_a, world.driver, world.printer):
+        assert api.get("/api/v1/cylinders", actor).status_code == 403
+    assert api.get("/api/v1/cylinders").status_code == 401
