@@ -10,10 +10,10 @@ def register_blueprints(app: Flask) -> None:
     """Attach pages and API blueprints; API blueprints use tokens, so CSRF applies per request."""
     from app.auth.api import blp as auth_api
     from app.auth.cli import register_auth_cli
+    from app.demo import seed_demo_command
     from app.printing.api import blp as printing_api
     from app.printing.cli import register_printing_cli
     from app.printing.views import register_printing
-    from app.demo import seed_demo_command
     from app.traceability.api import blp as registry_api
     from app.traceability.cli import register_registry_cli
     from app.web.views import bp as web

@@ -47,7 +47,7 @@ def test_printer_downloads_its_batch_and_every_label_scans(batch, api, world):
 
 
 def test_second_download_is_a_reprint_and_needs_a_reason(batch, api, world):
-    batch_id, codes = batch
+    batch_id, _codes = batch
     url = f"/api/v1/code-batches/{batch_id}/labels.pdf"
     assert api.get(url, world.printer).status_code == 200
     again = api.get(url, world.printer)

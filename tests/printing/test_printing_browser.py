@@ -27,7 +27,8 @@ def test_printer_previews_and_downloads(page, live_server):
     card.locator(f"[data-testid=preview-{batch_id}]").click()
     preview = card.locator("img.preview")
     preview.wait_for(state="visible")
-    page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=preview.element_handle())
+    page.wait_for_function("img => img.complete && img.naturalWidth > 100",
+                           arg=preview.element_handle())
     screenshot(page, "printing")
     with page.expect_download() as info:
         card.locator(f"[data-testid=download-{batch_id}]").click()
