@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, Response, g, has_request_context, request
-from sqlalchemy import JSON, DateTime, Engine, event
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy import JSON, DateTime, Engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.types import TypeDecorator
@@ -16,6 +18,7 @@ from app.extensions import db
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def utcnow() -> dt.datetime:
@@ -65,8 +68,39 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        writing = has_request_context() and request.method not in SAFE_METHODS
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
+
+
+def writes(view: V) -> V:
+    """Mark a GET view that records something (e.g. a download logged as a print job).
+
+    On SQLite such a request must take the write lock at BEGIN like a POST; a read
+    transaction that later writes fails at once ("database is locked") when another
+    writer committed in between, instead of waiting its turn.
+    """
+    view._writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def _request_writes() -> bool:
+    if not has_request_context():
+        return False
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "_writes", False))
+
+
+def lock_name(name: str) -> None:
+    """Serialise writers that work on one name (an idempotency key, a flag) until commit.
+
+    PostgreSQL takes a transaction-scoped advisory lock; SQLite writers already hold the
+    database lock from BEGIN IMMEDIATE, so nothing more is needed there.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def init_db(app: Flask) -> None:

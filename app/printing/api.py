@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.auth.policy import allow
+from app.database import writes
 from app.printing import render, services
 from app.printing.schemas import (
     AssignIn,
@@ -74,6 +75,7 @@ def list_templates() -> list:
 
 @blp.route("/code-batches/<int:batch_id>/labels.pdf", methods=["GET"])
 @allow(*PRINT_ROLES)
+@writes
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="application/pdf")
 def batch_pdf(query: dict, batch_id: int) -> Response:
@@ -86,6 +88,7 @@ def batch_pdf(query: dict, batch_id: int) -> Response:
 
 @blp.route("/code-batches/<int:batch_id>/labels.zpl", methods=["GET"])
 @allow(*PRINT_ROLES)
+@writes
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="text/plain")
 def batch_zpl(query: dict, batch_id: int) -> Response:
@@ -98,6 +101,7 @@ def batch_zpl(query: dict, batch_id: int) -> Response:
 
 @blp.route("/code-batches/<int:batch_id>/preview.png", methods=["GET"])
 @allow(*PRINT_ROLES)
+@writes
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="image/png")
 def batch_preview(query: dict, batch_id: int) -> Response:
@@ -111,6 +115,7 @@ def batch_preview(query: dict, batch_id: int) -> Response:
 
 @blp.route("/codes/<code>/label.<any(png, svg):fmt>", methods=["GET"])
 @allow(*PRINT_ROLES)
+@writes
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="image/png")
 def single_label(query: dict, code: str, fmt: str) -> Response:
