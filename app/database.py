@@ -12,6 +12,7 @@ from sqlalchemy import JSON, DateTime, Engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
 
 from app.errors import error_body
 from app.extensions import db
@@ -19,6 +20,7 @@ from app.extensions import db
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 V = TypeVar("V", bound=Callable[..., Any])
+MAX_ID = 2**31 - 1  # PostgreSQL integer; SQLite would take more, but ids never get there
 
 
 def utcnow() -> dt.datetime:
@@ -103,8 +105,17 @@ def lock_name(name: str) -> None:
     db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+class IdConverter(IntegerConverter):
+    """Match only ids an integer column holds: a larger one is not found, on every database."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_db(app: Flask) -> None:
     """Bind the database and commit once per request at the boundary."""
+    app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from marshmallow import Schema, fields
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +46,18 @@ class Conflict(APIError):
 class ValidationFailed(APIError):
     status = 400
     code = "validation_error"
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={"description": "Stable machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "For people"})
+    details = fields.Raw(metadata={"description": "Optional: field errors or what conflicted"})
+
+
+class ErrorSchema(Schema):
+    """The body of every error answer, as the OpenAPI document describes it."""
+
+    error = fields.Nested(ErrorDetail, required=True)
 
 
 def _rollback_quietly() -> None:
