@@ -34,6 +34,8 @@ class Attempt:
     status: int | None = None
     answer: dict[str, Any] | None = None
     lost: int = 0  # sends that got no answer (connection refused or cut) or a 503
+    answered_at: float | None = None
+    last_sent_at: float = 0.0
     replayed: bool = False
 
 
@@ -45,6 +47,12 @@ class Journal:
     def add(self, attempt: Attempt) -> None:
         with self.lock:
             self.attempts.append(attempt)
+
+    def first_success_after(self, moment: float) -> float | None:
+        """Seconds from a fault until the next write answered with success."""
+        times = [a.answered_at for a in list(self.attempts)
+                 if a.status == 201 and a.answered_at and a.last_sent_at > moment]
+        return min(times) - moment if times else None
 
     def summary(self) -> dict[str, int]:
         counts = Counter("unanswered" if a.status is None else str(a.status)
@@ -96,6 +104,7 @@ class Writers:
             self.journal.add(attempt)
             # like a phone: resend the same request with the same key until it is answered
             while not self.stop_event.is_set():
+                attempt.last_sent_at = time.monotonic()
                 try:
                     resp = session.post(self.base_url + path, json=body, timeout=20,
                                         headers={"Idempotency-Key": attempt.key})
@@ -106,6 +115,7 @@ class Writers:
                     time.sleep(0.1)
                     continue
                 attempt.status = resp.status_code
+                attempt.answered_at = time.monotonic()
                 attempt.replayed = resp.headers.get("Idempotent-Replayed") == "true"
                 try:
                     attempt.answer = resp.json()
