@@ -55,9 +55,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals["get_locale"] = get_locale
 
-    from app.security import init_security_headers
+    from app.security import init_security_headers, trust_proxies
 
     init_security_headers(app)
+    trust_proxies(app)
     return app
 
 
