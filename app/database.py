@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from sqlalchemy import JSON, DateTime, Engine, event, text
+from sqlalchemy import JSON, DateTime, Engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.types import TypeDecorator
-from werkzeug.routing import IntegerConverter
 
 from app.errors import error_body
 from app.extensions import db
@@ -20,7 +18,6 @@ from app.extensions import db
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 V = TypeVar("V", bound=Callable[..., Any])
-MAX_ID = 2**31 - 1  # PostgreSQL integer; SQLite would take more, but ids never get there
 
 
 def utcnow() -> dt.datetime:
@@ -93,29 +90,8 @@ def _request_writes() -> bool:
     return bool(getattr(view, "_writes", False))
 
 
-def lock_name(name: str) -> None:
-    """Serialise writers that work on one name (an idempotency key, a flag) until commit.
-
-    PostgreSQL takes a transaction-scoped advisory lock; SQLite writers already hold the
-    database lock from BEGIN IMMEDIATE, so nothing more is needed there.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-
-class IdConverter(IntegerConverter):
-    """Match only ids an integer column holds: a larger one is not found, on every database."""
-
-    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
-
-
 def init_db(app: Flask) -> None:
     """Bind the database and commit once per request at the boundary."""
-    app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -9,9 +9,10 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, lock_name, utcnow
+from app.database import UTCDateTime, utcnow
 from app.errors import APIError
 from app.extensions import db
+from app.locks import lock_name
 
 HEADER = "Idempotency-Key"
 

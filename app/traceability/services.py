@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Organisation, User
 from app.auth.services import get_org
 from app.clock import today
-from app.database import lock_name, utcnow
+from app.database import utcnow
 from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.locks import lock_name
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
 from app.traceability.events import lock_cylinder, record_event
 from app.traceability.models import Code, CodeBatch, Cylinder, Flag
