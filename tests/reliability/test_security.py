@@ -49,7 +49,8 @@ def _public_routes(app) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             access = access_for(app, rule.endpoint, method)
-            exempt = rule.endpoint in UNLIMITED or f"{rule.endpoint} {method}" in UNLIMITED
+            exempt = (rule.endpoint in UNLIMITED or f"{rule.endpoint} {method}" in UNLIMITED
+                      or "/static/" in rule.rule)  # a blueprint's own static files
             if access is not None and access.public and not exempt:
                 path = rule.rule.replace("<code>", "0000000000000000")
                 routes.append((method, path, rule.endpoint))
@@ -121,12 +122,14 @@ def test_an_unknown_login_name_costs_a_hash_check_too(world, ctx):
         assert auth.authenticate("nobody", "password-123") is None
         assert auth.authenticate("known", "wrong-password") is None
     assert check.call_count == 2
-    timings = {}
-    for name in ("nobody", "known"):
-        started = time.perf_counter()
-        auth.authenticate(name, "wrong-password")
-        timings[name] = time.perf_counter() - started
-    assert timings["nobody"] > timings["known"] / 4, timings
+    timings: dict[str, float] = {}
+    for _ in range(5):  # the fastest of five: the machine is shared and noisy
+        for name in ("nobody", "known"):
+            started = time.perf_counter()
+            auth.authenticate(name, "wrong-password")
+            took = time.perf_counter() - started
+            timings[name] = min(timings.get(name, took), took)
+    assert timings["nobody"] > timings["known"] / 3, timings
 
 
 def test_a_revoked_token_is_refused_at_once_for_reads_and_writes(api, world):
