@@ -68,8 +68,8 @@ def run(backend: str, kills: int, writers: int, restart_pg: bool, workdir: Path,
                     moment = time.monotonic()
                     took = restart_postgresql()
                     time.sleep(4)
-                    faults.append((f"PostgreSQL restarted ({took:.1f} s)", moment,
-                                   pool.journal.first_success_after(moment)))
+                    faults.append((f"PostgreSQL restarted (the restart took {took:.1f} s)",
+                                   moment, pool.journal.first_success_after(moment + took)))
             time.sleep(2)
         verdict = verify(server.url, url, instance, district, pool.journal)
     finally:
@@ -84,7 +84,7 @@ def run(backend: str, kills: int, writers: int, restart_pg: bool, workdir: Path,
           f"{verdict.retried_created} created (requests still unanswered at the end)")
     for label, _moment, back in faults:
         back_text = f"{back:.1f} s" if back is not None else "never"
-        print(f"- {label}: next successful write after {back_text}")
+        print(f"- {label}: next successful write {back_text} after it")
     print(f"- {verdict.chain}")
     print(f"- problems: {len(verdict.problems)}")
     for problem in verdict.problems[:40]:
