@@ -1,6 +1,6 @@
 """Load benchmark: a district plays against gunicorn (scripts/serve) on SQLite and PostgreSQL.
 
-Run: .venv/bin/python scripts/bench/load.py [--db sqlite,postgresql] [--users 40]
+Run: .venv/bin/python scripts/bench/load.py [--db sqlite,postgresql] [--users 60,200]
          [--run-time 60] [--stations 20] [--write docs/benchmarks/load.md]
 
 Seeds a district, starts the server as production does, runs locust headless
@@ -68,6 +68,7 @@ class Result:
     chain_ok: bool = False
     chain_report: str = ""
     failures: list[dict[str, str]] = field(default_factory=list)
+    domains: dict[str, bool] = field(default_factory=dict)
 
 
 def run_load(backend: str, *, users: int, seconds: int, stations: int, cylinders: int,
@@ -85,6 +86,7 @@ def run_load(backend: str, *, users: int, seconds: int, stations: int, cylinders
         server = Server(url, instance, workers=workers, threads=threads,
                         extra_env={"RATELIMIT_ENABLED": "0", "ACCESS_LOG": str(access_log)})
         server.start()
+        domains = _domains(server.url, district.all_codes[0])
         sampler = MemorySampler(server.proc.pid).start()
         prefix = workdir / f"locust-{backend}"
         try:
@@ -96,6 +98,7 @@ def run_load(backend: str, *, users: int, seconds: int, stations: int, cylinders
                         cylinders * (stations + 1))
         result.rows, result.total = _read_stats(prefix)
         result.failures = _read_failures(prefix)
+        result.domains = domains
         result.statuses = _statuses(access_log)
         result.server_5xx = sum(n for s, n in result.statuses.items() if s.startswith("5"))
         result.peak_rss_mb = {str(pid): round(rss / 2**20, 1) for pid, rss in peaks.items()}
@@ -103,6 +106,25 @@ def run_load(backend: str, *, users: int, seconds: int, stations: int, cylinders
         return result
     finally:
         drop_database(url)
+
+
+# The district's tasks that switch on when their domain is in the build (see locustfile.py).
+DOMAIN_TASKS = {
+    "filling (POST /api/v1/fillings)": ("post", "/api/v1/fillings"),
+    "driver custody (GET /api/v1/cylinders/{code}/custody)":
+        ("get", "/api/v1/cylinders/{code}/custody"),
+    "regulator search (GET /api/v1/cylinders)": ("get", "/api/v1/cylinders"),
+}
+
+
+def _domains(host: str, code: str) -> dict[str, bool]:
+    import requests
+
+    paths = requests.get(host + "/api/v1/openapi.json", timeout=30).json()["paths"]
+    found = {name: method in paths.get(path, {}) for name, (method, path) in DOMAIN_TASKS.items()}
+    found["public page (GET /c/<code>)"] = requests.get(f"{host}/c/{code}",
+                                                       timeout=30).status_code != 404
+    return found
 
 
 def _locust(host: str, district_file: Path, prefix: Path, users: int, seconds: int) -> None:
@@ -179,14 +201,23 @@ def render(results: list[Result], command: str) -> str:
         "are in milliseconds as the clients saw them; *x healthz* divides by `/healthz` "
         "(one `SELECT 1`) measured in the same run, which takes the machine's noise out. "
         "Errors are answers the client did not expect; 5xx are counted from the server's "
-        "own access log. Rate limits are off for the run (every client comes from one "
+        "own access log (its statuses include one or two 404s: the probes for the public page "
+        "before it is in the build). Rate limits are off for the run (every client comes from one "
         "address). The hash chain of every cylinder is verified after the run.", "",
+        "The district (weights of simulated people): filling-line operators 6 (a scan about "
+        "every second: fill when the interlock is in the build, else look the cylinder up; "
+        "now and then a history or a new registration with an Idempotency-Key), drivers 3, "
+        "the public 4 (when the public page is in), regulators 1 (search or lookup, timeline, "
+        "flags, print jobs), a print shop 1 (batch list, ZPL and PDF downloads), and one "
+        "health check at 4 per second.", "",
     ]
     for res in results:
         total = res.total
         peaks = sorted(res.peak_rss_mb.values(), reverse=True)
+        switched = ", ".join(f"{name} {'on' if on else 'off'}" for name, on in res.domains.items())
         lines += [
-            f"## {res.backend}", "",
+            f"## {res.backend}, {res.users} users", "",
+            f"Domain tasks in this build: {switched}.", "",
             f"{res.users} users for {res.seconds} s; gunicorn {res.workers} workers x "
             f"{res.threads} threads; {res.cylinders} cylinders seeded.", "",
             f"- throughput: **{total.rps:.1f} requests/s** overall, "
@@ -227,7 +258,8 @@ def _machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="sqlite,postgresql")
-    parser.add_argument("--users", type=int, default=40)
+    parser.add_argument("--users", default="60,200",
+                        help="simulated people; several (comma-separated) runs each backend")
     parser.add_argument("--run-time", type=int, default=60)
     parser.add_argument("--stations", type=int, default=20)
     parser.add_argument("--cylinders", type=int, default=50, help="per station")
@@ -240,14 +272,15 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="rel-load-") as tmp:
         for backend in args.db.split(","):
-            started = time.monotonic()
-            print(f"==> {backend}: seeding, serving, {args.users} users for {args.run_time} s",
-                  flush=True)
-            results.append(run_load(backend, users=args.users, seconds=args.run_time,
-                                    stations=args.stations, cylinders=args.cylinders,
-                                    spare=args.spare, workers=args.workers,
-                                    threads=args.threads, workdir=Path(tmp)))
-            print(f"    done in {time.monotonic() - started:.0f} s", flush=True)
+            for users in (int(u) for u in args.users.split(",")):
+                started = time.monotonic()
+                print(f"==> {backend}: seeding, serving, {users} users for {args.run_time} s",
+                      flush=True)
+                results.append(run_load(backend, users=users, seconds=args.run_time,
+                                        stations=args.stations, cylinders=args.cylinders,
+                                        spare=args.spare, workers=args.workers,
+                                        threads=args.threads, workdir=Path(tmp)))
+                print(f"    done in {time.monotonic() - started:.0f} s", flush=True)
     command = "python scripts/bench/load.py " + " ".join(argv if argv is not None
                                                           else sys.argv[1:])
     report = render(results, command.strip())

@@ -29,4 +29,4 @@ def test_small_district_under_load(backend, tmp_path):
     assert result.total is not None and result.total.rps > 0
     assert all(row.ratio_p50 is not None for row in result.rows)
     assert len(result.peak_rss_mb) == 2 and all(mb > 20 for mb in result.peak_rss_mb.values())
-    assert f"## {backend}" in render([result], "test")
+    assert f"## {backend}, 8 users" in render([result], "test")
