@@ -201,9 +201,11 @@ def render(results: list[Result], command: str) -> str:
         "are in milliseconds as the clients saw them; *x healthz* divides by `/healthz` "
         "(one `SELECT 1`) measured in the same run, which takes the machine's noise out. "
         "Errors are answers the client did not expect; 5xx are counted from the server's "
-        "own access log (its statuses include one or two 404s: the probes for the public page "
-        "before it is in the build). Rate limits are off for the run (every client comes from one "
-        "address). The hash chain of every cylinder is verified after the run.", "",
+        "own access log, which covers the whole run (ramp-up and ramp-down, and one or two 404s "
+        "that are the probes for the public page before it is in the build), so it counts "
+        "more requests than the clients' measuring window. Rate limits are off for the run "
+        "(every client comes from one address). The hash chain of every cylinder is "
+        "verified after the run.", "",
         "The district (weights of simulated people): filling-line operators 6 (a scan about "
         "every second: fill when the interlock is in the build, else look the cylinder up; "
         "now and then a history or a new registration with an Idempotency-Key), drivers 3, "
