@@ -156,7 +156,7 @@ def test_anonymous_fuzzing_is_refused_in_the_error_shape(clean_app, world):
     st.sampled_from([b"PK\x03\x04" + b"\0" * 200, b"\xef\xbb\xbfcode,serial_no\n,,,\n",
                      b"code\n" + b"A" * 5000 + b"\n", "代码,序列号\n\u0000\u202e,x\n".encode()]),
 ), name=st.sampled_from(["cylinders.csv", "cylinders.xlsx", "x.txt", "noext", "a.CSV"]))
-@example(data=b"code,serial_no\r\nA\rB,1\n", name="cylinders.csv")  # was a 500 (csv.Error)
+@example(data=b"co\rde,serial_no\n", name="cylinders.csv")  # was a 500 (csv.Error)
 def test_import_survives_hostile_files(api, world, data, name):
     response = api.post("/api/v1/cylinders/import", world.regulator,
                         data={"file": (io.BytesIO(data), name)},
