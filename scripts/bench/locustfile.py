@@ -1,10 +1,11 @@
-"""A district under load: stations scan and fill, drivers deliver, regulators search, the public
-scans, a print shop downloads labels.
+"""A district under load: stations, drivers, regulators, the public and a print shop.
 
-Run through scripts/bench/load.py, which seeds the district, starts the server and sets
-LOAD_DISTRICT (the seeded tokens and codes) and LOAD_HOST. Each domain's task is switched on
-only when its operation is in /api/v1/openapi.json (or its page answers), so a build without
-the filling interlock still runs; adding a domain's task is a few lines here.
+Stations scan and fill, drivers hand cylinders over, regulators search, the public scans the
+QR, a print shop downloads labels. Run through scripts/bench/load.py, which seeds the
+district, starts the server and sets LOAD_DISTRICT (the seeded tokens and codes) and
+LOAD_HOST. Each domain's task is switched on only when its operation is in
+/api/v1/openapi.json (or its page answers), so a build without the filling interlock still
+runs; adding a domain's task is a few lines here.
 """
 from __future__ import annotations
 
