@@ -105,3 +105,23 @@ def test_a_delivery_retried_while_the_first_is_running_is_stored_once(fleet, tap
                         for _ in range(4)])
     assert [a.status_code for a in answers] == [201] * 4, [a.json for a in answers]
     assert types_of(history(api, world, code)).count("delivered") == 1
+
+
+def test_an_offline_sync_retried_while_the_first_is_running_stores_each_event_once(
+        clean_app, fleet, tapi, api, world):
+    need(clean_app, "POST", "/api/v1/events/batch")
+    fleet.customer("home")
+    code = fleet.cylinder()
+
+    def event(type_: str, **payload: object) -> dict:
+        return {"event_id": str(uuid.uuid4()), "type": type_, "occurred_at": fleet.when(),
+                "payload": payload}
+
+    batch = {"events": [event("dispatch", code=code),
+                        event("delivery", code=code, customer_id=fleet.customers["home"],
+                              **INSIDE)]}
+    answers = at_once(*[lambda: tapi.post("/api/v1/events/batch", world.driver, json=batch)
+                        for _ in range(3)])
+    assert [a.status_code for a in answers] == [200] * 3, [a.json for a in answers]
+    types = types_of(history(api, world, code))
+    assert types.count("dispatched") == 1 and types.count("delivered") == 1, types
