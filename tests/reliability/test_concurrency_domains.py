@@ -103,7 +103,9 @@ def test_a_delivery_retried_while_the_first_is_running_is_stored_once(fleet, tap
             "event_id": str(uuid.uuid4()), **INSIDE}
     answers = at_once(*[lambda: tapi.post("/api/v1/deliveries", world.driver, json=body)
                         for _ in range(4)])
-    assert [a.status_code for a in answers] == [201] * 4, [a.json for a in answers]
+    # the first answer stores the delivery (201); replays of it may answer 200
+    assert all(a.status_code in (200, 201) for a in answers), [a.json for a in answers]
+    assert len({a.json["event_id"] for a in answers}) == 1
     assert types_of(history(api, world, code)).count("delivered") == 1
 
 
