@@ -158,7 +158,7 @@ class Server:
             "PORT": str(self.port), "BIND": "127.0.0.1", "WORKERS": str(self.workers),
             "THREADS": str(self.threads), "SECRET_KEY": "reliability-run",
             "PUBLIC_BASE_URL": "https://gas.example.cn", "ACCESS_LOG": "/dev/null",
-            "APP_ENV": "production", "LOG_LEVEL": "warning",
+            "APP_ENV": "production", "LOG_LEVEL": "warning", "SKIP_SETUP": "1",
         })
         env.update(self.extra_env)
         return env
