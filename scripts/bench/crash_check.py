@@ -181,6 +181,7 @@ def verify(base_url: str, database_url: str, instance: Path, district: District,
     chain_ok, chain = _verify_chain(database_url, instance)
     if not chain_ok:
         problems.append(f"verify-chain: {chain}")
+    session.close()
     health = requests.get(base_url + "/healthz", timeout=10)
     if health.status_code != 200:
         problems.append(f"/healthz answered {health.status_code} after recovery")

@@ -84,7 +84,8 @@ def run_load(backend: str, *, users: int, seconds: int, stations: int, cylinders
         district_file.write_text(district.to_json())
         access_log = workdir / f"access-{backend}.log"
         server = Server(url, instance, workers=workers, threads=threads,
-                        extra_env={"RATELIMIT_ENABLED": "0", "ACCESS_LOG": str(access_log)})
+                        extra_env={"RATELIMIT_ENABLED": "0", "ACCESS_LOG": str(access_log),
+                                   "GRACEFUL_TIMEOUT": "5"})
         server.start()
         domains = _domains(server.url, district.all_codes[0])
         sampler = MemorySampler(server.proc.pid).start()
