@@ -25,7 +25,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     from app.database import init_db
+    from app.routing import init_routing
 
+    init_routing(app)
     init_db(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     babel.init_app(app, locale_selector=select_locale,
@@ -55,9 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals["get_locale"] = get_locale
 
-    from app.security import init_security_headers
+    from app.security import init_security_headers, trust_proxies
 
     init_security_headers(app)
+    trust_proxies(app)
     return app
 
 

@@ -20,10 +20,10 @@ def register_blueprints(app: Flask) -> None:
     from app.filling import register_filling
     from app.filling.api import blp as filling_api
     from app.filling.views import bp as filling_pages
+    from app.oversight import register_oversight
     from app.printing.api import blp as printing_api
     from app.printing.cli import register_printing_cli
     from app.printing.views import register_printing
-    from app.oversight import register_oversight
     from app.traceability.api import blp as registry_api
     from app.traceability.cli import register_registry_cli
     from app.web.views import bp as web

@@ -76,4 +76,5 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
         "IMPORT_MAX_ROWS": _int(env, "IMPORT_MAX_ROWS", 200_000),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
     }

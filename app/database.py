@@ -77,13 +77,26 @@ def end_read_phase() -> None:
         session.expire_on_commit = keep
 
 
+def writes(view: F) -> F:
+    """Mark a GET view that records something (e.g. a download logged as a print job).
+
+    On SQLite such a request must take the write lock at BEGIN like a POST; a read
+    transaction that later writes fails at once ("database is locked") when another
+    writer committed in between, instead of waiting its turn.
+    """
+    view._writes = True  # type: ignore[attr-defined]
+    return view
+
+
 def _takes_write_lock() -> bool:
     """Writing requests take SQLite's write lock at BEGIN, reads-first ones once they write."""
-    if not has_request_context() or request.method in SAFE_METHODS:
+    if not has_request_context():
         return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.method in SAFE_METHODS:
+        return bool(getattr(view, "_writes", False))
     if g.get("write_phase"):
         return True
-    view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, "_reads_first", False)
 
 

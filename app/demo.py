@@ -17,8 +17,8 @@ from app.clock import today
 from app.delivery.demo import seed_delivery_demo
 from app.extensions import db
 from app.filling.demo import seed_filling_demo
-from app.printing.services import assign_batch
 from app.oversight.demo import seed_oversight_demo
+from app.printing.services import assign_batch
 from app.traceability import services as registry
 from app.traceability.models import Cylinder
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError
+from marshmallow import Schema, fields
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -45,6 +46,26 @@ class Conflict(APIError):
 class ValidationFailed(APIError):
     status = 400
     code = "validation_error"
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={"description": "Stable machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "For people"})
+    details = fields.Raw(metadata={"description": "Optional: field errors or what conflicted"})
+
+
+class ErrorSchema(Schema):
+    """The body of every error answer, as the OpenAPI document describes it."""
+
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+def _rollback_quietly() -> None:
+    """Roll back even when the connection is gone (the pool replaces it on the next checkout)."""
+    try:
+        db.session.rollback()
+    except Exception:  # a dead connection cannot roll back; the error answer matters more
+        current_app.logger.warning("rollback failed", exc_info=True)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -120,6 +141,25 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.info("integrity conflict: %s", exc.orig)
         return _respond(409, "conflict",
                         "The change conflicts with existing data; nothing was saved.")
+
+    @app.errorhandler(OperationalError)
+    def handle_database_unavailable(exc: OperationalError) -> Response:
+        # a lost connection (database restart) or a lock wait that timed out: retryable
+        _rollback_quietly()
+        app.logger.warning("database unavailable: %s", exc.orig)
+        resp = _respond(503, "database_unavailable",
+                        "The database is busy or restarting; nothing was saved, retry.")
+        resp.headers["Retry-After"] = "1"
+        return resp
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def handle_out_of_range(exc: Exception) -> Response:
+        # a number or text the database cannot hold (e.g. an id beyond 64 bits) is bad input
+        _rollback_quietly()
+        app.logger.info("value out of range: %s", exc)
+        return _respond(400, "value_out_of_range",
+                        "A value in the request is out of range; nothing was saved.")
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:

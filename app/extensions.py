@@ -27,9 +27,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class ServiceApi(Api):
+    """flask-smorest's Api, documenting errors in this service's own shape."""
+
+    @property
+    def ERROR_SCHEMA(self) -> type:  # the name flask-smorest looks up
+        from app.errors import ErrorSchema
+
+        return ErrorSchema
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
-api = Api()
+api = ServiceApi()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.database import UTCDateTime, utcnow
 from app.errors import APIError
 from app.extensions import db
+from app.locks import lock_name
 
 HEADER = "Idempotency-Key"
 
@@ -48,6 +49,8 @@ def init_idempotency(app: Flask) -> None:
                            code="invalid_idempotency_key")
         g.idempotency_key = key
         g.idempotency_hash = _request_hash()
+        # a retry sent while the first attempt still runs waits for it, then replays it
+        lock_name(f"idempotency:{current_user.id}:{key}")
         row = db.session.scalar(select(IdempotencyRecord).where(
             IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key))
         if row is None:

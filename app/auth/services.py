@@ -106,9 +106,15 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
     return row
 
 
+_DUMMY_HASH: list[str] = []
+
+
 def authenticate(name: str, password: str) -> User | None:
-    """Check a login name and password."""
+    """Check a login name and password, taking as long for an unknown name as for a known one."""
     user = db.session.scalar(select(User).where(User.name == name))
     if user is None or not user.password_hash or not user.active:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(16)))
+        check_password_hash(_DUMMY_HASH[0], password)  # no answer-time hint that a name exists
         return None
     return user if check_password_hash(user.password_hash, password) else None

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.auth.policy import allow
+from app.database import writes
 from app.errors import ValidationFailed
 from app.printing import render, services
 from app.printing.schemas import (
@@ -75,6 +76,7 @@ def list_templates() -> list:
 
 @blp.route("/code-batches/<int:batch_id>/labels.pdf", methods=["GET"])
 @allow(*PRINT_ROLES)
+@writes
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="application/pdf")
 def batch_pdf(query: dict, batch_id: int) -> Response:
@@ -87,6 +89,7 @@ def batch_pdf(query: dict, batch_id: int) -> Response:
 
 @blp.route("/code-batches/<int:batch_id>/labels.zpl", methods=["GET"])
 @allow(*PRINT_ROLES)
+@writes
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="text/plain")
 def batch_zpl(query: dict, batch_id: int) -> Response:
@@ -99,6 +102,7 @@ def batch_zpl(query: dict, batch_id: int) -> Response:
 
 @blp.route("/code-batches/<int:batch_id>/preview.png", methods=["GET"])
 @allow(*PRINT_ROLES)
+@writes
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="image/png")
 def batch_preview(query: dict, batch_id: int) -> Response:
@@ -112,6 +116,7 @@ def batch_preview(query: dict, batch_id: int) -> Response:
 
 @blp.route("/codes/<code>/label.<fmt>", methods=["GET"])
 @allow(*PRINT_ROLES)
+@writes
 @blp.arguments(LabelQuery, location="query")
 @blp.response(200, content_type="image/png")
 def single_label(query: dict, code: str, fmt: str) -> Response:

@@ -13,7 +13,7 @@ SPOOL_BYTES = 8 * 1024 * 1024
 
 def pdf_file(request: PrintRequest, skip: int) -> IO[bytes]:
     """Render sheets into a spooled file (memory stays flat for 10,000-label batches)."""
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the response closes it
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (caller closes)
     render_pdf(request.labels, request.template, skip, out)
     out.seek(0)
     return out
@@ -21,7 +21,7 @@ def pdf_file(request: PrintRequest, skip: int) -> IO[bytes]:
 
 def zpl_file(request: PrintRequest, dpi: int) -> IO[bytes]:
     """Render one ZPL format per label."""
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the response closes it
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (caller closes)
     for chunk in render_zpl(request.labels, request.template, dpi):
         out.write(chunk.encode("utf-8"))
     out.seek(0)

@@ -11,6 +11,7 @@ from app.auth.models import Organisation, User
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.locks import lock_name
 from app.printing.models import PrintedCode, PrintJob
 from app.traceability.codes import payload_for
 from app.traceability.models import Code, CodeBatch, Cylinder
@@ -122,6 +123,9 @@ def _labels(codes: list[str]) -> list[Label]:
 def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: int,
             batch_id: int | None, reason: str | None) -> PrintJob:
     """Record the job; printing a code again needs a reason and is marked a reprint."""
+    # two downloads at once must not both count as the first print (PostgreSQL; SQLite
+    # writers queue anyway): print jobs are rare, so one lock for all of them is enough
+    lock_name("printing:record")
     already = set(db.session.scalars(select(PrintedCode.code).where(PrintedCode.code.in_(codes))))
     counts_as_print = fmt != "preview"
     reprint = counts_as_print and bool(already)

@@ -93,8 +93,15 @@ def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
             continue
     else:
         raise ValidationFailed("The CSV is neither UTF-8 nor GBK text.", code="unreadable_file")
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        yield number, row
+    # newline="" as the csv module asks: a bare CR inside a field then ends the line instead
+    # of raising; anything else malformed is the file's fault, so a 400 with the line
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for number, row in enumerate(reader, start=1):
+            yield number, row
+    except csv.Error as exc:
+        raise ValidationFailed(f"The CSV is malformed at line {reader.line_num}: {exc}",
+                               code="unreadable_file") from exc
 
 
 def _cell_text(value: object) -> str:

@@ -15,8 +15,9 @@ from app.clock import today
 from app.database import utcnow
 from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.locks import lock_name
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
-from app.traceability.events import record_event
+from app.traceability.events import lock_cylinder, record_event
 from app.traceability.models import Code, CodeBatch, Cylinder, Flag
 from app.traceability.rule_store import life_rules, spec_for
 from app.traceability.rules import CylinderFacts, CylinderState, default_design_life, derive_state
@@ -283,6 +284,12 @@ def cylinder_to_dict(cyl: Cylinder) -> dict[str, Any]:
 def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None = None,
                actor: User | None = None, details: dict | None = None) -> Flag:
     """Raise a flag, or count one more sighting on the same open flag."""
+    # concurrent sightings of one flag queue here, so the second one finds the first's flag;
+    # locking the cylinder first also keeps the flag's foreign key from deadlocking the append
+    if cylinder is not None:
+        cylinder = lock_cylinder(cylinder.id)
+    elif code is not None:
+        lock_name(f"flag:{kind}:{code}")
     query = select(Flag).where(Flag.kind == kind, Flag.status == "open")
     if cylinder is not None:
         query = query.where(Flag.cylinder_id == cylinder.id)
