@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app.auth.models import User
-from app.delivery.models import Custody
+from app.auth.models import Organisation, User
+from app.delivery.models import Custody, Customer, Vehicle
 from app.extensions import db
 from app.traceability.events import on_event
 from app.traceability.models import Cylinder, Event, ModelSpecRow
@@ -51,6 +51,13 @@ def holder_after(cylinder: Cylinder, event: Event) -> Holder | None:
     return None
 
 
+def _known(model: type, ident: object) -> object:
+    """Keep an id from event data only if its row exists (events may name foreign records)."""
+    if not isinstance(ident, int) or isinstance(ident, bool):
+        return None
+    return ident if db.session.get(model, ident) is not None else None
+
+
 @on_event
 def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None:
     """Move the custody row when an event moves the cylinder."""
@@ -62,10 +69,10 @@ def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None
         row = Custody(cylinder_id=cylinder.id)
         db.session.add(row)
     row.holder_kind = holder.kind
-    row.org_id = holder.org_id
-    row.vehicle_id = holder.vehicle_id
-    row.driver_id = holder.driver_id
-    row.customer_id = holder.customer_id
+    row.org_id = _known(Organisation, holder.org_id)
+    row.vehicle_id = _known(Vehicle, holder.vehicle_id)
+    row.driver_id = _known(User, holder.driver_id)
+    row.customer_id = _known(Customer, holder.customer_id)
     row.since = event.occurred_at
     row.event_id = event.id
     db.session.flush()
