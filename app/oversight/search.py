@@ -24,7 +24,7 @@ STATUSES = ("in_service", "inspection_overdue", "beyond_service_life", "seized",
             "registration_cancelled")
 PREFIX_MIN = 3
 MAX_PREFIX_CANDIDATES = 200
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000  # "1000+": an exact count of a broad filter costs a full scan
 
 
 @dataclass

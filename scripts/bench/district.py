@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from district_data import District, check_fast_hash, make_chunk  # noqa: E402
 from district_load import write_chunk  # noqa: E402
 from district_measure import measure  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, func, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.auth import services as auth  # noqa: E402
@@ -122,6 +122,31 @@ def bounded(pool: Pool, jobs: list, ahead: int) -> Iterator:
         yield pending.popleft().get()
 
 
+def existing_district(url: str) -> tuple[object, District, str]:
+    """Bind to a database an earlier run generated, to measure again without reloading."""
+    from sqlalchemy import select
+
+    from app.auth.models import Organisation, User
+    from app.traceability.models import Cylinder
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "RATELIMIT_ENABLED": False, "INSTANCE_DIR": "/tmp"})
+    with app.app_context():  # type: ignore[attr-defined]
+        def orgs(kind: str) -> list[int]:
+            return list(db.session.scalars(select(Organisation.id).where(
+                Organisation.kind == kind).order_by(Organisation.id)))
+
+        companies = orgs("gas_company")
+        drivers = {u.org_id: u.id for u in db.session.scalars(
+            select(User).where(User.role == "driver"))}
+        token = auth.issue_token(db.session.scalar(select(User).where(User.name == "regulator")))
+        count = db.session.scalar(select(func.count()).select_from(Cylinder)) or 0
+        db.session.commit()
+        district = District(companies, orgs("filling_station"), {}, drivers, 0, 0,
+                            max(100, count // 2), len(drivers), dt.datetime.now(dt.UTC))
+        return app, district, token
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
@@ -131,8 +156,20 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=400_000)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2, help="generator processes")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database an earlier run left, without reloading it")
     args = parser.parse_args()
     args.path.parent.mkdir(parents=True, exist_ok=True)
+    if args.reuse:
+        url = args.url if args.db == "postgresql" else f"sqlite:///{args.path}"
+        app, district, token = existing_district(url)
+        with app.app_context():  # type: ignore[attr-defined]
+            stored = db.session.execute(text("SELECT count(*) FROM events")).scalar_one()
+            cylinders = db.session.execute(text("SELECT count(*) FROM cylinders")).scalar_one()
+        month = (district.now.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+        report(args.db, cylinders, stored, None, district,
+               measure(app, token, district, args.samples, month))
+        return
     app = fresh_app(args.db, args.url, args.path)
     district, token, batch_id = make_district(app, max(100, args.cylinders // 2))
     print(f"generating {args.cylinders:,} cylinders / ~{args.events:,} events on {args.db}")
@@ -141,8 +178,14 @@ def main() -> None:
         stored = db.session.execute(text("SELECT count(*) FROM events")).scalar_one()
     last_month = (district.now.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     figures = measure(app, token, district, args.samples, last_month)
-    result = {"db": args.db, "cylinders": args.cylinders, "events": stored,
-              "load_s": round(load_s, 1), "at": district.now.isoformat(), **figures}
+    report(args.db, args.cylinders, stored, round(load_s, 1), district, figures)
+
+
+def report(kind: str, cylinders: int, events: int, load_s: float | None, district: District,
+           figures: dict) -> None:
+    """Print the figures and append them to the results file."""
+    result = {"db": kind, "cylinders": cylinders, "events": events, "load_s": load_s,
+              "at": district.now.isoformat(), **figures}
     print(json.dumps(result, ensure_ascii=False, indent=1))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a") as out:
