@@ -14,8 +14,10 @@ from app.filling.models import Fill
 from tests.filling.photos import qr_photo
 
 # ../shared next to the main checkout; a worktree sits one level deeper
-PHOTOS = next(p / "shared" / "qr-photos" for p in Path(__file__).resolve().parents
-              if (p / "shared" / "qr-photos").is_dir())
+PHOTOS = next((p / "shared" / "qr-photos" for p in Path(__file__).resolve().parents
+               if (p / "shared" / "qr-photos").is_dir()), None)
+if PHOTOS is None:
+    pytest.fail("../shared/qr-photos (beside the checkout) is missing", pytrace=False)
 FOREIGN = [PHOTOS / "qrcode-1" / "1.png", PHOTOS / "qrcode-5" / "01.png"]
 
 
