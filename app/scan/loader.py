@@ -97,12 +97,12 @@ def _decode(data: bytes, max_pixels: int) -> Picture:
             gray = _to_gray(img)
         except Exception as exc:
             raise ImageRejected("corrupt_image", f"cannot decode the image data: {exc}") from None
-    rotation = orientation if orientation in _ROTATIONS else 1
-    if orientation in _UPRIGHT and orientation not in _ROTATIONS:
-        gray = gray.transpose(_UPRIGHT[orientation])
+        rotation = orientation if orientation in _ROTATIONS else 1
+        if orientation in _UPRIGHT and orientation not in _ROTATIONS:
+            gray = gray.transpose(_UPRIGHT[orientation])
+        array = np.array(gray)
     if orientation >= 5:
         width, height = height, width
-    array = np.asarray(gray)
     factor = math.ceil(math.sqrt(array.size / WORK_PIXELS))
     array = np.ascontiguousarray(downscale(array, factor))
     turned = rotation in (6, 8)

@@ -17,7 +17,6 @@ _LEVELS = (0.15, 0.22)
 _MIN_PIXELS = 20_000
 _WORK_SIDE = 12
 _SQUARE3 = np.ones((3, 3), np.uint8)
-_SQUARE5 = np.ones((5, 5), np.uint8)
 _SQUARE7 = np.ones((7, 7), np.uint8)
 
 
