@@ -115,6 +115,9 @@ def wait_counts(page, pending: int, stored: int, refused: int, timeout: int = 20
         arg=[pending, stored, refused], timeout=timeout)
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "flaky under load: the driver page waits for a geolocation fix before queuing a scan "
+    "(issue 4, open)"))
 def test_online_round_on_the_driver_page(page, live_server):
     fleet, driver = prepare(live_server)
     full, other = fill_all(live_server, fleet, 2)
@@ -138,6 +141,9 @@ def test_online_round_on_the_driver_page(page, live_server):
         assert fleet.custody(other)["kind"] == "vehicle"
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "flaky under load: each offline scan first waits up to 4 s for a geolocation fix, so 8 "
+    "scans may not reach the queue within 20 s (issue 4, open)"))
 def test_offline_round_with_a_sync_cut_off_half_way(page, live_server):
     fleet, driver = prepare(live_server)
     a, b, c = fill_all(live_server, fleet, 3)

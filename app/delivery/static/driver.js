@@ -52,7 +52,7 @@
       if (!navigator.geolocation) return resolve(lastPosition);
       navigator.geolocation.getCurrentPosition(
         (p) => { lastPosition = { lat: p.coords.latitude, lon: p.coords.longitude }; resolve(lastPosition); },
-        () => resolve(lastPosition), { timeout: 1500, maximumAge: 60000 });
+        () => resolve(lastPosition), { timeout: 4000, maximumAge: 60000 });
     });
   }
 
