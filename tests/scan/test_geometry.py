@@ -102,3 +102,11 @@ def test_decoded_is_a_frozen_value(upright) -> None:
 def test_blank_image_has_no_codes() -> None:
     image, _ = canvas([], size=(320, 240))
     assert decode_image(encode(image, "JPEG")) == []
+
+
+def test_light_on_dark_code_is_read() -> None:
+    image, truth = canvas([(URL, 150, 100)], size=(640, 480), module=6)
+    inverted = Image.eval(image, lambda v: 255 - v)
+    found = decode_image(encode(inverted, "JPEG", quality=90))
+    assert [d.text for d in found] == [URL]
+    assert near(found[0].points, truth[0][1], tolerance=6)

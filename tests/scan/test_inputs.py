@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import struct
 import subprocess
 import sys
 import time
@@ -54,6 +55,13 @@ def test_decompression_bomb_is_refused_from_the_header() -> None:
     assert err.code == "image_dimensions_too_large"
     assert "30000x30000" in err.message or "pixels" in err.message
     assert time.perf_counter() - start < 1.0
+
+
+def test_jpeg_claiming_huge_dimensions_is_refused() -> None:
+    data = bytearray(encode(Image.new("L", (64, 64), 255), "JPEG"))
+    frame = data.find(b"\xff\xc0")
+    data[frame + 5 : frame + 9] = struct.pack(">HH", 30_000, 30_000)
+    assert rejection(bytes(data)).code == "image_dimensions_too_large"
 
 
 @pytest.mark.parametrize("side", [10_000, 14_000, 30_000])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.scan import decode_image
-from tests.scan.conftest import expected_text, needs_photos, real_photos
+from tests.scan.photos import expected_text, needs_photos, real_photos
 
 PHOTOS = real_photos()
 

@@ -13,7 +13,7 @@ import pytest
 from app.scan import decode_image
 from app.scan import reference as ref
 from app.scan.synth import CATEGORIES, generate
-from tests.scan.conftest import expected_text, needs_photos, real_photos
+from tests.scan.photos import expected_text, needs_photos, real_photos
 
 CI_SEEDS = range(100, 102)
 SLOW_SEEDS = range(102, 112)

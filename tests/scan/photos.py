@@ -1,4 +1,4 @@
-"""Shared helpers for the QR decoder tests."""
+"""Locate the shared real photos and their expected texts."""
 
 from __future__ import annotations
 
