@@ -3,12 +3,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+)
+from flask_babel import gettext
 from marshmallow import Schema, fields
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+
+
+def N_(message: str) -> str:
+    """Mark a service's error message for the catalogs; the API answers it as written (English)
+    and pages show it in the reader's language (`page_message`)."""
+    return message
+
+
+def page_message(message: str) -> str:
+    """A service's error message in the page's language, when the catalogs have it."""
+    return gettext(message) if has_request_context() else message
 
 
 class APIError(Exception):
@@ -89,7 +109,8 @@ def _respond(status: int, code: str, message: str, details: Any = None) -> Respo
         resp.status_code = status
         return resp
     try:
-        html = render_template("error.html", status=status, code=code, message=message)
+        html = render_template("error.html", status=status, code=code,
+                               message=page_message(message))
     except Exception:  # a broken page must still answer, never loop into another 500
         current_app.logger.exception("error page failed to render")
         return Response(f"{status} {code}: {message}", status=status, mimetype="text/plain")

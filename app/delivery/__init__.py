@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 def register_delivery(app: Flask) -> None:
     """Wire the custody observer, the refusal shape, the CLI and the navigation (once)."""
-    from app.delivery import custody  # noqa: F401 - registers the custody observer
+    from app.delivery import custody, locate  # noqa: F401 - register observer and locator
     from app.delivery.cli import hazards_cli
     from app.delivery.errors import register_refusal_handler
     from app.web.nav import NAV, add_nav

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.auth.policy import allow
 from app.database import utcnow
-from app.errors import Forbidden
+from app.errors import N_, Forbidden
 from app.extensions import db
 from app.oversight import blacklist, inspections, public, seizure
 from app.oversight.dashboard import dashboard
@@ -18,6 +18,7 @@ from app.oversight.epcis import epcis_document
 from app.oversight.models import BlacklistEntry, PublicReport
 from app.oversight.reports.data import monthly_report, parse_month, report_to_dict
 from app.oversight.reports.pdf import report_pdf
+from app.oversight.reports.scope import report_scope
 from app.oversight.reports.xlsx import report_xlsx
 from app.oversight.schemas import (
     AssessmentIn,
@@ -199,12 +200,14 @@ def lift_blacklist(entry_id: int) -> dict:
 def flags_dashboard() -> dict:
     """Count open flags by kind, station and company, with a 30-day trend."""
     if not is_regulator(current_user):
-        raise Forbidden("Only regulators see the district's flags.", code="regulator_only")
+        raise Forbidden(N_("Only regulators see the district's flags."), code="regulator_only")
     d = dashboard()
     return {"open_total": d.open_total, "open_reports": d.open_reports,
             "by_kind": [{"key": k, "label": label, "count": n} for k, label, n in d.by_kind],
             "by_station": [{"key": k, "label": k, "count": n} for k, n in d.by_station],
             "by_company": [{"key": k, "label": k, "count": n} for k, n in d.by_company],
+            "by_area": [{"key": str(a) if a else "none", "label": label, "count": n}
+                        for a, label, n in d.by_area],
             "days": [day.isoformat() for day in d.days], "trend": d.trend}
 
 
@@ -214,7 +217,7 @@ def flags_dashboard() -> dict:
 def list_public_reports() -> list:
     """List the public's reports (举报), open ones first."""
     if not is_regulator(current_user):
-        raise Forbidden("Only regulators read the public's reports.", code="regulator_only")
+        raise Forbidden(N_("Only regulators read the public's reports."), code="regulator_only")
     rows = db.session.scalars(select(PublicReport).order_by(PublicReport.status.desc(),
                                                             PublicReport.created_at.desc())
                               .limit(500))
@@ -230,15 +233,6 @@ def close_public_report(body: dict, report_id: int) -> dict:
     return public.close_report(current_user, report_id, body["note"]).to_dict()
 
 
-def report_scope(org_id: int | None) -> int | None:
-    """Regulators report on any unit or the district; a unit's admin on its own unit only."""
-    if is_regulator(current_user):
-        return org_id
-    if org_id not in (None, current_user.org_id):
-        raise Forbidden("You may report only on your own organisation.", code="own_org_only")
-    return current_user.org_id
-
-
 @blp.route("/reports/monthly", methods=["GET"])
 @allow("admin", "regulator")
 @blp.arguments(ReportQuery, location="query")
@@ -247,7 +241,8 @@ def report_scope(org_id: int | None) -> int | None:
                   content_type=XLSX, success=True)
 def monthly(args: dict) -> dict | Response:
     """The monthly progress report (五(三)) as JSON, XLSX or PDF."""
-    report = monthly_report(args["month"], report_scope(args.get("org_id")))
+    report = monthly_report(args["month"], *report_scope(current_user, args.get("org_id"),
+                                                         args.get("area_id")))
     fmt = args["format"]
     if fmt == "json":
         return report_to_dict(report)

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from app.auth.models import User
 from app.database import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.oversight.models import BLACKLIST_SCOPES, BlacklistEntry
 from app.oversight.services import require_regulator
@@ -56,13 +56,14 @@ def validate_entry(scope: str, manufacturer: str | None, model: str | None,
                    made_in: dt.date | None) -> None:
     """Check that an entry names what its scope needs."""
     if scope not in BLACKLIST_SCOPES:
-        raise ValidationFailed("scope must be manufacturer, model or batch.", code="invalid_scope")
+        raise ValidationFailed(N_("scope must be manufacturer, model or batch."),
+                               code="invalid_scope")
     if scope == "manufacturer" and not manufacturer:
-        raise ValidationFailed("Name the manufacturer.", code="manufacturer_required")
+        raise ValidationFailed(N_("Name the manufacturer."), code="manufacturer_required")
     if scope == "model" and not model:
-        raise ValidationFailed("Name the model.", code="model_required")
+        raise ValidationFailed(N_("Name the model."), code="model_required")
     if scope == "batch" and not (manufacturer and made_in):
-        raise ValidationFailed("A batch needs the manufacturer and the month of manufacture.",
+        raise ValidationFailed(N_("A batch needs the manufacturer and the month of manufacture."),
                                code="batch_incomplete")
 
 
@@ -73,7 +74,7 @@ def add_entry(actor: User, *, scope: str, reason: str, manufacturer: str | None 
     manufacturer = (manufacturer or "").strip() or None
     model = (model or "").strip() or None
     if not reason or not reason.strip():
-        raise ValidationFailed("Give the reason for blacklisting.", code="reason_required")
+        raise ValidationFailed(N_("Give the reason for blacklisting."), code="reason_required")
     validate_entry(scope, manufacturer, model, made_in)
     if scope == "manufacturer":
         model = made_in = None
@@ -87,7 +88,7 @@ def add_entry(actor: User, *, scope: str, reason: str, manufacturer: str | None 
         _same(BlacklistEntry.manufacturer, entry.manufacturer),
         _same(BlacklistEntry.model, entry.model), _same(BlacklistEntry.made_in, entry.made_in)))
     if duplicate:
-        raise Conflict("This product is blacklisted already.", code="already_blacklisted")
+        raise Conflict(N_("This product is blacklisted already."), code="already_blacklisted")
     db.session.add(entry)
     db.session.flush()
     for cyl in db.session.scalars(select(Cylinder).where(
@@ -114,7 +115,7 @@ def lift_entry(actor: User, entry_id: int) -> BlacklistEntry:
     if entry is None:
         raise NotFound(f"No blacklist entry {entry_id}.")
     if not entry.active:
-        raise Conflict("This entry is lifted already.", code="already_lifted")
+        raise Conflict(N_("This entry is lifted already."), code="already_lifted")
     entry.active = False
     entry.lifted_at = utcnow()
     entry.lifted_by_id = actor.id

@@ -21,20 +21,23 @@ def report_cli() -> None:
 @report_cli.command("monthly")
 @click.option("--month", required=True, help="The month, YYYY-MM.")
 @click.option("--org-id", type=int, default=None, help="A company or station; else the district.")
+@click.option("--area-id", type=int, default=None, help="A delivery area (flags, deliveries, "
+              "hazards there).")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf", "both"]), default="both",
               show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Folder to write into.")
 @with_appcontext
-def monthly_command(month: str, org_id: int | None, fmt: str, out: Path) -> None:
+def monthly_command(month: str, org_id: int | None, area_id: int | None, fmt: str,
+                    out: Path) -> None:
     """Write the monthly progress report (seed plan 五(三)) as XLSX and/or PDF."""
     started = time.perf_counter()
     try:
-        report = monthly_report(month, org_id)
+        report = monthly_report(month, org_id, area_id)
     except APIError as exc:
         raise click.BadParameter(exc.message, param_hint="--month") from exc
     out.mkdir(parents=True, exist_ok=True)
-    suffix = f"-{org_id}" if org_id else ""
+    suffix = (f"-{org_id}" if org_id else "") + (f"-area{area_id}" if area_id else "")
     for kind in ("xlsx", "pdf") if fmt == "both" else (fmt,):
         path = out / f"monthly-report-{month}{suffix}.{kind}"
         path.write_bytes(report_xlsx(report) if kind == "xlsx" else report_pdf(report))

@@ -1,4 +1,4 @@
-"""The flags dashboard: open flags by kind, station and company, a trend, and the work queue."""
+"""The flags dashboard: open flags by kind, station, company and area, a trend, the work queue."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,13 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.database import utcnow
 from app.extensions import db
 from app.oversight.models import PublicReport
 from app.oversight.reports.data import DISTRICT_TZ, FLAG_LABELS
-from app.oversight.services import org_names
+from app.oversight.services import area_names, org_names
 from app.traceability.models import Cylinder, Flag
 
 TREND_DAYS = 30
@@ -23,10 +24,17 @@ class Dashboard:
     by_kind: list[tuple[str, str, int]]
     by_station: list[tuple[str, int]]
     by_company: list[tuple[str, int]]
+    by_area: list[tuple[int | None, str, int]]
     days: list[dt.date]
     trend: dict[str, list[int]]
     open_total: int
     open_reports: int
+
+
+def _areas(rows: list[Any]) -> list[tuple[int | None, str, int]]:
+    names = area_names({r[0] for r in rows})
+    return sorted(((r[0], names.get(r[0], "—") if r[0] else _("No delivery area"), r[1])
+                   for r in rows), key=lambda t: (t[0] is None, -t[2]))
 
 
 def _named(rows: list[Any]) -> list[tuple[str, int]]:
@@ -36,7 +44,7 @@ def _named(rows: list[Any]) -> list[tuple[str, int]]:
 
 
 def dashboard(days: int = TREND_DAYS) -> Dashboard:
-    """Count open flags by kind, by the organisation that saw them and by the owning company."""
+    """Count open flags by kind, by who saw them, by the owning company and by delivery area."""
     open_ = Flag.status == "open"
     kinds = db.session.execute(select(Flag.kind, func.count()).where(open_)
                                .group_by(Flag.kind)).all()
@@ -46,6 +54,8 @@ def dashboard(days: int = TREND_DAYS) -> Dashboard:
         select(Cylinder.owner_org_id, func.count()).select_from(Flag)
         .join(Cylinder, Cylinder.id == Flag.cylinder_id).where(open_)
         .group_by(Cylinder.owner_org_id)).all()
+    areas = db.session.execute(select(Flag.area_id, func.count()).where(open_)
+                               .group_by(Flag.area_id)).all()
     end = utcnow().astimezone(DISTRICT_TZ).date()  # flags carry the real clock's time
     first = end - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=DISTRICT_TZ)
@@ -59,17 +69,20 @@ def dashboard(days: int = TREND_DAYS) -> Dashboard:
                                 .where(PublicReport.status == "open")) or 0
     return Dashboard(
         by_kind=sorted(((k, FLAG_LABELS.get(k, k), n) for k, n in kinds), key=lambda t: -t[2]),
-        by_station=_named(stations), by_company=_named(companies),
+        by_station=_named(stations), by_company=_named(companies), by_area=_areas(areas),
         days=[first + dt.timedelta(days=i) for i in range(days)],
         trend=dict(sorted(trend.items())), open_total=sum(n for _, n in kinds),
         open_reports=reports)
 
 
-def work_queue(kind: str | None = None, limit: int = 100) -> list[Flag]:
+def work_queue(kind: str | None = None, area_id: int | None = None,
+               limit: int = 100) -> list[Flag]:
     """Open flags to work through, most recently seen first."""
     query = select(Flag).where(Flag.status == "open").order_by(Flag.last_seen_at.desc())
     if kind:
         query = query.where(Flag.kind == kind)
+    if area_id is not None:
+        query = query.where(Flag.area_id == area_id)
     return list(db.session.scalars(query.limit(limit)))
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.policy import allow
-from app.errors import APIError, Forbidden
+from app.errors import APIError, Forbidden, page_message
 from app.extensions import db
 from app.oversight.dashboard import dashboard, open_reports, work_queue
 from app.oversight.public import REPORT_CATEGORIES, close_report
@@ -28,15 +28,17 @@ def _regulators_only() -> None:
 @bp.route("/flags")
 @allow("admin", "regulator")
 def flags() -> str:
-    """Show open flags by kind, station and company, their trend, and the work queue."""
+    """Show open flags by kind, station, company and area, their trend, and the work queue."""
     _regulators_only()
     kind = request.args.get("kind") or None
+    area_id = request.args.get("area_id", type=int)
     d = dashboard()
-    queue = work_queue(kind)
+    queue = work_queue(kind, area_id)
     codes = {c.id: c.code for c in db.session.query(Cylinder).filter(
         Cylinder.id.in_({f.cylinder_id for f in queue if f.cylinder_id}))}
     chart = trend_svg(d.days, d.trend, {k: str(v) for k, v in FLAG_LABELS.items()})
     return render_template("oversight/flags.html", d=d, queue=queue, kind=kind, chart=chart,
+                           area_id=area_id, area={a: n for a, n, _n in d.by_area}.get(area_id),
                            labels=FLAG_LABELS, codes=codes,
                            orgs=org_names({f.org_id for f in queue}), reports=open_reports(),
                            categories=REPORT_CATEGORIES)
@@ -51,7 +53,7 @@ def resolve(flag_id: int) -> Response:
         resolve_flag(current_user, flag_id, request.form.get("note", ""))
     except APIError as exc:
         db.session.rollback()
-        flash(exc.message, "bad")
+        flash(page_message(exc.message), "bad")
     else:
         flash(_("Flag resolved."), "ok")
     return redirect(url_for("oversight_flags.flags", kind=request.form.get("kind") or None), 303)
@@ -65,7 +67,7 @@ def close(report_id: int) -> Response:
         close_report(current_user, report_id, request.form.get("note", ""))
     except APIError as exc:
         db.session.rollback()
-        flash(exc.message, "bad")
+        flash(page_message(exc.message), "bad")
     else:
         flash(_("Report closed."), "ok")
     return redirect(url_for("oversight_flags.flags") + "#reports", 303)

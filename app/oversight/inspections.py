@@ -10,7 +10,7 @@ import uuid
 
 from app.auth.models import User
 from app.clock import today
-from app.errors import Conflict, ValidationFailed
+from app.errors import N_, Conflict, ValidationFailed
 from app.oversight.seizure import scrap_cylinder
 from app.oversight.services import locked, record_step, replayed_step, require_agency_inspector
 from app.traceability.events import Recorded
@@ -53,7 +53,7 @@ def allowed_extension(manufactured_on: dt.date, design_life_years: int,
 
 def _check_usable(cyl: Cylinder) -> None:
     if cyl.scrapped_at or cyl.registration_cancelled_at:
-        raise Conflict("This cylinder is scrapped; its code is dead.", code="already_scrapped")
+        raise Conflict(N_("This cylinder is scrapped; its code is dead."), code="already_scrapped")
 
 
 def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: dt.date,
@@ -61,17 +61,17 @@ def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: 
     """Record a periodic inspection: pass sets the next due date, fail scraps the cylinder."""
     require_agency_inspector(actor)
     if result not in RESULTS:
-        raise ValidationFailed("result must be pass or fail.", code="invalid_result")
+        raise ValidationFailed(N_("result must be pass or fail."), code="invalid_result")
     replay = replayed_step(event_id, cyl, "inspected")
     if replay:
         return replay
     cyl = locked(cyl)
     _check_usable(cyl)
     if inspected_on > today() or inspected_on < cyl.manufactured_on:
-        raise ValidationFailed("The inspection date must lie between manufacture and today.",
+        raise ValidationFailed(N_("The inspection date must lie between manufacture and today."),
                                code="invalid_date")
     if result == "pass" and cyl.seized_at:
-        raise Conflict("A seized cylinder cannot pass back into service.", code="seized")
+        raise Conflict(N_("A seized cylinder cannot pass back into service."), code="seized")
     before = snapshot(cyl)
     next_due = None
     if result == "pass":
@@ -92,7 +92,7 @@ def record_safety_assessment(actor: User, cyl: Cylinder, *, result: str,
     """Record a safety assessment: a pass extends the service life within the rules."""
     require_agency_inspector(actor)
     if result not in RESULTS:
-        raise ValidationFailed("result must be pass or fail.", code="invalid_result")
+        raise ValidationFailed(N_("result must be pass or fail."), code="invalid_result")
     replay = replayed_step(event_id, cyl, "safety_assessed")
     if replay:
         return replay

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import User
 from app.clock import today
 from app.database import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.oversight.blacklist import entries_covering
 from app.oversight.models import CylinderTrace, PublicReport
@@ -100,10 +100,10 @@ def _describe(view: PublicView, cyl: Cylinder) -> PublicView:
 def submit_report(text: str, category: str, message: str, contact: str | None) -> PublicReport:
     """Put a public report in the regulators' queue."""
     if category not in REPORT_CATEGORIES:
-        raise ValidationFailed("Pick what is wrong.", code="invalid_category")
+        raise ValidationFailed(N_("Pick what is wrong."), code="invalid_category")
     message = (message or "").strip()
     if not 1 <= len(message) <= 1000:
-        raise ValidationFailed("Describe the problem in 1 to 1000 characters.",
+        raise ValidationFailed(N_("Describe the problem in 1 to 1000 characters."),
                                code="invalid_message")
     contact = (contact or "").strip()[:100] or None
     try:
@@ -125,9 +125,9 @@ def close_report(actor: User, report_id: int, note: str) -> PublicReport:
     if report is None:
         raise NotFound(f"No report {report_id}.")
     if not note or not note.strip():
-        raise ValidationFailed("A note is required.", code="note_required")
+        raise ValidationFailed(N_("A note is required."), code="note_required")
     if report.status != "open":
-        raise Conflict("This report is closed already.", code="report_already_closed")
+        raise Conflict(N_("This report is closed already."), code="report_already_closed")
     report.status, report.note = "closed", note.strip()
     report.closed_at, report.closed_by_id = utcnow(), actor.id
     return report

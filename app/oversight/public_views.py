@@ -5,7 +5,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
 from app.auth.policy import allow
-from app.errors import APIError
+from app.errors import APIError, page_message
 from app.extensions import db, limiter
 from app.oversight.public import REPORT_CATEGORIES, is_overdue, public_view, submit_report
 
@@ -42,5 +42,5 @@ def report(code: str) -> tuple[str, int] | Response:
                       form.get("contact"))
     except APIError as exc:
         db.session.rollback()
-        return _render(code, 400, error=exc.message, form=form)
+        return _render(code, 400, error=page_message(exc.message), form=form)
     return _render(code, 201, thanks=_("Thank you. The regulator will look into it."))

@@ -112,6 +112,9 @@ class DashboardOut(Schema):
     by_kind = fields.List(fields.Nested(FlagCountOut))
     by_station = fields.List(fields.Nested(FlagCountOut))
     by_company = fields.List(fields.Nested(FlagCountOut))
+    by_area = fields.List(fields.Nested(FlagCountOut), metadata={
+        "description": "Open flags by the delivery area they were seen in; key is the area id, "
+                       "\"none\" for flags seen outside any area (stations, public scans)"})
     days = fields.List(fields.String())
     trend = fields.Dict(keys=fields.String(), values=fields.List(fields.Integer()))
 
@@ -138,6 +141,8 @@ class ReportQuery(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx", "pdf")))
     org_id = fields.Integer(metadata={"description": "A company or station; the district "
                                       "when omitted"})
+    area_id = fields.Integer(metadata={"description": "A delivery area: counts flags, "
+                                       "deliveries and hazards in that area"})
 
 
 class SectionOut(Schema):
@@ -152,6 +157,7 @@ class MonthlyReportOut(Schema):
     month = fields.String()
     scope = fields.String()
     org_id = fields.Integer(allow_none=True)
+    area_id = fields.Integer(allow_none=True)
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
     sections = fields.List(fields.Nested(SectionOut))
 

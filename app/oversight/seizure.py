@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.database import utcnow
-from app.errors import Conflict
+from app.errors import N_, Conflict
 from app.extensions import db
 from app.oversight.services import (
     locked,
@@ -36,9 +36,9 @@ def seize_cylinder(actor: User, cyl: Cylinder, *, note: str, order_no: str | Non
         return replay
     cyl = locked(cyl)
     if cyl.scrapped_at or cyl.registration_cancelled_at:
-        raise Conflict("This cylinder is scrapped already.", code="already_scrapped")
+        raise Conflict(N_("This cylinder is scrapped already."), code="already_scrapped")
     if cyl.seized_at:
-        raise Conflict("This cylinder is seized already.", code="already_seized")
+        raise Conflict(N_("This cylinder is seized already."), code="already_seized")
     before = snapshot(cyl)
     cyl.seized_at = utcnow()
     return record_step(cyl, "seized", actor, event_id,
@@ -54,11 +54,11 @@ def hand_to_agency(actor: User, cyl: Cylinder, *, note: str,
         return replay
     cyl = locked(cyl)
     if cyl.scrapped_at:
-        raise Conflict("This cylinder is scrapped already.", code="already_scrapped")
+        raise Conflict(N_("This cylinder is scrapped already."), code="already_scrapped")
     if not cyl.seized_at:
-        raise Conflict("Only a seized cylinder is handed to an agency.", code="not_seized")
+        raise Conflict(N_("Only a seized cylinder is handed to an agency."), code="not_seized")
     if current_agency(cyl) is not None:
-        raise Conflict("This cylinder is with an agency already.", code="already_handed_over")
+        raise Conflict(N_("This cylinder is with an agency already."), code="already_handed_over")
     before = snapshot(cyl)
     return record_step(cyl, "handed_to_agency", actor, event_id,
                        {"agency_org_id": actor.org_id, "note": note}, before)
@@ -81,9 +81,9 @@ def scrap_cylinder(actor: User, cyl: Cylinder, *, note: str, event_id: uuid.UUID
         return replay
     cyl = locked(cyl)
     if cyl.scrapped_at:
-        raise Conflict("This cylinder is scrapped already.", code="already_scrapped")
+        raise Conflict(N_("This cylinder is scrapped already."), code="already_scrapped")
     if not after_failed_inspection and current_agency(cyl) != actor.org_id:
-        raise Conflict("Only a cylinder handed to your agency can be scrapped.",
+        raise Conflict(N_("Only a cylinder handed to your agency can be scrapped."),
                        code="not_with_agency")
     before = snapshot(cyl)
     cyl.scrapped_at = utcnow()
@@ -103,9 +103,9 @@ def cancel_registration(actor: User, cyl: Cylinder, *, note: str, order_no: str 
         return replay
     cyl = locked(cyl)
     if cyl.registration_cancelled_at:
-        raise Conflict("This registration is cancelled already.", code="already_cancelled")
+        raise Conflict(N_("This registration is cancelled already."), code="already_cancelled")
     if not cyl.scrapped_at:
-        raise Conflict("Only a scrapped cylinder's registration is cancelled.",
+        raise Conflict(N_("Only a scrapped cylinder's registration is cancelled."),
                        code="not_scrapped")
     before = snapshot(cyl)
     cyl.registration_cancelled_at = utcnow()

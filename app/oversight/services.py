@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import Organisation, User
-from app.errors import Conflict, Forbidden
+from app.errors import N_, Conflict, Forbidden
 from app.extensions import db
 from app.traceability import services as registry
 from app.traceability.events import Recorded, find_event, lock_cylinder, record_event
@@ -28,13 +28,13 @@ def is_regulator(user: User) -> bool:
 def require_regulator(user: User) -> None:
     """Refuse anyone but a regulator (or platform admin)."""
     if not is_regulator(user):
-        raise Forbidden("Only regulators may do this.", code="regulator_only")
+        raise Forbidden(N_("Only regulators may do this."), code="regulator_only")
 
 
 def require_agency_inspector(user: User) -> None:
     """Refuse anyone but an inspector of an inspection agency."""
     if user.role != "inspector" or user.org.kind != "inspection_agency":
-        raise Forbidden("Only inspectors of an inspection agency may do this.",
+        raise Forbidden(N_("Only inspectors of an inspection agency may do this."),
                         code="inspector_only")
 
 
@@ -49,7 +49,7 @@ def replayed_step(event_id: uuid.UUID | None, cyl: Cylinder, type_: str) -> Reco
     if existing is None:
         return None
     if existing.cylinder_id != cyl.id or existing.type != type_:
-        raise Conflict("This event_id was already used for a different event.",
+        raise Conflict(N_("This event_id was already used for a different event."),
                        code="event_id_reused")
     return Recorded(existing, False)
 
@@ -75,6 +75,19 @@ def org_names(ids: set[int | None]) -> dict[int, str]:
     rows = db.session.execute(select(Organisation.id, Organisation.name)
                               .where(Organisation.id.in_(wanted)))
     return {row.id: row.name for row in rows}
+
+
+def area_names(ids: set[int | None]) -> dict[int, str]:
+    """Map delivery area ids to "company · area" in one query."""
+    from app.delivery.models import DeliveryArea
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(DeliveryArea.id, DeliveryArea.name, Organisation.name)
+                              .join(Organisation, Organisation.id == DeliveryArea.org_id)
+                              .where(DeliveryArea.id.in_(wanted)))
+    return {area_id: f"{company} · {name}" for area_id, name, company in rows}
 
 
 def setting(name: str, default: float) -> float:

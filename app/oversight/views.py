@@ -15,16 +15,17 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import Organisation
 from app.auth.policy import allow
 from app.clock import today
-from app.errors import APIError, Forbidden, ValidationFailed
+from app.errors import APIError, Forbidden, ValidationFailed, page_message
 from app.extensions import db
 from app.oversight import blacklist, inspections, seizure
 from app.oversight.models import BlacklistEntry
 from app.oversight.reports.data import DISTRICT_TZ, FLAG_LABELS, monthly_report, parse_month
 from app.oversight.reports.pdf import report_pdf
+from app.oversight.reports.scope import report_scope
 from app.oversight.reports.xlsx import report_xlsx
 from app.oversight.schemas import FLAG_KINDS, SearchQuery
 from app.oversight.search import STATUSES, run_search
-from app.oversight.services import cylinder_for_oversight, is_regulator
+from app.oversight.services import area_names, cylinder_for_oversight, is_regulator
 from app.oversight.timeline import timeline
 from app.traceability import services as registry
 from app.traceability.codes import format_code
@@ -46,6 +47,17 @@ def inject_labels() -> dict[str, Any]:
 def _orgs() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.kind,
                                                                  Organisation.name)))
+
+
+def _areas() -> list[tuple[int, str]]:
+    """The delivery areas this user may report on, as (id, "company · area")."""
+    from app.delivery.models import DeliveryArea
+
+    query = select(DeliveryArea.id)
+    if not is_regulator(current_user):
+        query = query.where(DeliveryArea.org_id == current_user.org_id)
+    names = area_names(set(db.session.scalars(query)))
+    return sorted(names.items(), key=lambda t: t[1])
 
 
 def _search_args(args: MultiDict) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -135,7 +147,7 @@ def act(code: str) -> Response:
         _act(action, cyl, request.form)
     except (APIError, ValueError) as exc:
         db.session.rollback()
-        flash(getattr(exc, "message", str(exc)), "bad")
+        flash(page_message(exc.message) if isinstance(exc, APIError) else str(exc), "bad")
         return redirect(url_for("oversight.cylinder", code=cyl.code), 303)
     flash(_("Saved."), "ok")
     return redirect(url_for("oversight.cylinder", code=cyl.code), 303)
@@ -160,7 +172,7 @@ def blacklist_page() -> str | Response:
                                     model=form.get("model"), made_in=made)
         except (APIError, ValueError) as exc:
             db.session.rollback()
-            flash(getattr(exc, "message", str(exc)), "bad")
+            flash(page_message(exc.message) if isinstance(exc, APIError) else str(exc), "bad")
         else:
             flash(_("Saved."), "ok")
         return redirect(url_for("oversight.blacklist_page"), 303)
@@ -174,12 +186,11 @@ def blacklist_page() -> str | Response:
 @allow("admin", "regulator")
 def reports() -> str | Response:
     """Choose a month and a unit; see the numbers and download XLSX or PDF."""
-    from app.oversight.api import report_scope
-
     month = request.args.get("month") or (today().replace(day=1) - dt.timedelta(1)).strftime(
         "%Y-%m")
     org_id = request.args.get("org_id", type=int)
-    report = monthly_report(month, report_scope(org_id))
+    area_id = request.args.get("area_id", type=int)
+    report = monthly_report(month, *report_scope(current_user, org_id, area_id))
     fmt = request.args.get("format")
     if fmt in ("xlsx", "pdf"):
         body = report_xlsx(report) if fmt == "xlsx" else report_pdf(report)
@@ -187,4 +198,5 @@ def reports() -> str | Response:
                         headers={"Content-Disposition":
                                  f'attachment; filename="monthly-report-{month}.{fmt}"'})
     return render_template("oversight/reports.html", report=report, month=month,
-                           org_id=org_id, orgs=_orgs() if is_regulator(current_user) else [])
+                           org_id=org_id, orgs=_orgs() if is_regulator(current_user) else [],
+                           area_id=area_id, areas=_areas())

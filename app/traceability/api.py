@@ -143,6 +143,8 @@ def list_flags() -> list:
     query = select(Flag).order_by(Flag.last_seen_at.desc()).limit(500)
     if status != "all":
         query = query.where(Flag.status == status)
+    if (area_id := request.args.get("area_id", type=int)) is not None:
+        query = query.where(Flag.area_id == area_id)
     if not services.is_oversight(current_user):
         query = query.where(Flag.org_id == current_user.org_id)
     return [f.to_dict() for f in db.session.scalars(query)]

@@ -107,6 +107,7 @@ class Flag(db.Model):
     __table_args__ = (
         Index("ix_flags_status_kind_raised", "status", "kind", "raised_at"),
         Index("ix_flags_cylinder_status", "cylinder_id", "status"),
+        Index("ix_flags_area_status", "area_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +117,8 @@ class Flag(db.Model):
     code: Mapped[str | None] = mapped_column(String(200), index=True)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the delivery area it was seen in, when a registered locator knows it (see checks.py)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_areas.id"))
     details: Mapped[dict] = mapped_column(JSONType, default=dict)
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -126,7 +129,8 @@ class Flag(db.Model):
 
     def to_dict(self) -> dict:
         return {"id": self.id, "kind": self.kind, "status": self.status, "code": self.code,
-                "org_id": self.org_id, "details": self.details, "occurrences": self.occurrences,
+                "org_id": self.org_id, "area_id": self.area_id, "details": self.details,
+                "occurrences": self.occurrences,
                 "raised_at": self.raised_at.isoformat(),
                 "last_seen_at": self.last_seen_at.isoformat(),
                 "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,

@@ -135,6 +135,8 @@ class FlagFullOut(Schema):
     status = fields.String()
     code = fields.String(allow_none=True)
     org_id = fields.Integer(allow_none=True)
+    area_id = fields.Integer(allow_none=True, metadata={"description": "The delivery area it "
+                             "was seen in, when known"})
     details = fields.Dict()
     occurrences = fields.Integer()
     raised_at = fields.String()

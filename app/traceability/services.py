@@ -13,9 +13,10 @@ from app.auth.models import Organisation, User
 from app.auth.services import get_org
 from app.clock import today
 from app.database import utcnow
-from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.locks import lock_name
+from app.traceability.checks import flag_area
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
 from app.traceability.events import lock_cylinder, record_event
 from app.traceability.models import Code, CodeBatch, Cylinder, Flag
@@ -56,7 +57,7 @@ def issue_codes(actor: User, owner_org_id: int, count: int) -> CodeBatch:
     """Issue a batch of fresh codes for an owning organisation."""
     owner = get_org(owner_org_id)
     if not is_oversight(actor) and actor.org_id != owner.id:
-        raise Forbidden("You may request codes only for your own organisation.")
+        raise Forbidden(N_("You may request codes only for your own organisation."))
     if not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
         raise ValidationFailed(f"count must be between 1 and {MAX_BATCH}.", code="invalid_count")
     batch = CodeBatch(owner_org_id=owner.id, count=count, requested_by_id=actor.id)
@@ -193,14 +194,15 @@ def register_cylinder(actor: User, reg: Registration) -> Cylinder:
     """Bind one issued, unused code to one physical cylinder (建档)."""
     owner = get_org(reg.owner_org_id)
     if not is_oversight(actor) and actor.org_id != owner.id:
-        raise Forbidden("You may register cylinders only for your own organisation.")
+        raise Forbidden(N_("You may register cylinders only for your own organisation."))
     code_row = db.session.get(Code, reg.code, with_for_update=True)
     if code_row is None:
-        raise NotFound("This code was never issued.", code="unknown_code")
+        raise NotFound(N_("This code was never issued."), code="unknown_code")
     if code_row.status != "issued":
-        raise Conflict("This code is already bound to a cylinder.", code="code_already_bound")
+        raise Conflict(N_("This code is already bound to a cylinder."), code="code_already_bound")
     if code_row.owner_org_id != owner.id:
-        raise Conflict("This code was issued to another organisation.", code="code_owner_mismatch")
+        raise Conflict(N_("This code was issued to another organisation."),
+                       code="code_owner_mismatch")
     spec = spec_for(reg.model)
     problems = validate_registration(reg, today())
     if problems:
@@ -211,7 +213,7 @@ def register_cylinder(actor: User, reg: Registration) -> Cylinder:
     duplicate = db.session.scalar(select(Cylinder.code).where(
         Cylinder.manufacturer == reg.manufacturer, Cylinder.serial_no == reg.serial_no))
     if duplicate:
-        raise Conflict("This manufacturer's serial number is registered already.",
+        raise Conflict(N_("This manufacturer's serial number is registered already."),
                        code="duplicate_serial")
     design_life = reg.design_life_years or default_design_life(reg.manufactured_on, life_rules())
     cyl = Cylinder(code=reg.code, serial_no=reg.serial_no.strip(),
@@ -226,7 +228,7 @@ def register_cylinder(actor: User, reg: Registration) -> Cylinder:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
-        raise Conflict("This cylinder or code is registered already.",
+        raise Conflict(N_("This cylinder or code is registered already."),
                        code="duplicate_serial") from exc
     record_event(cyl, "registered", actor, data={
         "serial_no": cyl.serial_no, "manufacturer": cyl.manufacturer,
@@ -249,7 +251,8 @@ def get_cylinder_for(user: User, text: str) -> Cylinder:
     code = parse(text)
     cyl = find_cylinder(code)
     if cyl is None or not can_view_cylinder(user, cyl):
-        raise NotFound("No cylinder with this code is visible to you.", code="cylinder_not_found")
+        raise NotFound(N_("No cylinder with this code is visible to you."),
+                       code="cylinder_not_found")
     return cyl
 
 
@@ -308,6 +311,7 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
     flag = Flag(kind=kind, cylinder_id=cylinder.id if cylinder else None,
                 code=cylinder.code if cylinder else code,
                 org_id=actor.org_id if actor else None, user_id=actor.id if actor else None,
+                area_id=flag_area(kind, cylinder, actor, details or {}),
                 details={**(details or {}), "sightings": [sighting]}, raised_at=now,
                 last_seen_at=now)
     db.session.add(flag)
@@ -324,9 +328,9 @@ def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:
     if flag is None:
         raise NotFound(f"No flag {flag_id}.")
     if not note or not note.strip():
-        raise ValidationFailed("A resolution note is required.", code="note_required")
+        raise ValidationFailed(N_("A resolution note is required."), code="note_required")
     if flag.status != "open":
-        raise Conflict("This flag is resolved already.", code="flag_already_resolved")
+        raise Conflict(N_("This flag is resolved already."), code="flag_already_resolved")
     flag.status = "resolved"
     flag.resolved_at = utcnow()
     flag.resolved_by_id = actor.id

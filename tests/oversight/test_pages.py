@@ -48,6 +48,10 @@ def test_seizure_to_cancellation_through_the_page(browser, registry, world, even
     assert "请填写说明" in c.get(url).get_data(as_text=True)
     assert c.post(url + "/act", data={"action": "seize", "note": "现场查封"}).status_code == 303
     assert "已查封" in c.get(url).get_data(as_text=True)
+    c.post(url + "/act", data={"action": "seize", "note": "再次查封"})  # a service's refusal,
+    assert "该气瓶已查封。" in c.get(url).get_data(as_text=True)  # shown in the page's language
+    c.post(url + "/act?lang=en", data={"action": "seize", "note": "again"})
+    assert "This cylinder is seized already." in c.get(url + "?lang=en").get_data(as_text=True)
     c = _as(browser, world, "inspector")
     assert 'data-testid="handover-form"' in c.get(url).get_data(as_text=True)
     c.post(url + "/act", data={"action": "hand_over", "note": "接收"})
@@ -73,7 +77,8 @@ def test_pages_refuse_other_roles(browser, registry, world):
     c = _as(browser, world, "inspector")
     resp = c.post(f"/oversight/cylinders/{code}/act", data={"action": "seize", "note": "x"})
     assert resp.status_code == 303
-    assert "Only regulators" in c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
+    page = c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
+    assert "只有监管部门可以执行此操作。" in page
     db.session.rollback()
     assert events_of(code) == ["registered"]
 
@@ -105,7 +110,7 @@ def test_blacklist_and_report_pages(browser, registry, world):
     c.post("/oversight/blacklist", data={"scope": "batch", "manufacturer": "劣质厂",
                                          "reason": "x"})
     page = c.get("/oversight/blacklist").get_data(as_text=True)
-    assert "A batch needs the manufacturer" in page
+    assert "批次须填写制造单位和制造年月。" in page
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(BlacklistEntry)) == 1
     page = c.get("/oversight/reports?month=2026-05").get_data(as_text=True)

@@ -22,7 +22,8 @@ def test_seize_hand_over_scrap_cancel_each_by_its_role(api, registry, world, eve
     assert resp.status_code == 201, resp.json
     assert resp.json["cylinder"]["status"] == "seized"
     assert resp.json["event"]["data"]["order_no"] == "莲市监扣字〔2026〕1号"
-    assert _post(api, world.regulator, code, "seize").json["error"]["code"] == "already_seized"
+    again = _post(api, world.regulator, code, "seize").json["error"]
+    assert again == {"code": "already_seized", "message": "This cylinder is seized already."}
     assert _post(api, world.inspector, code, "scrap").json["error"]["code"] == "not_with_agency"
     assert _post(api, world.regulator, code, "cancel-registration").json["error"]["code"] \
         == "not_scrapped"

@@ -1,9 +1,10 @@
 """Count a month's work from the events and flags that record it.
 
 Everything is counted from `events` (by the device time `occurred_at`, in the district's time
-zone) and `flags`, so the numbers hold before and after the delivery tables exist. Hazards
-come from the delivery package's `hazards` table when it exists; until then the section says
-that the ledger is not available.
+zone), `flags` and the delivery package's `hazards`. A report for a delivery area counts what
+happened in that area: flags seen there, deliveries by drivers assigned to it and hazards at its
+customers; fills, refusals and inspections happen at stations and agencies, which belong to no
+delivery area, so those sections say so instead of counting.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from sqlalchemy.sql import ColumnElement
 
 from app.clock import DISTRICT_TZ
 from app.delivery.models import Hazard
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
-from app.oversight.services import org_names
+from app.oversight.services import area_names, org_names
 from app.traceability.models import Event, Flag
 
 BLACK_STEPS = ("seized", "handed_to_agency", "scrapped", "registration_cancelled")
@@ -47,6 +48,7 @@ class MonthlyReport:
     org_id: int | None
     sections: list[Section]
     totals: dict[str, int]
+    area_id: int | None = None
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -57,7 +59,7 @@ def parse_month(text: str) -> tuple[dt.date, dt.date]:
     try:
         first = dt.datetime.strptime(text or "", "%Y-%m").date()
     except ValueError as exc:
-        raise ValidationFailed("month must look like 2026-05.", code="invalid_month") from exc
+        raise ValidationFailed(N_("month must look like 2026-05."), code="invalid_month") from exc
     nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, nxt
 
@@ -66,10 +68,14 @@ def _utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=DISTRICT_TZ).astimezone(dt.UTC)
 
 
+NOT_AREA_BOUND = "按配送区域统计时不含此项：充装站和检验机构不属于配送区域，请按单位查看。"
+
+
 class _Window:
-    def __init__(self, month: str, org_id: int | None) -> None:
+    def __init__(self, month: str, org_id: int | None, area_id: int | None = None) -> None:
         first, nxt = parse_month(month)
         self.start, self.end, self.org_id = _utc(first), _utc(nxt), org_id
+        self.area_id = area_id
 
     def events(self, *types: str) -> list[ColumnElement[bool]]:
         terms = [Event.type.in_(types), Event.occurred_at >= self.start,
@@ -82,7 +88,15 @@ class _Window:
         terms = [column >= self.start, column < self.end]
         if self.org_id is not None:
             terms.append(Flag.org_id == self.org_id)
+        if self.area_id is not None:
+            terms.append(Flag.area_id == self.area_id)
         return terms
+
+    def not_area_bound(self, section: Section) -> Section:
+        """Blank a station's or agency's section in a report for a delivery area."""
+        if self.area_id is not None:
+            section.rows, section.note = [], NOT_AREA_BOUND
+        return section
 
 
 def _fills(w: _Window) -> Section:
@@ -93,7 +107,7 @@ def _fills(w: _Window) -> Section:
     names = org_names({r[0] for r in rows})
     body = sorted(([names.get(r[0], "—") if r[0] else "—", r[1], int(r[2] or 0)] for r in rows),
                   key=lambda r: (-r[1], r[0]))
-    return Section("fills", "充装", ["充装单位", "充装次数", "超装次数"], body)
+    return w.not_area_bound(Section("fills", "充装", ["充装单位", "充装次数", "超装次数"], body))
 
 
 def _refusals(w: _Window) -> Section:
@@ -105,7 +119,8 @@ def _refusals(w: _Window) -> Section:
             counts[code] += 1
             messages.setdefault(code, str(reason.get("message") or code))
     rows = [[code, messages[code], n] for code, n in counts.most_common()]
-    return Section("refusals", "拒绝充装（按原因）", ["原因代码", "原因", "次数"], rows)
+    return w.not_area_bound(Section("refusals", "拒绝充装（按原因）", ["原因代码", "原因", "次数"],
+                                    rows))
 
 
 def _flags(w: _Window) -> Section:
@@ -123,9 +138,12 @@ def _black(w: _Window) -> Section:
                                      .where(*w.events(*BLACK_STEPS)).group_by(Event.type)).all())
     sightings = db.session.scalar(select(func.count()).select_from(Flag).where(
         Flag.kind == "black_cylinder", *w.flags(Flag.raised_at))) or 0
-    rows = [[BLACK_LABELS[s], counts.get(s, 0)] for s in BLACK_STEPS]
+    rows = [] if w.area_id is not None else [[BLACK_LABELS[s], counts.get(s, 0)]
+                                             for s in BLACK_STEPS]
     rows.append(["发现黑气瓶（标记）", sightings])
-    return Section("black", "黑气瓶查处", ["环节", "数量"], rows)
+    note = ("查封、移交、报废和注销由监管部门和检验机构办理，按单位统计；"
+            "此处只计本区域发现的黑气瓶。" if w.area_id is not None else None)
+    return Section("black", "黑气瓶查处", ["环节", "数量"], rows, note)
 
 
 def _inspections(w: _Window) -> Section:
@@ -137,15 +155,18 @@ def _inspections(w: _Window) -> Section:
              counts.get(("inspected", "fail"), 0)],
             ["安全评估（延长使用年限）", counts.get(("safety_assessed", "pass"), 0),
              counts.get(("safety_assessed", "fail"), 0)]]
-    return Section("inspections", "检验", ["项目", "合格", "不合格"], rows)
+    return w.not_area_bound(Section("inspections", "检验", ["项目", "合格", "不合格"], rows))
 
 
 def _deliveries(w: _Window) -> Section:
     checked = Event.data["safety_check_id"].as_string()
     out = Event.data["out_of_zone"].as_boolean()
+    terms = w.events("delivered")
+    if w.area_id is not None:  # the area of the driver's assignment, stored with the delivery
+        terms.append(Event.data[("zone", "area_id")].as_integer() == w.area_id)
     total, with_check, out_zone = db.session.execute(select(
         func.count(), func.count(checked), func.sum(case((out.is_(True), 1), else_=0)))
-        .where(*w.events("delivered"))).one()
+        .where(*terms)).one()
     total, with_check = total or 0, with_check or 0
     rows = [["配送次数", total], ["随瓶安检", with_check], ["未随瓶安检", total - with_check],
             ["超区域配送", int(out_zone or 0)]]
@@ -155,6 +176,8 @@ def _deliveries(w: _Window) -> Section:
 def _hazards(w: _Window) -> Section:
     """Hazards found, rectified and overdue in the month, from the delivery ledger."""
     scope = [Hazard.org_id == w.org_id] if w.org_id is not None else []
+    if w.area_id is not None:
+        scope.append(Hazard.area_id == w.area_id)
 
     def count(*terms: Any) -> int:
         return db.session.scalar(select(func.count(Hazard.id)).where(*scope, *terms)) or 0
@@ -166,23 +189,28 @@ def _hazards(w: _Window) -> Section:
     return Section("hazards", "隐患排查整治", ["项目", "数量"], rows)
 
 
-def monthly_report(month: str, org_id: int | None = None) -> MonthlyReport:
+def monthly_report(month: str, org_id: int | None = None,
+                   area_id: int | None = None) -> MonthlyReport:
     """Count one month's fills, refusals, flags, black cylinders, inspections and deliveries."""
-    w = _Window(month, org_id)
+    w = _Window(month, org_id, area_id)
     sections = [_fills(w), _refusals(w), _flags(w), _black(w), _inspections(w), _deliveries(w),
                 _hazards(w)]
     scope = org_names({org_id}).get(org_id or 0, "—") if org_id else "全区"
+    if area_id is not None:
+        area = area_names({area_id}).get(area_id, "—")
+        scope = area if org_id is None else f"{scope} · {area}"
     totals = {"fills": sum(r[1] for r in sections[0].rows),
               "refusals": sum(r[2] for r in sections[1].rows),
               "flags_raised": sum(r[2] for r in sections[2].rows),
               "flags_resolved": sum(r[3] for r in sections[2].rows),
               "deliveries": sections[5].rows[0][1]}
-    return MonthlyReport(month, scope, org_id, sections, totals)
+    return MonthlyReport(month, scope, org_id, sections, totals, area_id)
 
 
 def report_to_dict(report: MonthlyReport) -> dict[str, Any]:
     """Render the report's numbers as JSON."""
     return {"month": report.month, "scope": report.scope, "org_id": report.org_id,
+            "area_id": report.area_id,
             "totals": report.totals,
             "sections": [{"key": s.key, "title": s.title, "headers": s.headers, "rows": s.rows,
                           "note": s.note} for s in report.sections]}
