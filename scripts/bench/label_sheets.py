@@ -1,6 +1,6 @@
 """Benchmark the label library: QR encoders, PDF wall time per template, peak RSS vs batch size.
 
-Usage: .venv/bin/python scripts/bench/labels.py [--count N] [--out docs/benchmarks/labels.md]
+Usage: .venv/bin/python scripts/bench/label_sheets.py [--count N] [--out docs/benchmarks/labels.md]
 Each PDF run happens in a fresh subprocess so its peak RSS is its own.
 """
 from __future__ import annotations
@@ -231,7 +231,7 @@ def main() -> None:
     if args.sample_only:
         return
     load_start = os.getloadavg()[0]
-    command = " ".join([".venv/bin/python scripts/bench/labels.py", *sys.argv[1:]]).strip()
+    command = " ".join([".venv/bin/python scripts/bench/label_sheets.py", *sys.argv[1:]]).strip()
     lines = [
         "# Label rendering benchmark", "",
         f"- Date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
