@@ -166,10 +166,10 @@ class District:
         db.session.commit()
         return report.id
 
-    def new_hazard(self) -> tuple[int, int]:
-        """A failed item at the company's customer: the hazard and its photo."""
-        key = self._customer_key()
-        resp = self.fleet.check(key, **{next(self.hazard_items): "fail"})
+    def new_hazard(self, photo: str | None = None) -> tuple[int, int]:
+        """A failed item at the company's customer: the hazard and its photo (a data URL)."""
+        key, item = self._customer_key(), next(self.hazard_items)
+        resp = self.fleet.check(key, photos={item: photo} if photo else None, **{item: "fail"})
         assert resp.status_code == 201, resp.json
         hazard_id = resp.json["hazards"][0]
         shown = self.api.get(f"/api/v1/hazards?customer_id={self.customer_id}",
