@@ -13,15 +13,16 @@ from app.clock import today
 from app.delivery import safety
 from app.delivery.ledger_export import label_counts, ledger_rows, ledger_workbook
 from app.delivery.models import Hazard, Photo
+from app.delivery.photos import FORMATS as PHOTO_TYPES
 from app.delivery.schemas import HazardOut, LedgerOut, LedgerQuery, RectifyIn, VerifyIn
 from app.delivery.services import delivery_rules
+from app.downloads import XLSX, file_response
 from app.errors import NotFound
 from app.extensions import db
 from app.traceability.services import is_oversight
 
 blp = Blueprint("hazard_api", __name__, url_prefix="/api/v1",
                 description="The hazard ledger (隐患台账)")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_MAX = 50_000
 
 
@@ -52,7 +53,7 @@ def list_hazards(query: dict) -> dict:
 @blp.route("/hazards.xlsx", methods=["GET"])
 @allow("admin", "regulator")
 @blp.arguments(LedgerQuery, location="query")
-@blp.response(200, content_type=XLSX, description="The ledger as an XLSX workbook")
+@file_response(blp, XLSX, description="The ledger as an XLSX workbook")
 def export_hazards(query: dict) -> Response:
     """Export the filtered ledger to XLSX: one row per hazard, Chinese headers."""
     f = ledger_filter(query)
@@ -88,7 +89,7 @@ def verify(body: dict, hazard_id: int) -> dict:
 
 @blp.route("/photos/<int:photo_id>", methods=["GET"])
 @allow("admin", "regulator", "driver")
-@blp.response(200, content_type="image/*", description="The photo's bytes")
+@file_response(blp, *PHOTO_TYPES.values(), description="The photo's bytes, as it was taken")
 def photo(photo_id: int) -> Response:
     """Show a photo taken at the door (own company and regulators only)."""
     row = db.session.get(Photo, photo_id)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.auth.policy import allow
 from app.database import utcnow
+from app.downloads import JSON_LD, PDF, XLSX, file_response
 from app.errors import N_, Forbidden
 from app.extensions import db
 from app.oversight import blacklist, inspections, public, seizure
@@ -45,7 +46,6 @@ blp = Blueprint("oversight_api", __name__, url_prefix="/api/v1",
                 description="Regulators: search, seizure and scrapping, inspections, blacklist, "
                             "flags dashboard, monthly reports, EPCIS export")
 NO_ORG = 0  # no organisation has id 0: a filter that matches nothing
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def scoped_filters(args: dict) -> Filters:
@@ -72,13 +72,13 @@ def search_cylinders(args: dict) -> dict:
 
 @blp.route("/cylinders/<code>/epcis", methods=["GET"])
 @allow("admin", "regulator", "filler", "driver", "inspector")
-@blp.response(200, EpcisDocumentOut, content_type="application/ld+json")
+@blp.response(200, EpcisDocumentOut, content_type=JSON_LD)
 def export_epcis(code: str) -> Response:
     """Export a cylinder's events as a GS1 EPCIS 2.0 JSON-LD document."""
     cyl = registry.get_cylinder_for(current_user, code)
     doc = epcis_document(cyl, cylinder_events(cyl.id), current_app.config["PUBLIC_BASE_URL"],
                          utcnow())
-    return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/ld+json")
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype=JSON_LD)
 
 
 def _step(cyl_code: str, recorded: object) -> dict:
@@ -237,8 +237,8 @@ def close_public_report(body: dict, report_id: int) -> dict:
 @allow("admin", "regulator")
 @blp.arguments(ReportQuery, location="query")
 @blp.response(200, MonthlyReportOut)
-@blp.alt_response(200, description="The report as XLSX or PDF (format=xlsx|pdf)",
-                  content_type=XLSX, success=True)
+@file_response(blp, XLSX, PDF, description="The report as JSON, or as XLSX or PDF "
+                                          "(format=xlsx|pdf)", alternative=True)
 def monthly(args: dict) -> dict | Response:
     """The monthly progress report (五(三)) as JSON, XLSX or PDF."""
     report = monthly_report(args["month"], *report_scope(current_user, args.get("org_id"),
@@ -247,7 +247,7 @@ def monthly(args: dict) -> dict | Response:
     if fmt == "json":
         return report_to_dict(report)
     body, mimetype = ((report_xlsx(report), XLSX) if fmt == "xlsx"
-                      else (report_pdf(report), "application/pdf"))
+                      else (report_pdf(report), PDF))
     name = f"monthly-report-{report.month}.{fmt}"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

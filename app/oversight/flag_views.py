@@ -63,6 +63,7 @@ def resolve(flag_id: int) -> Response:
 @allow("admin", "regulator")
 def close(report_id: int) -> Response:
     """Close a public report with a note."""
+    _regulators_only()  # before, a station's admin got a redirect, not a refusal
     try:
         close_report(current_user, report_id, request.form.get("note", ""))
     except APIError as exc:

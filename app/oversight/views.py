@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import Organisation
 from app.auth.policy import allow
 from app.clock import today
+from app.downloads import PDF, XLSX
 from app.errors import APIError, Forbidden, ValidationFailed, page_message
 from app.extensions import db
 from app.oversight import blacklist, inspections, seizure
@@ -31,7 +32,6 @@ from app.traceability import services as registry
 from app.traceability.codes import format_code
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight", template_folder="templates")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = {
     "in_service": _l("In service"), "inspection_overdue": _l("Inspection overdue"),
     "beyond_service_life": _l("Beyond service life"), "seized": _l("Seized"),
@@ -194,7 +194,7 @@ def reports() -> str | Response:
     fmt = request.args.get("format")
     if fmt in ("xlsx", "pdf"):
         body = report_xlsx(report) if fmt == "xlsx" else report_pdf(report)
-        return Response(body, mimetype=XLSX if fmt == "xlsx" else "application/pdf",
+        return Response(body, mimetype=XLSX if fmt == "xlsx" else PDF,
                         headers={"Content-Disposition":
                                  f'attachment; filename="monthly-report-{month}.{fmt}"'})
     return render_template("oversight/reports.html", report=report, month=month,

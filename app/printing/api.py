@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from app.auth.policy import allow
 from app.database import writes
+from app.downloads import PDF, PNG, SVG, ZPL, file_response
 from app.errors import ValidationFailed
 from app.printing import render, services
 from app.printing.schemas import (
@@ -78,12 +79,12 @@ def list_templates() -> list:
 @allow(*PRINT_ROLES)
 @writes
 @blp.arguments(LabelQuery, location="query")
-@blp.response(200, content_type="application/pdf")
+@file_response(blp, PDF, description="The batch's label sheets as a PDF")
 def batch_pdf(query: dict, batch_id: int) -> Response:
     """Download a batch's label sheets as a vector PDF (recorded; reprints need a reason)."""
     req = services.print_batch(current_user, batch_id, query["template"], "pdf",
                                query["skip"], query["reason"])
-    return _download(render.pdf_file(req, query["skip"]), "application/pdf",
+    return _download(render.pdf_file(req, query["skip"]), PDF,
                      f"batch-{batch_id}-{req.template.name}.pdf")
 
 
@@ -91,7 +92,7 @@ def batch_pdf(query: dict, batch_id: int) -> Response:
 @allow(*PRINT_ROLES)
 @writes
 @blp.arguments(LabelQuery, location="query")
-@blp.response(200, content_type="text/plain")
+@file_response(blp, ZPL, description="The batch as ZPL II, UTF-8")
 def batch_zpl(query: dict, batch_id: int) -> Response:
     """Download a batch as ZPL II for thermal printers, one label per code."""
     req = services.print_batch(current_user, batch_id, query["template"], "zpl",
@@ -104,12 +105,12 @@ def batch_zpl(query: dict, batch_id: int) -> Response:
 @allow(*PRINT_ROLES)
 @writes
 @blp.arguments(LabelQuery, location="query")
-@blp.response(200, content_type="image/png")
+@file_response(blp, PNG, description="The first sheet as a PNG")
 def batch_preview(query: dict, batch_id: int) -> Response:
     """Show the first sheet as a small PNG (recorded as a preview, not as printed)."""
     req = services.print_batch(current_user, batch_id, query["template"], "preview",
                                query["skip"])
-    resp = Response(render.preview_png(req, query["skip"]), mimetype="image/png")
+    resp = Response(render.preview_png(req, query["skip"]), mimetype=PNG)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -118,21 +119,21 @@ def batch_preview(query: dict, batch_id: int) -> Response:
 @allow(*PRINT_ROLES)
 @writes
 @blp.arguments(LabelQuery, location="query")
-@blp.response(200, content_type="image/png")
+@file_response(blp, PNG, SVG, description="The label as PNG (.png) or SVG (.svg)")
 def single_label(query: dict, code: str, fmt: str) -> Response:
     """Download one label as PNG or SVG artwork (a reprint of that code if printed before)."""
     if fmt not in ("png", "svg"):
         raise ValidationFailed("Label artwork comes as .png or .svg.", code="unsupported_format")
     req = services.reprint_codes(current_user, [code], query["template"], fmt,
                                  query["reason"] or "single label artwork")
-    mimetype = "image/png" if fmt == "png" else "image/svg+xml"
+    mimetype = PNG if fmt == "png" else SVG
     return _download(render.single_label(req, fmt), mimetype, f"{req.labels[0].code}.{fmt}")
 
 
 @blp.route("/labels/reprint", methods=["POST"])
 @allow(*PRINT_ROLES)
 @blp.arguments(ReprintIn)
-@blp.response(200, content_type="application/pdf")
+@file_response(blp, PDF, ZPL, description="The labels as PDF, or ZPL II (format=zpl)")
 def reprint(body: dict) -> Response:
     """Reprint a hand-picked list of codes, with a reason regulators can see."""
     req = services.reprint_codes(current_user, body["codes"], body["template"], body["format"],
@@ -140,7 +141,7 @@ def reprint(body: dict) -> Response:
     if body["format"] == "zpl":
         return _download(render.zpl_file(req, body["dpi"]), "text/plain; charset=utf-8",
                          "reprint.zpl")
-    return _download(render.pdf_file(req, body["skip"]), "application/pdf", "reprint.pdf")
+    return _download(render.pdf_file(req, body["skip"]), PDF, "reprint.pdf")
 
 
 @blp.route("/print-jobs", methods=["GET"])

@@ -145,6 +145,11 @@ def add_driver(world: Any, name: str, org: str = "company") -> Any:
 @pytest.fixture
 def fleet(api, world, registry) -> Fleet:
     """Vehicle 冀F10001 and area 东关片区 assigned to `driver` for June 2026; two spare vehicles."""
+    return make_fleet(api, world, registry)
+
+
+def make_fleet(api: Any, world: Any, registry: Any) -> Fleet:
+    """The `fleet` fixture's set-up, for tests that build a district of their own."""
     f = Fleet(api, world, registry)
     admin = world.company_admin
     for key, plate in (("vehicle", "冀F10001"), ("spare", "冀F10002")):

@@ -93,6 +93,25 @@ def test_the_report_form_lands_in_the_regulators_queue(api, client, registry, wo
     assert db.session.get(PublicReport, queue[0]["id"]).note == "已上门处理"
 
 
+def test_only_regulators_close_a_report_from_the_flags_page(api, world, ctx):
+    """Found by the authorisation matrix: a station's admin posting the page's close form was
+    redirected back with a message instead of being refused like the API refuses it."""
+    from app.oversight.public import submit_report
+
+    report_id = submit_report("ABC", "other", "m", None).id
+    db.session.commit()
+    form = {"data": {"note": "关闭"}, "headers": {"Accept": "text/html"}}
+    refused = api.post(f"/oversight/public-reports/{report_id}/close", world.station_a_admin,
+                       **form)
+    assert refused.status_code == 403
+    db.session.rollback()
+    assert db.session.get(PublicReport, report_id).status == "open"
+    done = api.post(f"/oversight/public-reports/{report_id}/close", world.regulator, **form)
+    assert done.status_code == 303
+    db.session.rollback()
+    assert db.session.get(PublicReport, report_id).status == "closed"
+
+
 def test_rate_limits_answer_429_in_the_error_shape(tmp_path):
     limited = make_app("sqlite", tmp_path, RATELIMIT_ENABLED=True)
     client = limited.test_client()

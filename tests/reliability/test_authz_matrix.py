@@ -11,37 +11,24 @@ Three properties, each over every route the app has (so domains merged later are
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from app.auth import services as auth
 from app.auth.models import ROLES, ApiToken, User
 from app.auth.policy import access_for
 from app.extensions import db
-from app.traceability.codes import new_code
 from app.traceability.models import Cylinder, Flag
-from app.traceability.services import raise_flag
-from tests.conftest import Actor
+from tests.reliability.district import District, missing
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
 JSON = {"Accept": "application/json"}
-CANARIES = ("CANARY-SERIAL-A", "CANARY-REG-A", "CANARY-PERSON-A", "CANARY-FLAG-A")
-MISSING = {"int": "2000000000", "str": new_code()}  # a well-formed code never issued
-FLAG_KINDS = ("not_owned", "overfill", "out_of_zone", "wrong_vehicle", "no_safety_check",
-              "clone_suspected", "fill_refused", "hazard_overdue")
 OVERSIGHT = ("regulator", "inspector")
 # Path parameters that name no organisation's object (the rule table, a file format, a
 # language): not part of the own/other check.
 NOT_OWNED = {"model", "fmt", "lang_code"}
-# Object types of the domains merged last, not in District.objects yet: the matrix does not
-# walk their routes (each domain's own tests check its org scoping). Listed so that any NEW
-# object route still fails test_every_object_route_is_in_the_matrix until it is covered.
-NOT_YET_COVERED = {"customer_id", "event_id", "photo_id", "vehicle_id", "entry_id",
-                   "entrustment_id", "hazard_id", "report_id", "driver_id"}
 
 
 # a reason, so that label downloads after the first one (reprints) are answered too
@@ -51,6 +38,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/code-batches/<int:batch_id>/assign"): {"printer_org_id": 0},
     ("POST", "/api/v1/code-batches/<int:batch_id>/status"): {"status": "delivered"},
     ("POST", "/api/v1/flags/<int:flag_id>/resolve"): {"note": "authz matrix"},
+    ("POST", "/api/v1/fillings/<event_id>/reweigh"): {"net_mass_kg": 14.5},
+    ("POST", "/api/v1/hazards/<int:hazard_id>/rectify"): {"evidence": "authz matrix"},
+    ("PUT", "/api/v1/drivers/<int:driver_id>/certificate"): {
+        "certificate_no": "MATRIX-1", "certificate_expires_on": "2030-01-01"},
+    ("POST", "/api/v1/public-reports/<int:report_id>/close"): {"note": "authz matrix"},
 }
 
 
@@ -66,78 +58,6 @@ def documented_table() -> dict[tuple[str, str], str]:
 
 def admitted(who: str, role: str) -> bool:
     return who in ("public", "any signed-in user") or role in [w.strip() for w in who.split(",")]
-
-
-class District:
-    """Station A's data (with canaries), and for every role a user in A and one elsewhere."""
-
-    def __init__(self, world: Any, registry: Any) -> None:
-        self.world, self.registry, self.api = world, registry, registry.api
-        orgs = world.orgs
-        extra = {"printer_b": auth.create_org("另一家印务", "printer").id}
-        self.orgs = {**orgs, **extra}
-        self.own: dict[str, Actor] = {"filler": world.filler_a, "admin": world.station_a_admin,
-                                      "printer": world.printer, "regulator": world.regulator,
-                                      "inspector": world.inspector}
-        self.other: dict[str, Actor] = {"filler": world.filler_b, "printer": None,
-                                        "regulator": world.regulator,
-                                        "inspector": world.inspector}
-        self.own["driver"] = self._user("driver_a", "station_a", "driver")
-        self.other["driver"] = world.driver
-        self.other["admin"] = self._user("station_b_admin", "station_b", "admin")
-        self.other["printer"] = self._user("printer_b", "printer_b", "printer")
-        self.flag_kinds = iter(FLAG_KINDS)
-        person = db.session.get(User, world.filler_a.id)
-        person.display_name = "CANARY-PERSON-A"
-        db.session.commit()
-        self.cylinder_code = registry.cylinder(
-            owner="station_a", serial_no="CANARY-SERIAL-A", registration_no="CANARY-REG-A")["code"]
-        self.batch_id, self.batch_codes = self.new_batch()
-        self.flag_id = self.new_flag()
-        self.token_id = self.new_token()
-        self.secrets = (*CANARIES, self.cylinder_code, *self.batch_codes)
-
-    def _user(self, name: str, org: str, role: str) -> Actor:
-        user = auth.create_user(None, name, self.orgs[org], role)
-        token = auth.issue_token(user)
-        db.session.commit()
-        return Actor(name, user.id, user.org_id, role, token)
-
-    def new_batch(self) -> tuple[int, list[str]]:
-        resp = self.api.post("/api/v1/code-batches", self.world.regulator,
-                             json={"count": 2, "owner_org_id": self.orgs["station_a"]})
-        batch_id = resp.json["id"]
-        assigned = self.api.post(f"/api/v1/code-batches/{batch_id}/assign", self.world.regulator,
-                                 json={"printer_org_id": self.orgs["printer"]})
-        assert assigned.status_code == 200
-        return batch_id, [c["code"] for c in resp.json["codes"]]
-
-    def new_flag(self) -> int:
-        """Raise a flag on A's cylinder (a new kind each time: a repeat would count up)."""
-        db.session.rollback()  # drop a read snapshot older than the API's writes (SQLite)
-        cyl = db.session.scalar(select(Cylinder).where(Cylinder.code == self.cylinder_code))
-        actor = db.session.get(User, self.world.filler_a.id)
-        flag = raise_flag(next(self.flag_kinds), cylinder=cyl, actor=actor,
-                          details={"note": "CANARY-FLAG-A"})
-        db.session.commit()
-        return flag.id
-
-    def new_token(self) -> int:
-        user = db.session.get(User, self.world.filler_a.id)
-        token = auth.issue_token(user, label="victim")
-        db.session.commit()
-        return db.session.scalar(select(ApiToken.id).where(
-            ApiToken.token_hash == auth.hash_token(token)))
-
-    def objects(self, fresh: bool, rule: str = "") -> dict[str, Callable[[], str]]:
-        """Path parameter -> station A's object; fresh ones for writes, which may change it."""
-        label = rule.startswith("/api/v1/codes/")  # a printable code, not a cylinder's
-        return {
-            "code": lambda: self.batch_codes[0] if label else self.cylinder_code,
-            "batch_id": lambda: str(self.new_batch()[0] if fresh else self.batch_id),
-            "flag_id": lambda: str(self.new_flag() if fresh else self.flag_id),
-            "token_id": lambda: str(self.new_token() if fresh else self.token_id),
-        }
 
 
 @pytest.fixture
@@ -193,7 +113,7 @@ def test_roles_are_admitted_exactly_as_documented(clean_app, district):
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             who = table.get((rule.rule, method))
             assert who is not None, f"{method} {rule.rule} is missing from docs/roles.md"
-            values = {name: MISSING[_kind(conv)] for name, conv in _params(rule)}
+            values = {name: missing(name, _kind(conv)) for name, conv in _params(rule)}
             if "fmt" in values:
                 values["fmt"] = "png"
             path = _fill(rule, values)
@@ -207,7 +127,7 @@ def test_roles_are_admitted_exactly_as_documented(clean_app, district):
 
 
 def test_every_object_route_is_in_the_matrix(clean_app, district):
-    known = set(district.objects(fresh=False)) | NOT_YET_COVERED
+    known = set(district.objects(fresh=False))
     uncovered = {f"{m} {r.rule}: {n}" for r, m in _object_routes(clean_app)
                  for n in _owned(r) if n not in known}
     assert not uncovered, ("add these path parameters to District.objects (or NOT_OWNED) so "
@@ -230,26 +150,27 @@ def test_other_organisations_get_what_a_missing_object_gets(clean_app, district)
             objects = district.objects(fresh=writes, rule=rule.rule)
             body = BODIES.get((method, rule.rule), {})
             values = {n: (objects[n]() if n in objects else "png") for n, _c in _params(rule)}
-            missing = {**values, **{n: MISSING[_kind(c)] for n, c in _params(rule) if n in owned}}
-            other = district.other[role]
-            as_missing = _answer(district.api.call(method, _fill(rule, missing) + QUERY, other,
+            absent = {**values, **{n: missing(n, _kind(c)) for n, c in _params(rule) if n in owned}}
+            own, others = district.sides(owned)
+            other = others[role]
+            as_missing = _answer(district.api.call(method, _fill(rule, absent) + QUERY, other,
                                                    json=body, headers=JSON))
             resp = district.api.call(method, _fill(rule, values) + QUERY, other, json=body,
                                      headers=JSON)
             if _answer(resp) != as_missing or resp.status_code < 400:
                 problems.append(f"{method} {rule.rule} as {role} of another org: "
                                 f"{_answer(resp)}, a missing object gets {as_missing}")
-            leaked = [s for s in district.secrets if s.encode() in resp.data
-                      and s not in values.values()]
+            leaked = [s for s in (*district.secrets, *district.company_secrets)
+                      if s.encode() in resp.data and s not in values.values()]
             if leaked:
                 problems.append(f"{method} {rule.rule} as {role} of another org leaks {leaked}")
             if method == "GET":
-                own = district.api.get(_fill(rule, values) + QUERY, district.own[role],
-                                       headers=JSON)
-                if own.status_code == 200:
+                mine = district.api.get(_fill(rule, values) + QUERY, own[role], headers=JSON)
+                if mine.status_code == 200:
                     served += 1
-                elif role != "driver":  # drivers see cylinders, but not batches or labels
-                    problems.append(f"GET {rule.rule} as {role} of the owner: {_answer(own)}")
+                elif role != "driver" or own is district.company_own:  # a station's drivers
+                    # see cylinders, but not batches or labels
+                    problems.append(f"GET {rule.rule} as {role} of the owner: {_answer(mine)}")
     assert not problems, "\n".join(problems)
     assert served >= 8
 
@@ -270,19 +191,28 @@ def test_oversight_sees_every_organisations_objects(clean_app, district):
 
 
 def test_no_listing_shows_another_organisations_data(clean_app, district):
-    """Every parameterless GET (API lists, pages) as every user outside station A."""
-    outsiders = [district.other[r] for r in ROLES if r not in OVERSIGHT and r in district.other]
-    outsiders += [district.world.company_admin, district.world.company_filler]
-    # station B and the other print shop have no business with A or A's print shop at all
-    strangers = {district.orgs["station_b"], district.orgs["printer_b"]}
-    a_side = {district.orgs["station_a"], district.orgs["printer"]}
+    """Every parameterless GET (API lists, pages) as every user outside station A or the company.
+
+    Station A's canaries stay hidden from everyone outside station A, the company's (its
+    customer's name, contact and address) from everyone outside the company.
+    """
+    people = {a.name: a for side in (district.own, district.other, district.company_own,
+                                     district.company_other)
+              for r, a in side.items() if r not in OVERSIGHT}
+    station_a, company = district.orgs["station_a"], district.orgs["company"]
+    # station B, the other print shop and the other company have no business with A, A's
+    # print shop or the company at all
+    strangers = {district.orgs[k] for k in ("station_b", "printer_b", "company_b")}
+    a_side = {station_a, district.orgs["printer"], company}
     problems, checked = [], 0
     for rule in clean_app.url_map.iter_rules():
         if rule.arguments or "GET" not in (rule.methods or ()) or rule.endpoint == "static":
             continue
-        for actor in outsiders:
+        for actor in people.values():
+            hidden = ((district.secrets if actor.org_id != station_a else ())
+                      + (district.company_secrets if actor.org_id != company else ()))
             resp = district.api.get(rule.rule, actor)
-            leaked = [s for s in district.secrets if s.encode() in resp.data]
+            leaked = [s for s in hidden if s.encode() in resp.data]
             if resp.is_json and actor.org_id in strangers:
                 leaked += sorted({f"{key}={value}" for key, value in _org_ids(resp.json)
                                   if isinstance(value, int) and value in a_side})
