@@ -88,7 +88,8 @@ def driver() -> str:
     vehicle = db.session.get(Vehicle, assignment.vehicle_id) if assignment else None
     area = db.session.get(DeliveryArea, assignment.area_id) if assignment else None
     profile = db.session.get(DriverProfile, current_user.id)
-    customers = db.session.scalars(select(Customer).where(Customer.org_id == current_user.org_id)
+    customers = db.session.scalars(select(Customer).where(Customer.org_id == current_user.org_id,
+                                                          Customer.active.is_(True))
                                    .order_by(Customer.area_id, Customer.name).limit(3000))
     stations = db.session.scalars(select(Organisation).where(
         (Organisation.kind == "filling_station") | (Organisation.id == current_user.org_id))
