@@ -107,12 +107,13 @@
         failed = !(await sendPending());
       } while (again && !failed);
     } finally {
-      syncing = false;
       if (failed) syncFailures += 1;
+      await render(); // the counts first, then the state a watcher may wait for
+      syncing = false;
       syncState(failed ? "failed" : "idle");
       retryTimer = setTimeout(() => { if (navigator.onLine) sync(); }, RETRY_MS);
-      await render();
     }
+    if (again && !failed) sync(); // queued while the counts were drawn
   }
 
   async function sendPending() {
