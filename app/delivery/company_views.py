@@ -226,16 +226,21 @@ EDITABLE: dict[str, tuple[type, Schema, Callable[..., Any], Callable[..., bool]]
     "customers": (Customer, CustomerEdit(), fleet_edit.update_customer,
                   fleet_edit.retire_customer),
 }
+ID_OF = {"vehicles": "vehicle_id", "areas": "area_id", "customers": "customer_id"}
 
 
-@bp.route("/<any(vehicles, areas, customers):kind>/<int:obj_id>", methods=["GET", "POST"])
+@bp.route("/vehicles/<int:vehicle_id>", methods=["GET", "POST"])
+@bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
 @allow("admin")
-def edit(kind: str, obj_id: int) -> str | Response:
+def edit(**ids: int) -> str | Response:
     """Correct a vehicle, area or customer, take it out of use, or bring it back."""
     _company()
+    kind = next(k for k, key in ID_OF.items() if key in ids)
+    obj_id = ids[ID_OF[kind]]
     model, schema, update, retire = EDITABLE[kind]
     obj = fleet_edit.own(current_user, model, obj_id)  # another company's: 404
-    here, listing = url_for(".edit", kind=kind, obj_id=obj_id), url_for(f".{kind}")
+    here, listing = url_for(".edit", **ids), url_for(f".{kind}")
     action = request.form.get("form") if request.method == "POST" else None
     if action == "edit":
         extra, drop = {}, ()

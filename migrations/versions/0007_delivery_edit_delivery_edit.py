@@ -1,7 +1,7 @@
 """delivery_edit: vehicles, areas and customers can be deactivated (history is kept)
 
-Revision ID: 0006_delivery_edit
-Revises: 0004_oversight
+Revision ID: 0007_delivery_edit
+Revises: 0006_flag_area
 Create Date: 2026-11-29 06:07:48.343930
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_delivery_edit'
-down_revision = '0004_oversight'
+revision = '0007_delivery_edit'
+down_revision = '0006_flag_area'
 branch_labels = None
 depends_on = None
 
