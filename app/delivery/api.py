@@ -9,18 +9,22 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.auth.policy import allow
-from app.delivery import fleet
+from app.delivery import fleet, fleet_edit
 from app.delivery.models import Assignment, Customer, DeliveryArea, DriverProfile, Vehicle
 from app.delivery.schemas import (
+    AreaEdit,
     AreaIn,
     AreaOut,
     AssignmentIn,
     AssignmentOut,
     CertificateIn,
+    CustomerEdit,
     CustomerIn,
     CustomerOut,
     DriverOut,
     RefusalOut,
+    RetiredOut,
+    VehicleEdit,
     VehicleIn,
     VehicleOut,
 )
@@ -41,11 +45,12 @@ def _scope(query: Any, column: Any) -> Any:
 
 def vehicle_dict(v: Vehicle) -> dict:
     return {"id": v.id, "org_id": v.org_id, "plate": v.plate, "permit_no": v.permit_no,
-            "permit_expires_on": v.permit_expires_on}
+            "permit_expires_on": v.permit_expires_on, "active": v.active}
 
 
 def area_dict(a: DeliveryArea) -> dict:
-    return {"id": a.id, "org_id": a.org_id, "name": a.name, "polygon": a.polygon}
+    return {"id": a.id, "org_id": a.org_id, "name": a.name, "polygon": a.polygon,
+            "active": a.active}
 
 
 def assignment_dict(a: Assignment) -> dict:
@@ -58,7 +63,7 @@ def customer_dict(c: Customer) -> dict:
     return {key: getattr(c, key) for key in (
         "id", "org_id", "name", "id_kind", "id_number", "kind", "address", "lat", "lon",
         "premises", "has_cylinder_room", "storage_capacity_kg", "contact_name", "phone",
-        "area_id")}
+        "area_id", "active")}
 
 
 @blp.route("/vehicles", methods=["POST"])
@@ -177,3 +182,71 @@ def list_customers() -> list:
 def get_customer(customer_id: int) -> dict:
     """Show one customer (404 to anyone outside the serving company and the regulators)."""
     return customer_dict(fleet.get_customer(current_user, customer_id))
+
+
+# --- editing and retiring (the owning company's administrator only) -----------------------
+
+RETIRE_DOC = ("An unused record is deleted; one with history (assignments, events, checks) is "
+              "deactivated and kept. Refused (409, reasons) while it holds cylinders or has an "
+              "assignment today or later.")
+
+
+def _retired(obj_id: int, deleted: bool) -> dict:
+    return {"id": obj_id, "deleted": deleted, "active": False}
+
+
+@blp.route("/vehicles/<int:vehicle_id>", methods=["PATCH"])
+@allow("admin")
+@blp.arguments(VehicleEdit)
+@blp.response(200, VehicleOut)
+@blp.alt_response(409, schema=RefusalOut, description="Deactivation refused, with reasons")
+def edit_vehicle(body: dict, vehicle_id: int) -> dict:
+    """Correct a vehicle's plate or permit; `active` deactivates or reactivates it."""
+    return vehicle_dict(fleet_edit.update_vehicle(current_user, vehicle_id, body))
+
+
+@blp.route("/vehicles/<int:vehicle_id>", methods=["DELETE"])
+@allow("admin")
+@blp.response(200, RetiredOut, description=RETIRE_DOC)
+@blp.alt_response(409, schema=RefusalOut, description="Refused, with reasons")
+def retire_vehicle(vehicle_id: int) -> dict:
+    """Take a vehicle out of use."""
+    return _retired(vehicle_id, fleet_edit.retire_vehicle(current_user, vehicle_id))
+
+
+@blp.route("/areas/<int:area_id>", methods=["PATCH"])
+@allow("admin")
+@blp.arguments(AreaEdit)
+@blp.response(200, AreaOut)
+@blp.alt_response(409, schema=RefusalOut, description="Deactivation refused, with reasons")
+def edit_area(body: dict, area_id: int) -> dict:
+    """Rename or redraw an area (customers follow the outline); `active` as for vehicles."""
+    return area_dict(fleet_edit.update_area(current_user, area_id, body))
+
+
+@blp.route("/areas/<int:area_id>", methods=["DELETE"])
+@allow("admin")
+@blp.response(200, RetiredOut, description=RETIRE_DOC)
+@blp.alt_response(409, schema=RefusalOut, description="Refused, with reasons")
+def retire_area(area_id: int) -> dict:
+    """Take a delivery area out of use; its customers join the area that covers them, if any."""
+    return _retired(area_id, fleet_edit.retire_area(current_user, area_id))
+
+
+@blp.route("/customers/<int:customer_id>", methods=["PATCH"])
+@allow("admin")
+@blp.arguments(CustomerEdit)
+@blp.response(200, CustomerOut)
+@blp.alt_response(409, schema=RefusalOut, description="Deactivation refused, with reasons")
+def edit_customer(body: dict, customer_id: int) -> dict:
+    """Correct a customer's facts (checked as at registration); `active` as for vehicles."""
+    return customer_dict(fleet_edit.update_customer(current_user, customer_id, body))
+
+
+@blp.route("/customers/<int:customer_id>", methods=["DELETE"])
+@allow("admin")
+@blp.response(200, RetiredOut, description=RETIRE_DOC)
+@blp.alt_response(409, schema=RefusalOut, description="Refused, with reasons")
+def retire_customer(customer_id: int) -> dict:
+    """Take a customer out of service; nothing more is delivered there."""
+    return _retired(customer_id, fleet_edit.retire_customer(current_user, customer_id))

@@ -18,16 +18,19 @@ from werkzeug.wrappers import Response
 from app.auth.models import User
 from app.auth.policy import allow
 from app.clock import today
-from app.delivery import fleet, geo, safety
+from app.delivery import fleet, fleet_edit, geo, safety
 from app.delivery.errors import Refused
 from app.delivery.ledger_export import STATUS_ZH, label_counts, ledger_rows
 from app.delivery.models import Assignment, Customer, DeliveryArea, Vehicle
 from app.delivery.rules import CUSTOMER_KINDS, PREMISES
 from app.delivery.schemas import (
+    AreaEdit,
     AssignmentIn,
     CertificateIn,
+    CustomerEdit,
     CustomerIn,
     LedgerQuery,
+    VehicleEdit,
     VehicleIn,
 )
 from app.delivery.services import delivery_rules
@@ -44,16 +47,10 @@ def _company() -> int:
     return current_user.org_id
 
 
-def _submit(schema: Schema, action: Callable[[dict], Any], done: str,
-            drop: tuple[str, ...] = ()) -> None:
-    """Validate a form with the API's schema, run the service, and say what happened."""
-    form: dict[str, Any] = {k: v for k, v in request.form.items()
-                            if k not in ("csrf_token", "form", *drop) and v != ""}
-    for key, value in form.items():
-        if key.endswith("_id") and value.isdigit():  # the API's ids are strict integers
-            form[key] = int(value)
+def _attempt(action: Callable[[], Any], done: str | None) -> bool:
+    """Run a service call and say what happened: the refusal in the page, not an error page."""
     try:
-        action(schema.load(form))
+        action()
     except ValidationError as exc:
         db.session.rollback()
         fields = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
@@ -66,7 +63,22 @@ def _submit(schema: Schema, action: Callable[[dict], Any], done: str,
         db.session.rollback()
         flash(exc.message, "bad")
     else:
-        flash(done, "ok")
+        if done:
+            flash(done, "ok")
+        return True
+    return False
+
+
+def _submit(schema: Schema, action: Callable[[dict], Any], done: str,
+            drop: tuple[str, ...] = (), extra: dict[str, Any] | None = None) -> bool:
+    """Validate a form with the API's schema and run the service."""
+    form: dict[str, Any] = {k: v for k, v in request.form.items()
+                            if k not in ("csrf_token", "form", *drop) and v != ""}
+    for key, value in form.items():
+        if key.endswith("_id") and value.isdigit():  # the API's ids are strict integers
+            form[key] = int(value)
+    form.update(extra or {})
+    return _attempt(lambda: action(schema.load(form)), done)
 
 
 @bp.route("/vehicles", methods=["GET", "POST"])
@@ -80,7 +92,7 @@ def vehicles() -> str | Response:
             _("Vehicle registered."))
         return redirect(url_for(".vehicles"))
     rows = db.session.scalars(select(Vehicle).where(Vehicle.org_id == org_id)
-                              .order_by(Vehicle.plate))
+                              .order_by(Vehicle.active.desc(), Vehicle.plate))
     return render_template("delivery/vehicles.html", vehicles=list(rows), on=today())
 
 
@@ -98,7 +110,8 @@ def _parse_outline(text: str) -> list[list[float]]:
 
 def _map(org_id: int) -> dict[str, Any]:
     areas = fleet.areas_of(org_id)
-    customers = list(db.session.scalars(select(Customer).where(Customer.org_id == org_id)))
+    customers = list(db.session.scalars(select(Customer).where(Customer.org_id == org_id,
+                                                              Customer.active.is_(True))))
     positions = [(lon, lat) for a in areas for lon, lat in a.polygon]
     positions += [(c.lon, c.lat) for c in customers]
     view = geo.viewport_for(positions)
@@ -121,7 +134,8 @@ def areas() -> str | Response:
             db.session.rollback()
             flash(exc.message, "bad")
         return redirect(url_for(".areas"))
-    return render_template("delivery/areas.html", **_map(org_id))
+    retired = [a for a in fleet.areas_of(org_id, everyone=True) if not a.active]
+    return render_template("delivery/areas.html", retired=retired, **_map(org_id))
 
 
 @bp.route("/assignments", methods=["GET", "POST"])
@@ -145,7 +159,8 @@ def assignments() -> str | Response:
         .join(Vehicle, Vehicle.id == Assignment.vehicle_id)
         .join(DeliveryArea, DeliveryArea.id == Assignment.area_id)
         .where(Assignment.org_id == org_id).order_by(Assignment.starts_on.desc()).limit(300)).all()
-    vehicles = db.session.scalars(select(Vehicle).where(Vehicle.org_id == org_id)
+    vehicles = db.session.scalars(select(Vehicle).where(Vehicle.org_id == org_id,
+                                                        Vehicle.active.is_(True))
                                   .order_by(Vehicle.plate))
     return render_template("delivery/assignments.html", rows=rows,
                            drivers=fleet.drivers_of(org_id), vehicles=list(vehicles),
@@ -162,8 +177,8 @@ def customers() -> str | Response:
             current_user, fleet.CustomerData(**b)), _("Customer registered."))
         return redirect(url_for(".customers"))
     rows = db.session.scalars(select(Customer).where(Customer.org_id == org_id)
-                              .order_by(Customer.id.desc()).limit(500))
-    area_names = {a.id: a.name for a in fleet.areas_of(org_id)}
+                              .order_by(Customer.active.desc(), Customer.id.desc()).limit(500))
+    area_names = {a.id: a.name for a in fleet.areas_of(org_id, everyone=True)}
     return render_template("delivery/customers.html", customers=list(rows), areas=area_names,
                            kinds=CUSTOMER_KINDS, premises=PREMISES)
 
@@ -201,5 +216,47 @@ def hazards() -> str | Response:
     drivers = fleet.drivers_of(org_id) if org_id else []
     return render_template(
         "delivery/hazards.html", rows=ledger_rows(items, rules, today()), counts=counts,
-        args=args, areas=fleet.areas_of(org_id) if org_id else [], drivers=drivers,
+        args=args, areas=fleet.areas_of(org_id, everyone=True) if org_id else [], drivers=drivers,
         items=rules.items, statuses=STATUS_ZH, export_query=request.query_string.decode())
+
+
+EDITABLE: dict[str, tuple[type, Schema, Callable[..., Any], Callable[..., bool]]] = {
+    "vehicles": (Vehicle, VehicleEdit(), fleet_edit.update_vehicle, fleet_edit.retire_vehicle),
+    "areas": (DeliveryArea, AreaEdit(), fleet_edit.update_area, fleet_edit.retire_area),
+    "customers": (Customer, CustomerEdit(), fleet_edit.update_customer,
+                  fleet_edit.retire_customer),
+}
+ID_OF = {"vehicles": "vehicle_id", "areas": "area_id", "customers": "customer_id"}
+
+
+@bp.route("/vehicles/<int:vehicle_id>", methods=["GET", "POST"])
+@bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+@allow("admin")
+def edit(**ids: int) -> str | Response:
+    """Correct a vehicle, area or customer, take it out of use, or bring it back."""
+    _company()
+    kind = next(k for k, key in ID_OF.items() if key in ids)
+    obj_id = ids[ID_OF[kind]]
+    model, schema, update, retire = EDITABLE[kind]
+    obj = fleet_edit.own(current_user, model, obj_id)  # another company's: 404
+    here, listing = url_for(".edit", **ids), url_for(f".{kind}")
+    action = request.form.get("form") if request.method == "POST" else None
+    if action == "edit":
+        extra, drop = {}, ()
+        if kind == "areas":
+            extra, drop = {"polygon": _parse_outline(request.form.get("outline", ""))}, ("outline",)
+        _submit(schema, lambda b: update(current_user, obj_id, b), _("Saved."), drop, extra)
+        return redirect(here)
+    if action == "reactivate":
+        _attempt(lambda: update(current_user, obj_id, {"active": True}), _("Back in use."))
+        return redirect(here)
+    if action == "retire":
+        deleted: list[bool] = []
+        if _attempt(lambda: deleted.append(retire(current_user, obj_id)), None):
+            flash(_("Deleted: it was never used.") if deleted[0] else
+                  _("Deactivated; its history is kept."), "ok")
+            return redirect(listing if deleted[0] else here)
+        return redirect(here)
+    return render_template("delivery/edit.html", kind=kind, obj=obj, listing=listing,
+                           kinds=CUSTOMER_KINDS, premises=PREMISES, on=today())

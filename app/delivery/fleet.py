@@ -100,17 +100,24 @@ def normalise_plate(plate: str) -> str:
     return re.sub(r"[\s·.\-]", "", plate or "").upper()
 
 
-def register_vehicle(actor: User, plate: str, permit_no: str,
-                     permit_expires_on: dt.date) -> Vehicle:
-    """Register a vehicle with its hazardous-goods transport permit."""
-    org_id = require_company_admin(actor)
+def checked_plate(plate: str, permit_no: str, vehicle_id: int | None = None) -> str:
+    """Check a plate (new or edited) and the permit number; return the normalised plate."""
     plate = normalise_plate(plate)
     if not PLATE.match(plate):
         raise ValidationFailed(f"{plate!r} is not a Chinese licence plate.", code="invalid_plate")
     if not permit_no.strip():
         raise ValidationFailed("permit_no is required.", code="permit_required")
-    if db.session.scalar(select(Vehicle.id).where(Vehicle.plate == plate)):
+    if db.session.scalar(select(Vehicle.id).where(Vehicle.plate == plate,
+                                                  Vehicle.id != (vehicle_id or 0))):
         raise Conflict(f"The vehicle {plate} is registered already.", code="duplicate_vehicle")
+    return plate
+
+
+def register_vehicle(actor: User, plate: str, permit_no: str,
+                     permit_expires_on: dt.date) -> Vehicle:
+    """Register a vehicle with its hazardous-goods transport permit."""
+    org_id = require_company_admin(actor)
+    plate = checked_plate(plate, permit_no)
     vehicle = Vehicle(org_id=org_id, plate=plate, permit_no=permit_no.strip(),
                       permit_expires_on=permit_expires_on)
     db.session.add(vehicle)
@@ -128,6 +135,9 @@ def get_vehicle(actor: User, vehicle_id: int) -> Vehicle:
 def permit_reasons(vehicle: Vehicle, start: dt.date, end: dt.date) -> list[Reason]:
     """A vehicle may carry LPG only with a transport permit valid for the whole period."""
     plate, expires = vehicle.plate, vehicle.permit_expires_on
+    if not vehicle.active:
+        return [Reason("vehicle_inactive", f"车辆 {plate} 已停用",
+                       f"Vehicle {plate} is deactivated.")]
     if expires < start:
         return [Reason("vehicle_permit_expired",
                        f"车辆 {plate} 危险货物运输许可已于 {expires} 过期",
@@ -145,21 +155,7 @@ def permit_reasons(vehicle: Vehicle, start: dt.date, end: dt.date) -> list[Reaso
 def create_area(actor: User, name: str, polygon: list) -> DeliveryArea:
     """Draw a fixed delivery area; areas of one company may not overlap."""
     org_id = require_company_admin(actor)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("name is required.", code="name_required")
-    try:
-        shape = geo.to_polygon(polygon)
-    except geo.AreaInvalid as exc:
-        raise ValidationFailed(str(exc), code="invalid_polygon") from exc
-    if db.session.scalar(select(DeliveryArea.id).where(DeliveryArea.org_id == org_id,
-                                                       DeliveryArea.name == name)):
-        raise Conflict(f"An area named {name!r} exists already.", code="duplicate_area")
-    for other in areas_of(org_id):
-        shared = geo.overlap_m2(shape, geo.to_polygon(other.polygon))
-        if shared > 1.0:
-            raise Conflict(f"The area overlaps {other.name!r} by {shared:.0f} m².",
-                           code="area_overlaps", details={"area_id": other.id})
+    name, shape = checked_area(org_id, name, polygon)
     area = DeliveryArea(org_id=org_id, name=name,
                         polygon=[[float(lon), float(lat)] for lon, lat in polygon])
     db.session.add(area)
@@ -171,9 +167,36 @@ def create_area(actor: User, name: str, polygon: list) -> DeliveryArea:
     return area
 
 
-def areas_of(org_id: int) -> list[DeliveryArea]:
-    return list(db.session.scalars(select(DeliveryArea).where(DeliveryArea.org_id == org_id)
-                                   .order_by(DeliveryArea.name)))
+def checked_area(org_id: int, name: str, polygon: list, area_id: int | None = None,
+                 overlap: bool = True) -> tuple[str, Any]:
+    """Check an area's name and outline (new or edited) against the company's active areas."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("name is required.", code="name_required")
+    try:
+        shape = geo.to_polygon(polygon)
+    except geo.AreaInvalid as exc:
+        raise ValidationFailed(str(exc), code="invalid_polygon") from exc
+    if db.session.scalar(select(DeliveryArea.id).where(
+            DeliveryArea.org_id == org_id, DeliveryArea.name == name,
+            DeliveryArea.id != (area_id or 0))):
+        raise Conflict(f"An area named {name!r} exists already.", code="duplicate_area")
+    for other in areas_of(org_id) if overlap else []:
+        if other.id == area_id:
+            continue
+        shared = geo.overlap_m2(shape, geo.to_polygon(other.polygon))
+        if shared > 1.0:
+            raise Conflict(f"The area overlaps {other.name!r} by {shared:.0f} m².",
+                           code="area_overlaps", details={"area_id": other.id})
+    return name, shape
+
+
+def areas_of(org_id: int, *, everyone: bool = False) -> list[DeliveryArea]:
+    """The company's areas in use (with `everyone`, the deactivated ones too)."""
+    query = select(DeliveryArea).where(DeliveryArea.org_id == org_id)
+    if not everyone:
+        query = query.where(DeliveryArea.active.is_(True))
+    return list(db.session.scalars(query.order_by(DeliveryArea.name)))
 
 
 def get_area(actor: User, area_id: int) -> DeliveryArea:
@@ -212,6 +235,9 @@ def create_assignment(actor: User, driver_id: int, vehicle_id: int, area_id: int
     check_from = max(starts_on, today())
     reasons = certificate_reasons(driver, check_from, ends_on)
     reasons += permit_reasons(vehicle, check_from, ends_on)
+    if not area.active:
+        reasons.append(Reason("area_inactive", f"配送区域 {area.name} 已停用",
+                              f"The delivery area {area.name} is deactivated."))
     clash = _overlapping(Assignment.driver_id, driver.id, starts_on, ends_on)
     if clash is not None:
         reasons.append(Reason("driver_already_assigned",
@@ -296,9 +322,8 @@ def normalise_identity(id_kind: str, kind: str, number: str) -> str:
                                code="invalid_id_number") from exc
 
 
-def register_customer(actor: User, data: CustomerData) -> Customer:
-    """Register a customer by real name, with the facts the delivery rules need."""
-    org_id = require_company_admin(actor)
+def checked_identity(org_id: int, data: CustomerData, customer_id: int | None = None) -> str:
+    """Check a customer's facts (new or edited); return the normalised identity number."""
     if data.kind not in CUSTOMER_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(CUSTOMER_KINDS)}.",
                                code="invalid_customer_kind")
@@ -310,8 +335,15 @@ def register_customer(actor: User, data: CustomerData) -> Customer:
         raise ValidationFailed("lat/lon are not a position.", code="invalid_position")
     if db.session.scalar(select(Customer.id).where(
             Customer.org_id == org_id, Customer.id_kind == data.id_kind,
-            Customer.id_number == number)):
+            Customer.id_number == number, Customer.id != (customer_id or 0))):
         raise Conflict("This customer is registered already.", code="duplicate_customer")
+    return number
+
+
+def register_customer(actor: User, data: CustomerData) -> Customer:
+    """Register a customer by real name, with the facts the delivery rules need."""
+    org_id = require_company_admin(actor)
+    number = checked_identity(org_id, data)
     area = area_at(org_id, data.lon, data.lat)
     customer = Customer(
         org_id=org_id, name=data.name.strip(), id_kind=data.id_kind, id_number=number,
@@ -324,9 +356,14 @@ def register_customer(actor: User, data: CustomerData) -> Customer:
     return customer
 
 
-def get_customer(actor: User, customer_id: int) -> Customer:
-    """A customer the actor may see: the serving company's staff and regulators (else 404)."""
+def get_customer(actor: User, customer_id: int, *, served: bool = False) -> Customer:
+    """A customer the actor may see: the serving company's staff and regulators (else 404).
+
+    With `served`, a deactivated customer is refused: nothing more is delivered there.
+    """
     customer = db.session.get(Customer, customer_id)
     if customer is None or not visible_org(actor, customer.org_id):
         raise NotFound(f"No customer {customer_id}.", code="customer_not_found")
+    if served and not customer.active:
+        raise Conflict(f"Customer {customer_id} is deactivated.", code="customer_inactive")
     return customer

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +35,8 @@ class DriverProfile(db.Model):
 
 
 class Vehicle(db.Model):
+    """A vehicle with its transport permit; one with history is deactivated, never deleted."""
+
     __tablename__ = "vehicles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +44,7 @@ class Vehicle(db.Model):
     plate: Mapped[str] = mapped_column(String(16), unique=True)
     permit_no: Mapped[str] = mapped_column(String(64))
     permit_expires_on: Mapped[dt.date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -54,6 +58,7 @@ class DeliveryArea(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     polygon: Mapped[list] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -100,6 +105,7 @@ class Customer(db.Model):
     premises: Mapped[str] = mapped_column(String(24), default="ground")
     has_cylinder_room: Mapped[bool] = mapped_column(default=False)
     storage_capacity_kg: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,7 +1,9 @@
 """Request and response shapes of the delivery API (they make the OpenAPI document)."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+import copy
+
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from app.delivery.rules import CUSTOMER_KINDS, ID_KINDS, ITEM_STATES, PREMISES
 
@@ -20,6 +22,7 @@ class VehicleIn(Schema):
 class VehicleOut(VehicleIn):
     id = fields.Integer()
     org_id = fields.Integer()
+    active = fields.Boolean(metadata={"description": "false: deactivated, kept for history"})
 
 
 class AreaIn(Schema):
@@ -33,6 +36,7 @@ class AreaIn(Schema):
 class AreaOut(AreaIn):
     id = fields.Integer()
     org_id = fields.Integer()
+    active = fields.Boolean(metadata={"description": "false: deactivated, kept for history"})
 
 
 class CertificateIn(Schema):
@@ -87,6 +91,31 @@ class CustomerOut(CustomerIn):
     id = fields.Integer()
     org_id = fields.Integer()
     area_id = fields.Integer(allow_none=True)
+    active = fields.Boolean(metadata={"description": "false: deactivated, kept for history"})
+
+
+def _edit_schema(base: type[Schema], name: str) -> type[Schema]:
+    """A PATCH body: the fields of `base`, each optional and without default, plus `active`."""
+    declared = {}
+    for key, field in base._declared_fields.items():
+        field = copy.deepcopy(field)
+        field.required = False
+        field.load_default = missing
+        declared[key] = field
+    declared["active"] = fields.Boolean(metadata={
+        "description": "false deactivates (kept for history), true brings it back"})
+    return Schema.from_dict(declared, name=name)
+
+
+VehicleEdit = _edit_schema(VehicleIn, "VehicleEdit")
+AreaEdit = _edit_schema(AreaIn, "AreaEdit")
+CustomerEdit = _edit_schema(CustomerIn, "CustomerEdit")
+
+
+class RetiredOut(Schema):
+    id = fields.Integer()
+    deleted = fields.Boolean(metadata={"description": "true: never used, so removed"})
+    active = fields.Boolean(metadata={"description": "false: deactivated, kept for history"})
 
 
 class StepIn(Schema):

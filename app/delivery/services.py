@@ -293,7 +293,7 @@ def deliver_cylinder(actor: User, step: Step, customer_id: int,
     from app.delivery.safety import open_hazard
 
     cyl = round_cylinder(actor, step)
-    customer = get_customer(actor, customer_id)
+    customer = get_customer(actor, customer_id, served=True)
     if (done := replayed(step, cyl, "delivered", "delivery_refused")) is not None:
         return done
     cyl, done = _lock(step, cyl, "delivered", "delivery_refused")

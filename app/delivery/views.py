@@ -5,9 +5,11 @@ no signal; scans and checklists queue on the phone and sync through the batch en
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
-from flask import Blueprint, render_template, send_from_directory, url_for
+from flask import Blueprint, current_app, render_template, send_from_directory, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,6 +26,7 @@ from app.extensions import db
 
 bp = Blueprint("delivery_pages", __name__, template_folder="templates")
 STATIC = Path(__file__).with_name("static")
+WORKER = Path(__file__).with_name("sw.js")
 
 
 @bp.route("/delivery/static/<path:filename>")
@@ -31,6 +34,32 @@ STATIC = Path(__file__).with_name("static")
 def static(filename: str) -> Response:
     """Serve the driver page's script (vendored, never from a CDN)."""
     return send_from_directory(STATIC, filename, max_age=300)
+
+
+def _shell_assets() -> dict[str, Path]:
+    """The files the driver page needs besides itself, by URL."""
+    app_static = Path(current_app.static_folder or "")
+    return {url_for("static", filename="css/app.css"): app_static / "css" / "app.css",
+            url_for(".static", filename="driver.js"): STATIC / "driver.js"}
+
+
+@bp.route("/delivery/sw.js")
+@allow("public")
+def service_worker() -> Response:
+    """The driver page's service worker, named by a hash of what it keeps.
+
+    It lives under /delivery/ but controls /driver, which the Service-Worker-Allowed header
+    permits; it must not be cached by HTTP, or a changed page would wait for the cache to expire.
+    """
+    assets = _shell_assets()
+    digest = hashlib.sha256(WORKER.read_bytes())
+    for path in assets.values():
+        digest.update(path.read_bytes())
+    shell = {"version": digest.hexdigest()[:16], "page": url_for(".driver"),
+             "assets": list(assets)}
+    body = f"const SHELL = {json.dumps(shell)};\n{WORKER.read_text(encoding='utf-8')}"
+    return Response(body, mimetype="text/javascript", headers={
+        "Service-Worker-Allowed": url_for(".driver"), "Cache-Control": "no-cache"})
 
 
 def _labels() -> dict[str, str]:
@@ -45,6 +74,8 @@ def _labels() -> dict[str, str]:
         "need_photo": _("Take a photo of every failed item."),
         "queued": _("Queued; it syncs when there is signal."),
         "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
+        "position_none": _("No position yet; scans are kept without one."),
+        "position_saved": _("last known position"),
     }
 
 
@@ -57,7 +88,8 @@ def driver() -> str:
     vehicle = db.session.get(Vehicle, assignment.vehicle_id) if assignment else None
     area = db.session.get(DeliveryArea, assignment.area_id) if assignment else None
     profile = db.session.get(DriverProfile, current_user.id)
-    customers = db.session.scalars(select(Customer).where(Customer.org_id == current_user.org_id)
+    customers = db.session.scalars(select(Customer).where(Customer.org_id == current_user.org_id,
+                                                          Customer.active.is_(True))
                                    .order_by(Customer.area_id, Customer.name).limit(3000))
     stations = db.session.scalars(select(Organisation).where(
         (Organisation.kind == "filling_station") | (Organisation.id == current_user.org_id))
@@ -66,6 +98,7 @@ def driver() -> str:
     rules = delivery_rules()
     config = {
         "batchUrl": url_for("delivery_round_api.batch"),
+        "swUrl": url_for(".service_worker"), "swScope": url_for(".driver"),
         "userId": current_user.id,
         "labels": _labels(),
         "items": [{"code": i.code, "label": i.en if english else i.zh} for i in rules.items],

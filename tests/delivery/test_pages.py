@@ -1,6 +1,8 @@
 """The server-rendered pages: who may open them, forms through the same rules as the API."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 PAGES = ["/company/vehicles", "/company/areas", "/company/assignments", "/company/customers",
@@ -84,3 +86,16 @@ def test_forms_use_the_same_rules(fleet, as_user, api, world):
         "area_id": fleet.ids["area"], "starts_on": "2026-06-10", "ends_on": "2026-06-20"})
     assert "该送气工在" in resp.text  # refused: already assigned, with the reason
     assert len(api.get("/api/v1/assignments", world.company_admin).json) == 1
+
+
+def test_service_worker_keeps_the_driver_page(client):
+    resp = client.get("/delivery/sw.js")
+    assert resp.status_code == 200 and resp.mimetype == "text/javascript"
+    assert resp.headers["Service-Worker-Allowed"] == "/driver"
+    assert resp.headers["Cache-Control"] == "no-cache"
+    shell = json.loads(resp.text.split("\n", 1)[0].removeprefix("const SHELL = ").rstrip(";"))
+    assert shell["page"] == "/driver" and len(shell["version"]) == 16
+    assert set(shell["assets"]) == {"/static/css/app.css", "/delivery/static/driver.js"}
+    for asset in shell["assets"]:
+        with client.get(asset) as kept:
+            assert kept.status_code == 200, asset

@@ -4,7 +4,7 @@ and for every role a user of the owning organisation and one of another.
 Two owners: station A holds the registry's, the printing and the filling objects (codes,
 batches, flags, tokens, fill records, entrustments; the regulators' blacklist entries and
 public reports sit beside them), and the gas company holds the delivery round's (customers,
-vehicles, drivers, hazards, photos). Station B and a second gas company are the other side.
+vehicles, areas, drivers, hazards, photos). Station B and a second gas company are the other side.
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ COMPANY_CANARIES = ("CANARY-CUSTOMER-A", "CANARY-CONTACT-A", "CANARY-ADDRESS-A")
 FLAG_KINDS = ("not_owned", "overfill", "out_of_zone", "wrong_vehicle", "no_safety_check",
               "clone_suspected", "fill_refused", "hazard_overdue")
 # The delivery round's objects belong to a gas company, not to a station.
-COMPANY_OBJECTS = frozenset({"customer_id", "vehicle_id", "driver_id", "hazard_id", "photo_id"})
+COMPANY_OBJECTS = frozenset({"customer_id", "vehicle_id", "area_id", "driver_id", "hazard_id",
+                             "photo_id"})
 
 
 def missing(name: str, kind: str) -> str:
@@ -195,6 +196,7 @@ class District:
             "report_id": lambda: str(self.new_public_report() if fresh else self.report_id),
             "customer_id": lambda: str(self.customer_id),
             "vehicle_id": lambda: str(self.fleet.ids["vehicle"]),
+            "area_id": lambda: str(self.fleet.ids["area"]),
             "driver_id": lambda: str(self.world.driver.id),
             "hazard_id": lambda: str(self.new_hazard()[0] if fresh else self.hazard_id),
             "photo_id": lambda: str(self.photo_id),

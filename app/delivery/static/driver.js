@@ -9,7 +9,6 @@
   const DB_NAME = "lpg-driver-" + config.userId;
   const STORE = "queue";
   const MAX_SIDE = 1600;
-  let lastPosition = null;
   let syncing = false;
   const checksByCustomer = JSON.parse(localStorage.getItem(DB_NAME + "-checks") || "{}");
 
@@ -47,20 +46,34 @@
     const req = s.getAll(); req.onsuccess = () => resolve(req.result);
   }));
 
-  function position() {
-    return new Promise((resolve) => {
-      if (!navigator.geolocation) return resolve(lastPosition);
-      navigator.geolocation.getCurrentPosition(
-        (p) => { lastPosition = { lat: p.coords.latitude, lon: p.coords.longitude }; resolve(lastPosition); },
-        () => resolve(lastPosition), { timeout: 4000, maximumAge: 60000 });
-    });
+  /* The position comes from watchPosition; a scan takes the latest fix and never waits for
+     one (a basement has no fix). The last fix is kept, so a reload without signal still has it. */
+  const POSITION_KEY = DB_NAME + "-position";
+  let lastPosition = JSON.parse(localStorage.getItem(POSITION_KEY) || "null");
+
+  function showPosition(live) {
+    const el = document.getElementById("position");
+    el.dataset.fix = lastPosition ? (live ? "live" : "saved") : "none";
+    el.textContent = lastPosition
+      ? `${lastPosition.lat.toFixed(5)}, ${lastPosition.lon.toFixed(5)}${live ? "" : " · " + L.position_saved}`
+      : L.position_none;
   }
 
-  async function enqueue(type, payload) {
-    const where = await position();
+  function watchPosition() {
+    showPosition(false);
+    if (!navigator.geolocation) return;
+    navigator.geolocation.watchPosition((p) => {
+      lastPosition = { lat: p.coords.latitude, lon: p.coords.longitude };
+      localStorage.setItem(POSITION_KEY, JSON.stringify(lastPosition));
+      showPosition(true);
+    }, () => showPosition(false), { enableHighAccuracy: true, maximumAge: 30000 });
+  }
+
+  async function enqueue(type, payload, eventId) {
+    const where = lastPosition || { lat: null, lon: null };
     const record = {
-      event_id: uuid(), type, occurred_at: new Date().toISOString(),
-      payload: Object.assign({}, where || { lat: null, lon: null }, payload),
+      event_id: eventId || uuid(), type, occurred_at: new Date().toISOString(),
+      payload: Object.assign({ lat: where.lat, lon: where.lon }, payload),
       state: "pending", created: Date.now(), reasons: [], error: null,
     };
     await put(record);
@@ -69,45 +82,73 @@
     return record;
   }
 
+  /* One sync at a time; a scan queued during a sync is sent right after it. A failed sync is
+     retried when the signal returns, on "Sync now", or after RETRY_MS. */
+  const RETRY_MS = 15000;
+  let again = false;
+  let retryTimer = null;
+  let syncFailures = 0;
+
+  function syncState(state) {
+    const el = document.getElementById("queue");
+    el.dataset.sync = state;
+    el.dataset.syncFailures = String(syncFailures);
+  }
+
   async function sync() {
-    if (syncing) return;
+    if (syncing) { again = true; return; }
     syncing = true;
+    clearTimeout(retryTimer);
+    syncState("syncing");
+    let failed = false;
     try {
-      const pending = (await all()).filter((r) => r.state === "pending")
-        .sort((a, b) => a.created - b.created);
-      for (let i = 0; i < pending.length; i += 50) {
-        const chunk = pending.slice(i, i + 50);
-        const body = { events: chunk.map((r) => ({ event_id: r.event_id, type: r.type,
-          occurred_at: r.occurred_at, payload: r.payload })) };
-        let answer;
-        try {
-          const resp = await fetch(config.batchUrl, {
-            method: "POST", credentials: "same-origin",
-            headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-            body: JSON.stringify(body),
-          });
-          if (!resp.ok) break; // 4xx/5xx for the whole batch: keep everything, retry later
-          answer = await resp.json();
-        } catch (err) {
-          break; // no signal or cut off: nothing is lost, the same event ids are sent again
-        }
-        const byId = new Map(chunk.map((r) => [r.event_id, r]));
-        for (const result of answer.results) {
-          const record = byId.get(result.event_id);
-          if (!record) continue;
-          record.state = result.status === "refused" ? "refused" : "stored";
-          record.server_status = result.status;
-          record.reasons = result.reasons || [];
-          record.error = result.error || null;
-          record.synced = Date.now();
-          if (record.payload.photo) record.payload.photo = "(photo)";
-          await put(record);
-        }
-      }
+      do {
+        again = false;
+        failed = !(await sendPending());
+      } while (again && !failed);
     } finally {
+      if (failed) syncFailures += 1;
+      await render(); // the counts first, then the state a watcher may wait for
       syncing = false;
-      await render();
+      syncState(failed ? "failed" : "idle");
+      retryTimer = setTimeout(() => { if (navigator.onLine) sync(); }, RETRY_MS);
     }
+    if (again && !failed) sync(); // queued while the counts were drawn
+  }
+
+  async function sendPending() {
+    const pending = (await all()).filter((r) => r.state === "pending")
+      .sort((a, b) => a.created - b.created);
+    for (let i = 0; i < pending.length; i += 50) {
+      const chunk = pending.slice(i, i + 50);
+      const body = { events: chunk.map((r) => ({ event_id: r.event_id, type: r.type,
+        occurred_at: r.occurred_at, payload: r.payload })) };
+      let answer;
+      try {
+        const resp = await fetch(config.batchUrl, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+          body: JSON.stringify(body),
+        });
+        if (!resp.ok) return false; // 4xx/5xx for the whole batch: keep everything, retry later
+        answer = await resp.json();
+      } catch (err) {
+        return false; // no signal or cut off: nothing is lost, the same event ids are sent again
+      }
+      const byId = new Map(chunk.map((r) => [r.event_id, r]));
+      for (const result of answer.results) {
+        const record = byId.get(result.event_id);
+        if (!record) continue;
+        record.state = result.status === "refused" ? "refused" : "stored";
+        record.server_status = result.status;
+        record.reasons = result.reasons || [];
+        record.error = result.error || null;
+        record.synced = Date.now();
+        if (record.payload.photo) record.payload.photo = "(photo)";
+        await put(record);
+      }
+    }
+    return true;
   }
 
   function describe(r) {
@@ -120,8 +161,13 @@
     return text;
   }
 
+  /* Renders overlap (a scan and a sync); only the latest one writes, or an older read could
+     overwrite newer counts. */
+  let renderSeq = 0;
   async function render() {
+    const seq = ++renderSeq;
     const records = await all();
+    if (seq !== renderSeq) return;
     const count = (s) => records.filter((r) => r.state === s).length;
     for (const s of ["pending", "stored", "refused"]) {
       document.querySelector(`[data-testid=count-${s}]`).textContent = count(s);
@@ -191,21 +237,24 @@
     const input = document.getElementById("code");
     const code = input.value.trim();
     if (!code) { say("scan-msg", L.need_code); return; }
+    const step = mode();
     const payload = stepPayload({ code });
     if (!payload) return;
-    await enqueue(mode(), payload);
-    input.value = "";
+    input.value = ""; // read and cleared at once: the next scan may be typed while this one is saved
     input.focus();
-    say("scan-msg", `${L[mode()]} ${code} · ${L.queued}`);
+    await enqueue(step, payload);
+    say("scan-msg", `${L[step]} ${code} · ${L.queued}`);
   });
   document.getElementById("photo").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];
     if (!file) return;
-    const payload = stepPayload({ photo: await shrink(file) });
+    const step = mode();
+    const payload = stepPayload({});
     ev.target.value = "";
     if (!payload) return;
-    await enqueue(mode(), payload);
-    say("scan-msg", `${L[mode()]} 📷 · ${L.queued}`);
+    payload.photo = await shrink(file);
+    await enqueue(step, payload);
+    say("scan-msg", `${L[step]} 📷 · ${L.queued}`);
   });
 
   const rows = () => Array.from(document.querySelectorAll("#check-form tr[data-item]"));
@@ -221,7 +270,8 @@
   });
   document.getElementById("check-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    if (!customer()) { say("check-msg", L.need_customer); return; }
+    const customerId = customer();
+    if (!customerId) { say("check-msg", L.need_customer); return; }
     const items = {};
     const photos = {};
     for (const row of rows()) {
@@ -234,20 +284,28 @@
         photos[row.dataset.item] = await shrink(file);
       }
     }
-    const record = await enqueue("safety_check", { customer_id: customer(), items, photos });
-    checksByCustomer[customer()] = record.event_id;
+    const eventId = uuid();
+    checksByCustomer[customerId] = eventId;
     localStorage.setItem(DB_NAME + "-checks", JSON.stringify(checksByCustomer));
     ev.target.reset();
     rows().forEach((row) => { row.querySelector(".fail-photo").hidden = true; });
+    await enqueue("safety_check", { customer_id: customerId, items, photos }, eventId);
     say("check-msg", `${L.safety_check} · ${L.queued}`);
   });
 
   document.getElementById("sync-now").addEventListener("click", sync);
   window.addEventListener("online", () => { render(); sync(); });
   window.addEventListener("offline", render);
-  setInterval(() => { if (navigator.onLine) sync(); }, 10000);
   showFields();
-  position();
+  watchPosition();
+  syncState("idle");
   render().then(() => { if (navigator.onLine) sync(); });
+  if ("serviceWorker" in navigator) {
+    /* The worker keeps this page and its assets, so a reload with no signal still opens it. */
+    navigator.serviceWorker.register(config.swUrl, { scope: config.swScope })
+      .then(() => navigator.serviceWorker.ready)
+      .then(() => { document.getElementById("queue").dataset.offlineReady = "yes"; })
+      .catch(() => { document.getElementById("queue").dataset.offlineReady = "no"; });
+  }
   window.lpgDriver = { sync, all }; // for support staff and tests
 })();

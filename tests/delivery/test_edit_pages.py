@@ -1,0 +1,54 @@
+"""The company's edit pages: the same rules as the API, another company's records not found."""
+from __future__ import annotations
+
+from app.auth import services as auth
+from app.extensions import db
+from tests.delivery.conftest import AREA, OUTSIDE
+from tests.delivery.test_pages import SignedIn, as_user  # noqa: F401 - the fixture
+
+
+def test_edit_pages_open_for_the_owner_only(fleet, as_user, clean_app):  # noqa: F811
+    home = fleet.customer("home")
+    admin = as_user("company_admin")
+    pages = {f"/company/vehicles/{fleet.ids['vehicle']}": "冀F10001",
+             f"/company/areas/{fleet.ids['area']}": "115.46, 38.85",
+             f"/company/customers/{home}": "用户home"}
+    for path, shown in pages.items():
+        resp = admin.get(path)
+        assert resp.status_code == 200 and shown in resp.text, path
+    org = auth.create_org("南城燃气公司", "gas_company")
+    rival = auth.create_user(None, "rival_admin", org.id, "admin")
+    db.session.commit()
+    for path in pages:
+        assert SignedIn(clean_app, rival.id).get(path).status_code == 404, path
+        assert as_user("driver").get(path).status_code == 403, path
+        assert as_user("regulator").get(path).status_code == 403, path
+
+
+def test_edit_retire_and_reactivate_through_the_pages(fleet, as_user, api, world):  # noqa: F811
+    admin = as_user("company_admin")
+    shop = fleet.customer("shop", "restaurant")
+    page = f"/company/customers/{shop}"
+    form = {**api.get(f"/api/v1/customers/{shop}", world.company_admin).json, "form": "edit"}
+    form = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else v
+            for k, v in form.items() if k not in ("id", "org_id", "area_id", "active")}
+    resp = admin.post(page, data={**form, "premises": "underground", **OUTSIDE})
+    assert "flash-ok" in resp.text and 'selected>underground' in resp.text
+    customer = api.get(f"/api/v1/customers/{shop}", world.company_admin).json
+    assert (customer["premises"], customer["area_id"]) == ("underground", None)
+    resp = admin.post(page, data={**form, "id_number": "123"})
+    assert "flash-bad" in resp.text
+    resp = admin.post(f"/company/areas/{fleet.ids['area']}", data={"form": "retire"})
+    assert "flash-bad" in resp.text and "仍有人车分配" in resp.text
+    resp = admin.post(f"/company/areas/{fleet.ids['area']}", data={
+        "form": "edit", "name": "东关一区", "outline": "\n".join(f"{a}, {b}" for a, b in AREA)})
+    assert "东关一区" in resp.text
+    resp = admin.post(f"/company/vehicles/{fleet.ids['spare']}", data={"form": "retire"})
+    assert "冀F10002" not in resp.text  # never used: deleted, back on the list
+    assert resp.request.path == "/company/vehicles"
+    api.call("PATCH", f"/api/v1/customers/{shop}", world.company_admin, json={"active": False})
+    assert 'data-testid="inactive"' in admin.get(page).text
+    resp = admin.post(page, data={"form": "reactivate"})
+    assert 'data-testid="inactive"' not in resp.text and 'data-testid="retire"' in resp.text
+    assert admin.post(page, data={"form": "retire"}).status_code == 200
+    assert api.get(f"/api/v1/customers/{shop}", world.company_admin).status_code == 404
