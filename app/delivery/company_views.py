@@ -34,7 +34,7 @@ from app.delivery.schemas import (
     VehicleIn,
 )
 from app.delivery.services import delivery_rules
-from app.errors import APIError, Forbidden
+from app.errors import N_, APIError, Forbidden, page_message
 from app.extensions import db
 
 bp = Blueprint("company_pages", __name__, template_folder="templates", url_prefix="/company")
@@ -43,7 +43,7 @@ bp = Blueprint("company_pages", __name__, template_folder="templates", url_prefi
 def _company() -> int:
     """These pages belong to a gas company's administrator."""
     if current_user.org.kind != "gas_company":
-        raise Forbidden("These pages belong to a gas company's administrator.")
+        raise Forbidden(N_("These pages belong to a gas company's administrator."))
     return current_user.org_id
 
 
@@ -61,7 +61,7 @@ def _attempt(action: Callable[[], Any], done: str | None) -> bool:
         flash("；".join(r.message for r in exc.reasons), "bad")
     except APIError as exc:
         db.session.rollback()
-        flash(exc.message, "bad")
+        flash(page_message(exc.message), "bad")
     else:
         if done:
             flash(done, "ok")
@@ -132,7 +132,7 @@ def areas() -> str | Response:
             flash(_("Area saved."), "ok")
         except APIError as exc:
             db.session.rollback()
-            flash(exc.message, "bad")
+            flash(page_message(exc.message), "bad")
         return redirect(url_for(".areas"))
     retired = [a for a in fleet.areas_of(org_id, everyone=True) if not a.active]
     return render_template("delivery/areas.html", retired=retired, **_map(org_id))
@@ -200,7 +200,7 @@ def hazards() -> str | Response:
                 flash(_("Hazard verified and closed."), "ok")
         except APIError as exc:
             db.session.rollback()
-            flash(exc.message, "bad")
+            flash(page_message(exc.message), "bad")
         return redirect(request.full_path if request.query_string else url_for(".hazards"))
     args = {k: v for k, v in request.args.items() if v != ""}
     try:

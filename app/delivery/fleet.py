@@ -18,7 +18,7 @@ from app.delivery import geo
 from app.delivery.errors import Refused
 from app.delivery.models import Assignment, Customer, DeliveryArea, DriverProfile, Vehicle
 from app.delivery.rules import CUSTOMER_KINDS, ID_KINDS, PREMISES
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.traceability.checks import Reason
 from app.traceability.services import is_oversight
@@ -30,7 +30,7 @@ PLATE = re.compile(rf"^[{PROVINCES}][A-Z][A-HJ-NP-Z0-9]{{5,6}}$")
 def require_company_admin(user: User) -> int:
     """Only a gas company's administrator sets up its fleet and customers; return its org id."""
     if user.role != "admin" or user.org.kind != "gas_company":
-        raise Forbidden("Only a gas company's administrator may do this.")
+        raise Forbidden(N_("Only a gas company's administrator may do this."))
     return user.org_id
 
 
@@ -57,7 +57,7 @@ def set_certificate(actor: User, driver_id: int, certificate_no: str,
     if driver.org_id != org_id:
         raise NotFound(f"No driver {driver_id}.", code="driver_not_found")
     if not certificate_no.strip():
-        raise ValidationFailed("certificate_no is required.", code="certificate_required")
+        raise ValidationFailed(N_("certificate_no is required."), code="certificate_required")
     profile = db.session.get(DriverProfile, driver.id)
     if profile is None:
         profile = DriverProfile(user_id=driver.id)
@@ -106,7 +106,7 @@ def checked_plate(plate: str, permit_no: str, vehicle_id: int | None = None) -> 
     if not PLATE.match(plate):
         raise ValidationFailed(f"{plate!r} is not a Chinese licence plate.", code="invalid_plate")
     if not permit_no.strip():
-        raise ValidationFailed("permit_no is required.", code="permit_required")
+        raise ValidationFailed(N_("permit_no is required."), code="permit_required")
     if db.session.scalar(select(Vehicle.id).where(Vehicle.plate == plate,
                                                   Vehicle.id != (vehicle_id or 0))):
         raise Conflict(f"The vehicle {plate} is registered already.", code="duplicate_vehicle")
@@ -172,7 +172,7 @@ def checked_area(org_id: int, name: str, polygon: list, area_id: int | None = No
     """Check an area's name and outline (new or edited) against the company's active areas."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("name is required.", code="name_required")
+        raise ValidationFailed(N_("name is required."), code="name_required")
     try:
         shape = geo.to_polygon(polygon)
     except geo.AreaInvalid as exc:
@@ -229,9 +229,9 @@ def create_assignment(actor: User, driver_id: int, vehicle_id: int, area_id: int
     vehicle = get_vehicle(actor, vehicle_id)
     area = get_area(actor, area_id)
     if ends_on < starts_on:
-        raise ValidationFailed("ends_on is before starts_on.", code="invalid_period")
+        raise ValidationFailed(N_("ends_on is before starts_on."), code="invalid_period")
     if (ends_on - starts_on).days > 366:
-        raise ValidationFailed("An assignment lasts at most a year.", code="invalid_period")
+        raise ValidationFailed(N_("An assignment lasts at most a year."), code="invalid_period")
     check_from = max(starts_on, today())
     reasons = certificate_reasons(driver, check_from, ends_on)
     reasons += permit_reasons(vehicle, check_from, ends_on)
@@ -332,11 +332,11 @@ def checked_identity(org_id: int, data: CustomerData, customer_id: int | None = 
                                code="invalid_premises")
     number = normalise_identity(data.id_kind, data.kind, data.id_number)
     if not (-90 <= data.lat <= 90 and -180 <= data.lon <= 180):
-        raise ValidationFailed("lat/lon are not a position.", code="invalid_position")
+        raise ValidationFailed(N_("lat/lon are not a position."), code="invalid_position")
     if db.session.scalar(select(Customer.id).where(
             Customer.org_id == org_id, Customer.id_kind == data.id_kind,
             Customer.id_number == number, Customer.id != (customer_id or 0))):
-        raise Conflict("This customer is registered already.", code="duplicate_customer")
+        raise Conflict(N_("This customer is registered already."), code="duplicate_customer")
     return number
 
 

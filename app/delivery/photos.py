@@ -10,7 +10,7 @@ import re
 from PIL import Image, UnidentifiedImageError
 
 from app.delivery.models import Photo
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
 from app.traceability.codes import CodeError, parse_code
 
@@ -22,17 +22,17 @@ FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF"
 def decode_photo(text: str) -> bytes:
     """Accept a data URL or bare base64 and return the bytes, or refuse with a 400."""
     if not isinstance(text, str) or not text:
-        raise ValidationFailed("The photo is empty.", code="invalid_photo")
+        raise ValidationFailed(N_("The photo is empty."), code="invalid_photo")
     match = DATA_URL.match(text)
     raw = text[match.end():] if match else text
     if len(raw) > MAX_PHOTO_BYTES * 4 // 3 + 4:
-        raise ValidationFailed("The photo is larger than 8 MB.", code="photo_too_large")
+        raise ValidationFailed(N_("The photo is larger than 8 MB."), code="photo_too_large")
     try:
         data = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed("The photo is not base64.", code="invalid_photo") from exc
+        raise ValidationFailed(N_("The photo is not base64."), code="invalid_photo") from exc
     if not data:
-        raise ValidationFailed("The photo is empty.", code="invalid_photo")
+        raise ValidationFailed(N_("The photo is empty."), code="invalid_photo")
     return data
 
 
@@ -43,9 +43,10 @@ def image_type(data: bytes) -> str:
             img.verify()
             kind = FORMATS.get(img.format or "")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ValidationFailed("The photo is not a readable image.", code="invalid_photo") from exc
+        raise ValidationFailed(N_("The photo is not a readable image."),
+                               code="invalid_photo") from exc
     if kind is None:
-        raise ValidationFailed("Send JPEG, PNG, WebP or GIF photos.", code="invalid_photo")
+        raise ValidationFailed(N_("Send JPEG, PNG, WebP or GIF photos."), code="invalid_photo")
     return kind
 
 
@@ -75,8 +76,9 @@ def code_in_photo(text: str, base_url: str) -> str:
         except CodeError:
             continue
     if not codes:
-        raise ValidationFailed("No cylinder code was found in the photo.", code="no_code_in_photo")
+        raise ValidationFailed(N_("No cylinder code was found in the photo."),
+                               code="no_code_in_photo")
     if len(codes) > 1:
-        raise ValidationFailed("The photo shows several cylinder codes; take one at a time.",
+        raise ValidationFailed(N_("The photo shows several cylinder codes; take one at a time."),
                                code="several_codes_in_photo")
     return codes.pop()

@@ -21,7 +21,7 @@ from app.delivery.models import Customer, Hazard, SafetyCheck
 from app.delivery.photos import store_photo
 from app.delivery.rules import checklist_problems, failed_items, hazard_deadline, is_overdue
 from app.delivery.services import delivery_rules
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.traceability.events import MAX_CLOCK_SKEW
 from app.traceability.models import Flag
@@ -44,7 +44,7 @@ class CheckIn:
 
 def _same_check(existing: SafetyCheck, actor: User, data: CheckIn) -> SafetyCheck:
     if existing.driver_id != actor.id or existing.customer_id != data.customer_id:
-        raise Conflict("This event_id was already used for a different check.",
+        raise Conflict(N_("This event_id was already used for a different check."),
                        code="event_id_reused")
     return existing
 
@@ -64,9 +64,9 @@ def record_safety_check(actor: User, data: CheckIn) -> tuple[SafetyCheck, bool]:
     received = utcnow()
     occurred = data.occurred_at or received
     if occurred.tzinfo is None:
-        raise ValidationFailed("occurred_at needs a time zone.", code="naive_time")
+        raise ValidationFailed(N_("occurred_at needs a time zone."), code="naive_time")
     if occurred - received > MAX_CLOCK_SKEW:
-        raise ValidationFailed("occurred_at lies in the future.", code="time_in_future")
+        raise ValidationFailed(N_("occurred_at lies in the future."), code="time_in_future")
     assignment = assignment_on(actor.id, occurred.astimezone(DISTRICT_TZ).date())
     failed = failed_items(data.items, rules)
     check = SafetyCheck(
@@ -129,7 +129,8 @@ def rectify_hazard(actor: User, hazard_id: int, evidence: str,
     if hazard.status != "open":
         raise Conflict(f"The hazard is {hazard.status}, not open.", code="hazard_not_open")
     if not evidence or not evidence.strip():
-        raise ValidationFailed("Describe the rectification (evidence).", code="evidence_required")
+        raise ValidationFailed(N_("Describe the rectification (evidence)."),
+                               code="evidence_required")
     hazard.status = "rectified"
     hazard.rectified_at = utcnow()
     hazard.rectified_by_id = actor.id
@@ -151,7 +152,7 @@ def verify_hazard(actor: User, hazard_id: int, note: str | None = None) -> Hazar
         raise Conflict(f"The hazard is {hazard.status}; only a rectified hazard is verified.",
                        code="hazard_not_rectified")
     if hazard.found_by_id == actor.id:
-        raise Forbidden("The person who reported a hazard may not verify it.",
+        raise Forbidden(N_("The person who reported a hazard may not verify it."),
                         code="reporter_cannot_verify")
     hazard.status = "verified"
     hazard.verified_at = utcnow()
@@ -202,7 +203,7 @@ def ledger_org(actor: User, requested: int | None) -> int | None:
     if is_oversight(actor):
         return requested
     if actor.org.kind != "gas_company":
-        raise Forbidden("Only gas companies and regulators keep hazard ledgers.")
+        raise Forbidden(N_("Only gas companies and regulators keep hazard ledgers."))
     return actor.org_id
 
 

@@ -46,7 +46,7 @@ from app.delivery.rules import (
     load_rules,
     storage_hazard,
 )
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.filling.services import cylinder_on_hold
 from app.traceability.checks import Reason
@@ -93,7 +93,7 @@ class Step:
         if self.occurred_at is None:
             return today()
         if self.occurred_at.tzinfo is None:
-            raise ValidationFailed("occurred_at needs a time zone (ISO 8601 with offset).",
+            raise ValidationFailed(N_("occurred_at needs a time zone (ISO 8601 with offset)."),
                                    code="naive_time")
         return self.occurred_at.astimezone(DISTRICT_TZ).date()
 
@@ -127,7 +127,7 @@ def step_code(step: Step) -> str:
         return parse(step.code)
     if step.photo:
         return code_in_photo(step.photo, public_base_url())
-    raise ValidationFailed("Send code, payload or photo.", code="code_required")
+    raise ValidationFailed(N_("Send code, payload or photo."), code="code_required")
 
 
 def round_cylinder(actor: User, step: Step) -> Cylinder:
@@ -136,7 +136,7 @@ def round_cylinder(actor: User, step: Step) -> Cylinder:
     if cyl is not None and (is_oversight(actor) or actor.org_id in
                             (cyl.owner_org_id, custody_of(cyl).org_id)):
         return cyl
-    raise NotFound("No cylinder with this code is visible to you.", code="cylinder_not_found")
+    raise NotFound(N_("No cylinder with this code is visible to you."), code="cylinder_not_found")
 
 
 def replayed(step: Step, cyl: Cylinder, done: str, refused: str) -> Outcome | None:
@@ -145,7 +145,7 @@ def replayed(step: Step, cyl: Cylinder, done: str, refused: str) -> Outcome | No
     if existing is None:
         return None
     if existing.cylinder_id != cyl.id or existing.type not in (done, refused):
-        raise Conflict("This event_id was already used for a different event.",
+        raise Conflict(N_("This event_id was already used for a different event."),
                        code="event_id_reused")
     if existing.type == refused:
         reasons = [Reason(**r) for r in existing.data.get("reasons", [])]
@@ -210,15 +210,16 @@ def _dispatch_vehicle(actor: User, cyl: Cylinder, step: Step, vehicle_id: int | 
         vehicle_id = vehicle_id or assignment.vehicle_id  # type: ignore[union-attr]
         driver: User | None = actor
     elif vehicle_id is None:
-        raise ValidationFailed("vehicle_id is required.", code="vehicle_required")
+        raise ValidationFailed(N_("vehicle_id is required."), code="vehicle_required")
     vehicle = db.session.get(Vehicle, vehicle_id)
     if vehicle is None or vehicle.org_id not in (cyl.owner_org_id, actor.org_id):
         raise NotFound(f"No vehicle {vehicle_id}.", code="vehicle_not_found")
     if actor.role != "driver":
         driver_id = driver_id or vehicle_driver_on(vehicle.id, step.day)
         if driver_id is None:
-            raise ValidationFailed("No driver is assigned to this vehicle today; send driver_id.",
-                                   code="driver_required")
+            raise ValidationFailed(N_(
+                "No driver is assigned to this vehicle today; send driver_id."),
+                code="driver_required")
         driver = db.session.get(User, driver_id)
         if driver is None or driver.role != "driver" or driver.org_id != vehicle.org_id:
             raise NotFound(f"No driver {driver_id}.", code="driver_not_found")
@@ -381,7 +382,7 @@ def unload_cylinder(actor: User, step: Step, station_org_id: int | None = None) 
         station_org_id = actor.org_id
     station = db.session.get(Organisation, station_org_id) if station_org_id else None
     if station is None or station.kind not in ("filling_station", "gas_company"):
-        raise ValidationFailed("Name the station (station_org_id) where you unload.",
+        raise ValidationFailed(N_("Name the station (station_org_id) where you unload."),
                                code="station_required")
     cyl, done = _lock(step, cyl, "unloaded", "unloaded")
     if done is not None:
@@ -391,7 +392,8 @@ def unload_cylinder(actor: User, step: Step, station_org_id: int | None = None) 
         raise Conflict(f"The cylinder is not on a vehicle but at a {holder.kind}.",
                        code="not_on_vehicle")
     if actor.role == "driver" and holder.driver_id != actor.id:
-        raise Conflict("The cylinder is on another driver's vehicle.", code="not_on_your_vehicle")
+        raise Conflict(N_("The cylinder is on another driver's vehicle."),
+                       code="not_on_your_vehicle")
     data = {"station_org_id": station.id, "vehicle_id": holder.vehicle_id,
             "driver_id": holder.driver_id}
     return Outcome("stored", _record(cyl, "unloaded", actor, step, data))

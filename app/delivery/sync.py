@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.delivery import safety, services
 from app.delivery.models import SafetyCheck
 from app.delivery.schemas import DeliveryIn, DispatchIn, ReturnIn, SafetyCheckIn, UnloadIn
-from app.errors import APIError, Forbidden
+from app.errors import N_, APIError, Forbidden
 from app.extensions import db
 from app.traceability.events import find_event
 
@@ -82,7 +82,7 @@ def sync_one(actor: User, item: dict[str, Any]) -> dict[str, Any]:
             try:
                 body = schema().load(payload)
             except ValidationError as exc:
-                raise APIError("The event has invalid fields.", code="validation_error",
+                raise APIError(N_("The event has invalid fields."), code="validation_error",
                                details=exc.messages) from exc
             result = handler(actor, body)
     except APIError as exc:

@@ -86,6 +86,10 @@ def test_forms_use_the_same_rules(fleet, as_user, api, world):
         "area_id": fleet.ids["area"], "starts_on": "2026-06-10", "ends_on": "2026-06-20"})
     assert "该送气工在" in resp.text  # refused: already assigned, with the reason
     assert len(api.get("/api/v1/assignments", world.company_admin).json) == 1
+    resp = admin.post("/company/assignments", data={
+        "driver_id": world.driver.id, "vehicle_id": fleet.ids["spare"],
+        "area_id": fleet.ids["area"], "starts_on": "2026-07-20", "ends_on": "2026-07-10"})
+    assert "结束日期早于开始日期。" in resp.text  # a service's message, in the page's language
 
 
 def test_service_worker_keeps_the_driver_page(client):
