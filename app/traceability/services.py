@@ -17,7 +17,7 @@ from app.errors import APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.locks import lock_name
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
-from app.traceability.events import lock_cylinder, record_event
+from app.traceability.events import hold_cylinder, record_event
 from app.traceability.models import Code, CodeBatch, Cylinder, Flag
 from app.traceability.rule_store import life_rules, spec_for
 from app.traceability.rules import CylinderFacts, CylinderState, default_design_life, derive_state
@@ -287,7 +287,7 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
     # concurrent sightings of one flag queue here, so the second one finds the first's flag;
     # locking the cylinder first also keeps the flag's foreign key from deadlocking the append
     if cylinder is not None:
-        cylinder = lock_cylinder(cylinder.id)
+        cylinder = hold_cylinder(cylinder)
     elif code is not None:
         lock_name(f"flag:{kind}:{code}")
     query = select(Flag).where(Flag.kind == kind, Flag.status == "open")
