@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Organisation, User
@@ -290,12 +291,11 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
         cylinder = hold_cylinder(cylinder)
     elif code is not None:
         lock_name(f"flag:{kind}:{code}")
-    query = select(Flag).where(Flag.kind == kind, Flag.status == "open")
+    existing = None
     if cylinder is not None:
-        query = query.where(Flag.cylinder_id == cylinder.id)
+        existing = db.session.scalar(_open_flag_query(True), {"kind": kind, "on": cylinder.id})
     elif code is not None:
-        query = query.where(Flag.code == code, Flag.cylinder_id.is_(None))
-    existing = db.session.scalar(query.limit(1)) if (cylinder or code) else None
+        existing = db.session.scalar(_open_flag_query(False), {"kind": kind, "on": code})
     now = utcnow()
     sighting = {"at": now.isoformat(), "org_id": actor.org_id if actor else None,
                 "user_id": actor.id if actor else None, **(details or {})}
@@ -316,6 +316,15 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
         record_event(cylinder, "flag_raised", actor, data={"flag_id": flag.id, "kind": kind,
                                                            **(details or {})})
     return flag
+
+
+@functools.cache
+def _open_flag_query(by_cylinder: bool) -> Select:
+    """Built once (every refusal raises flags): the open flag of a kind on a cylinder or code."""
+    query = select(Flag).where(Flag.kind == bindparam("kind"), Flag.status == "open")
+    if by_cylinder:
+        return query.where(Flag.cylinder_id == bindparam("on")).limit(1)
+    return query.where(Flag.code == bindparam("on"), Flag.cylinder_id.is_(None)).limit(1)
 
 
 def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:
