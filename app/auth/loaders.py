@@ -5,12 +5,14 @@ from flask import Flask, Request
 
 from app.auth.models import User
 from app.auth.policy import _bearer_token, enforce_access
+from app.auth.token_cache import init_token_cache
 from app.extensions import db, login_manager
 
 
 def init_login(app: Flask) -> None:
     """Load users from the session or a bearer token, then enforce the role table."""
     login_manager.login_view = "web.login"
+    init_token_cache(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ORG_KINDS, ROLES, ApiToken, Organisation, User
+from app.auth.token_cache import token_cache
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
@@ -85,10 +86,19 @@ def issue_token(user: User, label: str | None = None) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    """Return the active user that owns an unrevoked token."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    """Return the active user that owns an unrevoked token (cached per worker, see token_cache)."""
+    digest = hash_token(token)
+    cache = token_cache()
+    generation = cache.generation() if cache is not None else -1
+    if cache is not None:
+        cached = cache.get(digest, generation)
+        if cached is not None:
+            return db.session.merge(cached, load=False)
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    if cache is not None:
+        cache.put(digest, row.user, generation)
     return row.user
 
 

@@ -6,9 +6,11 @@ customer, a return, an unload, a hand-over to an inspection agency) updates one 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Update, bindparam, func, insert, select, update
+from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import Organisation, User
 from app.delivery.models import Custody, Customer, Vehicle
@@ -64,18 +66,30 @@ def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None
     holder = holder_after(cylinder, event)
     if holder is None:
         return
-    row = db.session.get(Custody, cylinder.id)
-    if row is None:
-        row = Custody(cylinder_id=cylinder.id)
-        db.session.add(row)
-    row.holder_kind = holder.kind
-    row.org_id = _known(Organisation, holder.org_id)
-    row.vehicle_id = _known(Vehicle, holder.vehicle_id)
-    row.driver_id = _known(User, holder.driver_id)
-    row.customer_id = _known(Customer, holder.customer_id)
-    row.since = event.occurred_at
-    row.event_id = event.id
-    db.session.flush()
+    values = {"holder_kind": holder.kind, "org_id": _known(Organisation, holder.org_id),
+              "vehicle_id": _known(Vehicle, holder.vehicle_id),
+              "driver_id": _known(User, holder.driver_id),
+              "customer_id": _known(Customer, holder.customer_id),
+              "since": event.occurred_at, "event_id": event.id}
+    loaded = db.session.identity_map.get(identity_key(Custody, cylinder.id))
+    if loaded is not None:  # this request holds the row as an object: keep it current
+        for key, value in values.items():
+            setattr(loaded, key, value)
+        db.session.flush()
+        return
+    # The caller holds the cylinder's lock: plain statements, no unit of work.
+    table = Custody.__table__
+    conn = db.session.connection()
+    moved = conn.execute(_move_custody(), {"b_id": cylinder.id, **values})
+    if moved.rowcount == 0:
+        conn.execute(insert(table), [{"cylinder_id": cylinder.id, **values}])
+
+
+@functools.cache
+def _move_custody() -> Update:
+    """Built once: update one cylinder's custody row (the columns given)."""
+    table = Custody.__table__
+    return update(table).where(table.c.cylinder_id == bindparam("b_id"))
 
 
 def custody_of(cylinder: Cylinder) -> Holder:

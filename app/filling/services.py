@@ -131,7 +131,7 @@ def record_fill(user: User, presented: Presented, cyl: Cylinder, rated: float) -
               "rated_fill_kg": rated, "overfill": overfill,
               "precheck": dict(presented.precheck)}
     # A plain INSERT: the write lock is held from here to the commit, so keep it short.
-    db.session.execute(insert(Fill), [values])
+    db.session.connection().execute(insert(Fill.__table__), [values])
     fill = Fill(**values)  # the answer reads it; the stored row is the INSERT's
     if overfill:
         raise_flag("overfill", cylinder=cyl, actor=user, details={
@@ -163,7 +163,9 @@ def record_refusal(user: User, presented: Presented, code: str | None, cyl: Cyli
     values = {"event_id": event_id or uuid.uuid4(), "cylinder_id": cyl.id if cyl else None,
               "code": code, "text": presented.text[:400], "station_org_id": user.org_id,
               "operator_id": user.id, "refused_at": refused_at, "reasons": rendered}
-    refusal_id = db.session.scalar(insert(FillRefusal).returning(FillRefusal.id), [values])
+    table = FillRefusal.__table__
+    refusal_id = db.session.connection().execute(
+        insert(table).returning(table.c.id), [values]).scalar_one()
     refusal = FillRefusal(id=refusal_id, **values)  # for the answer, as stored
     _flag_refusal(user, presented, code, cyl, reasons)
     db.session.flush()

@@ -6,8 +6,9 @@ through the check registered here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
 
 from app.auth.models import User
 from app.database import utcnow
@@ -124,12 +125,17 @@ def lift_entry(actor: User, entry_id: int) -> BlacklistEntry:
 
 def entries_covering(cyl: Cylinder) -> list[BlacklistEntry]:
     """Active entries that cover a cylinder."""
-    query = select(BlacklistEntry).where(
+    return [e for e in db.session.scalars(_covering_query(), {"manufacturer": cyl.manufacturer})
+            if covers(e, cyl.manufacturer, cyl.model, cyl.manufactured_on)]
+
+
+@functools.cache
+def _covering_query() -> Select:
+    """Built once (the interlock asks on every fill): active entries of one manufacturer."""
+    return select(BlacklistEntry).where(
         BlacklistEntry.active.is_(True),
         or_(BlacklistEntry.manufacturer.is_(None),
-            BlacklistEntry.manufacturer == cyl.manufacturer))
-    return [e for e in db.session.scalars(query)
-            if covers(e, cyl.manufacturer, cyl.model, cyl.manufactured_on)]
+            BlacklistEntry.manufacturer == bindparam("manufacturer")))
 
 
 def blacklist_fill_check(cyl: Cylinder, _user: User) -> list[Reason]:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Select, Update, bindparam, insert, select, update
+from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import User
 from app.extensions import db
@@ -72,9 +75,12 @@ def observe_event(cyl: Cylinder, event: Event, actor: User | None) -> None:
     """Check a new event against the cylinder's past, then remember it."""
     if event.type in ("flag_raised", "flag_resolved"):
         return
-    trace = db.session.get(CylinderTrace, cyl.id)
-    seen = last_seen(trace)  # a frozen copy: the trace moves on before the flags are raised
-    update_trace(cyl.id, trace, event)
+    loaded = db.session.identity_map.get(identity_key(CylinderTrace, cyl.id))
+    if loaded is not None:  # this request holds the trace as an object: keep it current
+        seen = last_seen(loaded)  # a frozen copy: the trace moves on before flags are raised
+        update_trace(cyl.id, loaded, event)
+    else:
+        seen = _store_trace(cyl.id, event)
     if event.type not in OVERSIGHT_EVENTS and (cyl.scrapped_at or cyl.registration_cancelled_at):
         status = "registration_cancelled" if cyl.registration_cancelled_at else "scrapped"
         raise_flag("black_cylinder", cylinder=cyl, actor=actor, details={
@@ -90,32 +96,73 @@ def observe_event(cyl: Cylinder, event: Event, actor: User | None) -> None:
         flag_if_blacklisted(cyl, actor)
 
 
+@functools.cache
+def _trace_statements() -> tuple[Select, Update, Insert]:
+    """Built once: read, update (the columns given) and insert one cylinder's trace."""
+    table = CylinderTrace.__table__
+    where = table.c.cylinder_id == bindparam("b_id")
+    return select(table).where(where), update(table).where(where), insert(table)
+
+
+def _store_trace(cylinder_id: int, event: Event) -> LastSeen:
+    """Fold the event into the stored trace with plain statements; return the trace before.
+
+    The caller holds the cylinder's lock, so nobody else moves this trace meanwhile.
+    """
+    read, write, add = _trace_statements()
+    conn = db.session.connection()
+    row = conn.execute(read, {"b_id": cylinder_id}).first()
+    changes = trace_changes(row, event)
+    if row is None:
+        conn.execute(add, [{"cylinder_id": cylinder_id, **changes}])
+    elif changes:
+        conn.execute(write, {"b_id": cylinder_id, **changes})
+    _touch_parties(cylinder_id, event)
+    return last_seen(row)
+
+
+def trace_changes(trace: Any, event: Event) -> dict[str, Any]:
+    """The trace columns one event moves (trace: the stored row or object, or None)."""
+    def was(name: str) -> Any:
+        return getattr(trace, name) if trace is not None else None
+
+    at = event.occurred_at
+    data = event.data or {}
+    changes: dict[str, Any] = {}
+    if was("last_event_at") is None or at >= was("last_event_at"):
+        changes.update(last_event_at=at, last_event_type=event.type)
+    if event.type == "filled" and (was("last_filled_at") is None or at >= was("last_filled_at")):
+        changes.update(last_fill_org_id=_int(data.get("station_org_id")) or event.actor_org_id,
+                       last_filled_at=at, last_fill_event_id=str(event.id))
+    if event.type in CUSTODY and (was("custody_at") is None or at >= was("custody_at")):
+        custody, key = CUSTODY[event.type]
+        changes.update(custody=custody, custody_ref=_int(data.get(key)) or event.actor_org_id,
+                       custody_at=at, custody_event_id=str(event.id))
+    if event.type == "delivered" and (was("last_delivered_at") is None
+                                      or at >= was("last_delivered_at")):
+        changes.update(last_delivered_at=at, last_delivery_event_id=str(event.id),
+                       last_delivery_lat=event.lat, last_delivery_lon=event.lon)
+    return changes
+
+
 def update_trace(cylinder_id: int, trace: CylinderTrace | None, event: Event) -> CylinderTrace:
-    """Fold one event into the cylinder's trace and its parties."""
+    """Fold one event into the cylinder's trace object and its parties."""
     if trace is None:
         trace = CylinderTrace(cylinder_id=cylinder_id)
         db.session.add(trace)
-    at = event.occurred_at
+    for name, value in trace_changes(trace, event).items():
+        setattr(trace, name, value)
+    _touch_parties(cylinder_id, event)
+    db.session.flush()
+    return trace
+
+
+def _touch_parties(cylinder_id: int, event: Event) -> None:
     data = event.data or {}
-    if trace.last_event_at is None or at >= trace.last_event_at:
-        trace.last_event_at, trace.last_event_type = at, event.type
-    if event.type == "filled" and (trace.last_filled_at is None or at >= trace.last_filled_at):
-        trace.last_fill_org_id = _int(data.get("station_org_id")) or event.actor_org_id
-        trace.last_filled_at, trace.last_fill_event_id = at, str(event.id)
-    if event.type in CUSTODY and (trace.custody_at is None or at >= trace.custody_at):
-        custody, key = CUSTODY[event.type]
-        trace.custody, trace.custody_ref = custody, _int(data.get(key)) or event.actor_org_id
-        trace.custody_at, trace.custody_event_id = at, str(event.id)
-    if event.type == "delivered" and (trace.last_delivered_at is None
-                                      or at >= trace.last_delivered_at):
-        trace.last_delivered_at, trace.last_delivery_event_id = at, str(event.id)
-        trace.last_delivery_lat, trace.last_delivery_lon = event.lat, event.lon
     for key in PARTIES.get(event.type, ()):
         ref = _int(data.get(key))
         if ref is not None:
-            _touch_party(key.removesuffix("_id"), ref, cylinder_id, at)
-    db.session.flush()
-    return trace
+            _touch_party(key.removesuffix("_id"), ref, cylinder_id, event.occurred_at)
 
 
 def _touch_party(kind: str, ref: int, cylinder_id: int, at: dt.datetime) -> None:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Update, bindparam, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.database import utcnow
@@ -19,6 +21,7 @@ from app.traceability.models import GENESIS_HASH, Cylinder, Event
 MAX_CLOCK_SKEW = dt.timedelta(days=1)
 EventObserver = Callable[[Cylinder, "Event", "User | None"], None]
 _OBSERVERS: list[EventObserver] = []
+EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns)
 
 
 def on_event(observer: EventObserver) -> EventObserver:
@@ -43,7 +46,24 @@ def lock_cylinder(cylinder_id: int) -> Cylinder:
     cyl = db.session.scalar(select(Cylinder).where(Cylinder.id == cylinder_id)
                             .with_for_update().execution_options(populate_existing=True))
     assert cyl is not None
+    _held_locks().add(cylinder_id)
     return cyl
+
+
+def hold_cylinder(cylinder: Cylinder) -> Cylinder:
+    """Lock the cylinder unless this transaction appended to its chain (and so holds it)."""
+    if cylinder.id in _held_locks():
+        return cylinder
+    return lock_cylinder(cylinder.id)
+
+
+def _held_locks() -> set[int]:
+    """Cylinders whose row this transaction has locked; forgotten when it ends."""
+    session = db.session()
+    info, transaction = session.info, session.get_transaction()
+    if info.get("locks_of") is not transaction:
+        info["locks_of"], info["locked"] = transaction, set()
+    return info["locked"]
 
 
 def find_event(event_id: uuid.UUID | None) -> Event | None:
@@ -62,12 +82,13 @@ def record_event(cylinder: Cylinder, type_: str, actor: User | None, *,
                  lat: float | None = None, lon: float | None = None, place: str | None = None,
                  data: dict | None = None, before: dict | None = None,
                  after: dict | None = None) -> Recorded:
-    """Append an event; the same event id sent again returns the stored event unchanged."""
+    """Append an event; the same event id sent again returns the stored event unchanged.
+
+    The append is one UPDATE of the chain head, guarded by the head this request read, then
+    one INSERT. The UPDATE takes the row lock; if another request appended in between, the
+    guard matches no row, and the slow path locks and re-reads the cylinder and tries again.
+    """
     existing = find_event(event_id)
-    if existing is not None:
-        return _replayed(existing, cylinder, type_)
-    cyl = lock_cylinder(cylinder.id)
-    existing = find_event(event_id)  # another request may have stored it while we waited
     if existing is not None:
         return _replayed(existing, cylinder, type_)
     received = utcnow()
@@ -77,20 +98,60 @@ def record_event(cylinder: Cylinder, type_: str, actor: User | None, *,
                                code="naive_time")
     if occurred - received > MAX_CLOCK_SKEW:
         raise ValidationFailed("occurred_at lies in the future.", code="time_in_future")
-    event = Event(id=event_id or uuid.uuid4(), cylinder_id=cyl.id, seq=cyl.event_count + 1,
-                  type=type_, actor_user_id=actor.id if actor else None,
+    event = Event(id=event_id or uuid.uuid4(), cylinder_id=cylinder.id, type=type_,
+                  actor_user_id=actor.id if actor else None,
                   actor_org_id=actor.org_id if actor else None,
                   occurred_at=occurred.astimezone(dt.UTC), received_at=received,
-                  lat=lat, lon=lon, place=place, data=data or {}, before=before, after=after,
-                  prev_hash=cyl.chain_head or GENESIS_HASH, hash="")
-    event.hash = event_hash(chained_fields(event, cyl.code), event.prev_hash)
-    cyl.event_count = event.seq
-    cyl.chain_head = event.hash
-    db.session.add(event)
-    db.session.flush()
+                  lat=lat, lon=lon, place=place, data=data or {}, before=before, after=after)
+    db.session.flush()  # pending rows this event may refer to go first
+    cyl = cylinder
+    if not _append(cyl, event):
+        cyl = lock_cylinder(cylinder.id)
+        existing = find_event(event_id)  # another request may have stored it while we waited
+        if existing is not None:
+            return _replayed(existing, cylinder, type_)
+        appended = _append(cyl, event)
+        assert appended, "the chain moved while its row was locked"
     for observer in list(_OBSERVERS):
         observer(cyl, event, actor)
     return Recorded(event, True)
+
+
+@functools.cache
+def _append_statements(genesis: bool) -> tuple[Update, Insert]:
+    """Built once: the guarded UPDATE of the chain head and the event INSERT."""
+    table = Cylinder.__table__
+    head = table.c.chain_head.is_(None) if genesis else table.c.chain_head == bindparam("b_head")
+    move = update(table).where(table.c.id == bindparam("b_id"),
+                               table.c.event_count == bindparam("b_count"), head)
+    return move, insert(Event.__table__)
+
+
+def _append(cyl: Cylinder, event: Event) -> bool:
+    """Move the chain head from the one read to this event's, then store the event.
+
+    Returns False, having written nothing, if the stored head is no longer the one read.
+    The event is not added to the session: the INSERT is a plain statement, and the object
+    stays as the observers' and the answer's copy of the stored row.
+    """
+    prev_count, prev_head = cyl.event_count, cyl.chain_head
+    event.seq = prev_count + 1
+    event.prev_hash = prev_head or GENESIS_HASH
+    event.hash = event_hash(chained_fields(event, cyl.code), event.prev_hash)
+    conn = db.session.connection()
+    move, store = _append_statements(prev_head is None)
+    params = {"b_id": cyl.id, "b_count": prev_count, "event_count": event.seq,
+              "chain_head": event.hash}
+    if prev_head is not None:
+        params["b_head"] = prev_head
+    moved = conn.execute(move, params)
+    if moved.rowcount != 1:
+        return False
+    _held_locks().add(cyl.id)
+    conn.execute(store, [{c: getattr(event, c) for c in EVENT_COLUMNS}])
+    set_committed_value(cyl, "event_count", event.seq)
+    set_committed_value(cyl, "chain_head", event.hash)
+    return True
 
 
 def _replayed(existing: Event, cylinder: Cylinder, type_: str) -> Recorded:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Organisation, User
@@ -18,7 +19,7 @@ from app.extensions import db
 from app.locks import lock_name
 from app.traceability.checks import flag_area
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
-from app.traceability.events import lock_cylinder, record_event
+from app.traceability.events import hold_cylinder, record_event
 from app.traceability.models import Code, CodeBatch, Cylinder, Flag
 from app.traceability.rule_store import life_rules, spec_for
 from app.traceability.rules import CylinderFacts, CylinderState, default_design_life, derive_state
@@ -290,15 +291,14 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
     # concurrent sightings of one flag queue here, so the second one finds the first's flag;
     # locking the cylinder first also keeps the flag's foreign key from deadlocking the append
     if cylinder is not None:
-        cylinder = lock_cylinder(cylinder.id)
+        cylinder = hold_cylinder(cylinder)
     elif code is not None:
         lock_name(f"flag:{kind}:{code}")
-    query = select(Flag).where(Flag.kind == kind, Flag.status == "open")
+    existing = None
     if cylinder is not None:
-        query = query.where(Flag.cylinder_id == cylinder.id)
+        existing = db.session.scalar(_open_flag_query(True), {"kind": kind, "on": cylinder.id})
     elif code is not None:
-        query = query.where(Flag.code == code, Flag.cylinder_id.is_(None))
-    existing = db.session.scalar(query.limit(1)) if (cylinder or code) else None
+        existing = db.session.scalar(_open_flag_query(False), {"kind": kind, "on": code})
     now = utcnow()
     sighting = {"at": now.isoformat(), "org_id": actor.org_id if actor else None,
                 "user_id": actor.id if actor else None, **(details or {})}
@@ -320,6 +320,15 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
         record_event(cylinder, "flag_raised", actor, data={"flag_id": flag.id, "kind": kind,
                                                            **(details or {})})
     return flag
+
+
+@functools.cache
+def _open_flag_query(by_cylinder: bool) -> Select:
+    """Built once (every refusal raises flags): the open flag of a kind on a cylinder or code."""
+    query = select(Flag).where(Flag.kind == bindparam("kind"), Flag.status == "open")
+    if by_cylinder:
+        return query.where(Flag.cylinder_id == bindparam("on")).limit(1)
+    return query.where(Flag.code == bindparam("on"), Flag.cylinder_id.is_(None)).limit(1)
 
 
 def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:

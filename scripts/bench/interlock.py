@@ -3,6 +3,7 @@
 Run from the repository root:
     .venv/bin/python scripts/bench/interlock.py --db sqlite
     .venv/bin/python scripts/bench/interlock.py --db postgresql   # uses database test_filling
+    .venv/bin/python scripts/bench/interlock.py --db postgresql --pg-url URL   # another one
 
 It seeds a fresh database, starts gunicorn as in production, drives 32 concurrent stations
 with wrk (first /healthz, then the interlock by code with allowed and refused codes mixed),
@@ -43,7 +44,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_database(kind: str, work: Path) -> str:
+def fresh_database(kind: str, work: Path, pg_url: str = PG_URL) -> str:
     """Return the URL of an empty database of the given kind."""
     if kind == "sqlite":
         for suffix in ("", "-wal", "-shm"):
@@ -51,12 +52,12 @@ def fresh_database(kind: str, work: Path) -> str:
         return f"sqlite:///{work / 'bench.sqlite3'}"
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(PG_URL)
+    engine = create_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    return PG_URL
+    return pg_url
 
 
 def start_server(url: str, port: int, work: Path, workers: int, threads: int) -> subprocess.Popen:
@@ -146,6 +147,7 @@ def photo_latencies(port: int, token: str, jpeg: bytes, count: int) -> list[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL database to wipe and use")
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32, help="concurrent stations")
     parser.add_argument("--workers", type=int, default=4)
@@ -158,7 +160,7 @@ def main() -> None:
 
     work = Path(f"/tmp/interlock-bench-{args.db}")
     work.mkdir(parents=True, exist_ok=True)
-    url = fresh_database(args.db, work)
+    url = fresh_database(args.db, work, args.pg_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     plan_file = work / "plan.json"

@@ -56,6 +56,10 @@ def main() -> None:
         "POST /fillings, own cylinder (the interlock)": lambda: client.post(
             "/api/v1/fillings", json={"code": rng.choice(station["allowed_or_own"]),
                                       "net_mass_kg": 4.0}, headers=auth),
+        "POST /fillings, a stranger's cylinder (refused, two flags)": lambda: client.post(
+            "/api/v1/fillings", json={"code": rng.choice(station["strangers"])}, headers=auth),
+        "POST /fillings, never-issued code (refused, flag by code)": lambda: client.post(
+            "/api/v1/fillings", json={"payload": rng.choice(station["unknown"])}, headers=auth),
     }
     print("| request | CPU ms per request |\n|---|---:|")
     for name, call in cases.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app import create_app
 from app.auth.models import ApiToken, User
 from app.extensions import db
 from tests.conftest import make_app
@@ -120,3 +121,20 @@ def test_create_admin_cli_prints_token_last(clean_app):
     with clean_app.app_context():
         user = db.session.scalar(select(User).where(User.name == "boss"))
         assert user.is_platform_admin
+
+
+def test_a_token_revoked_through_one_worker_is_refused_at_once_by_another(app, api, world):
+    """Each worker caches tokens; a revocation anywhere on the host must reach every cache."""
+    issued = api.post("/api/v1/tokens", world.filler_a).json
+    headers = {"Authorization": f"Bearer {issued['token']}"}
+    other = create_app(dict(app.config))  # a second worker: its own cache, same instance dir
+    try:
+        client = other.test_client()
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # now cached there
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        assert api.delete(f"/api/v1/tokens/{issued['id']}", world.filler_a).status_code == 200
+        resp = client.get("/api/v1/me", headers=headers)
+        assert (resp.status_code, resp.json["error"]["code"]) == (401, "invalid_token")
+    finally:
+        with other.app_context():
+            db.engine.dispose()

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from app.filling.rules import MESSAGES, PRECHECK_ITEMS
+from app.filling.schemas import InterlockOut
 from app.traceability.codes import ALPHABET, new_code
 from tests.filling.conftest import set_state
 
@@ -35,6 +36,17 @@ def test_own_cylinder_is_allowed_and_the_fill_recorded(registry, station, api, w
     history = api.get(f"/api/v1/cylinders/{cyl['code']}/history", world.regulator).json
     assert [e["type"] for e in history["events"]] == ["registered", "filled"]
     assert history["chain_ok"] is True
+
+
+def test_answers_have_exactly_the_documented_shape(registry, station, world):
+    """The interlock renders its JSON by hand (speed): it must stay what InterlockOut says."""
+    allowed = station.present(registry.cylinder(owner="station_a")["code"], net_mass_kg=14.6,
+                              precheck=ALL_OK, place="1号秤", lat=38.86, lon=115.48)
+    refused = station.present(registry.cylinder(owner="company")["code"], net_mass_kg=20.0)
+    unknown = station.present("not a code")
+    assert [r.status_code for r in (allowed, refused, unknown)] == [201, 409, 409]
+    for resp in (allowed, refused, unknown):
+        assert InterlockOut().dump(resp.json) == resp.json
 
 
 def test_payload_url_and_loose_typing_are_accepted(registry, station, api, world):
