@@ -9,12 +9,14 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.auth.policy import allow
-from app.delivery import fleet, fleet_edit
+from app.delivery import assignment_edit, fleet, fleet_edit
 from app.delivery.models import Assignment, Customer, DeliveryArea, DriverProfile, Vehicle
 from app.delivery.schemas import (
     AreaEdit,
     AreaIn,
     AreaOut,
+    AssignmentEdit,
+    AssignmentEnd,
     AssignmentIn,
     AssignmentOut,
     CertificateIn,
@@ -56,7 +58,8 @@ def area_dict(a: DeliveryArea) -> dict:
 def assignment_dict(a: Assignment) -> dict:
     return {"id": a.id, "org_id": a.org_id, "driver_id": a.driver_id, "vehicle_id": a.vehicle_id,
             "area_id": a.area_id, "starts_on": a.starts_on.isoformat(),
-            "ends_on": a.ends_on.isoformat()}
+            "ends_on": a.ends_on.isoformat(), "ended_by_id": a.ended_by_id,
+            "ended_at": a.ended_at, "end_reason": a.end_reason}
 
 
 def customer_dict(c: Customer) -> dict:
@@ -250,3 +253,33 @@ def edit_customer(body: dict, customer_id: int) -> dict:
 def retire_customer(customer_id: int) -> dict:
     """Take a customer out of service; nothing more is delivered there."""
     return _retired(customer_id, fleet_edit.retire_customer(current_user, customer_id))
+
+
+@blp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+@allow("admin")
+@blp.arguments(AssignmentEnd)
+@blp.response(200, AssignmentOut)
+def end_assignment(body: dict, assignment_id: int) -> dict:
+    """End an assignment early (illness, breakdown); driver, vehicle and area are free the day
+    after. Its past is kept: the last day is today or later; who, when and why are recorded."""
+    return assignment_dict(assignment_edit.end_assignment(
+        current_user, assignment_id, body["ends_on"], body["reason"]))
+
+
+@blp.route("/assignments/<int:assignment_id>", methods=["PATCH"])
+@allow("admin")
+@blp.arguments(AssignmentEdit)
+@blp.response(200, AssignmentOut)
+@blp.alt_response(409, schema=RefusalOut, description="Refused, with reasons; or "
+                  "`assignment_started`: a started assignment can only be ended")
+def edit_assignment(body: dict, assignment_id: int) -> dict:
+    """Change an assignment that has not started: vehicle, area, dates (checked as at creation)."""
+    return assignment_dict(assignment_edit.update_assignment(current_user, assignment_id, body))
+
+
+@blp.route("/assignments/<int:assignment_id>", methods=["DELETE"])
+@allow("admin")
+@blp.response(204)
+def delete_assignment(assignment_id: int) -> None:
+    """Delete an assignment that has not started; a started one answers 409 `assignment_started`."""
+    assignment_edit.delete_assignment(current_user, assignment_id)

@@ -18,13 +18,15 @@ from werkzeug.wrappers import Response
 from app.auth.models import User
 from app.auth.policy import allow
 from app.clock import today
-from app.delivery import fleet, fleet_edit, geo, safety
+from app.delivery import assignment_edit, fleet, fleet_edit, geo, safety
 from app.delivery.errors import Refused
 from app.delivery.ledger_export import STATUS_ZH, label_counts, ledger_rows
 from app.delivery.models import Assignment, Customer, DeliveryArea, Vehicle
 from app.delivery.rules import CUSTOMER_KINDS, PREMISES
 from app.delivery.schemas import (
     AreaEdit,
+    AssignmentEdit,
+    AssignmentEnd,
     AssignmentIn,
     CertificateIn,
     CustomerEdit,
@@ -149,6 +151,11 @@ def assignments() -> str | Response:
             current_user, driver_id, b["certificate_no"], b["certificate_expires_on"]),
             _("Certificate saved."), drop=("driver_id",))
         return redirect(url_for(".assignments"))
+    if request.method == "POST" and request.form.get("form") == "end":
+        assignment_id = request.form.get("assignment_id", type=int) or 0
+        _submit(AssignmentEnd(), lambda b: assignment_edit.end_assignment(
+            current_user, assignment_id, **b), _("Assignment ended."), drop=("assignment_id",))
+        return redirect(url_for(".assignments"))
     if request.method == "POST":
         _submit(AssignmentIn(), lambda b: fleet.create_assignment(current_user, **b),
                 _("Assignment saved."))
@@ -165,6 +172,32 @@ def assignments() -> str | Response:
     return render_template("delivery/assignments.html", rows=rows,
                            drivers=fleet.drivers_of(org_id), vehicles=list(vehicles),
                            areas=fleet.areas_of(org_id), on=today())
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@allow("admin")
+def edit_assignment(assignment_id: int) -> str | Response:
+    """Change or delete an assignment that has not started (a started one is only ended)."""
+    org_id = _company()
+    assignment = fleet_edit.own(current_user, Assignment, assignment_id)  # another's: 404
+    here = url_for(".edit_assignment", assignment_id=assignment_id)
+    action = request.form.get("form") if request.method == "POST" else None
+    if action == "edit":
+        _submit(AssignmentEdit(), lambda b: assignment_edit.update_assignment(
+            current_user, assignment_id, b), _("Saved."))
+        return redirect(here)
+    if action == "delete":
+        if _attempt(lambda: assignment_edit.delete_assignment(current_user, assignment_id),
+                    _("Assignment deleted.")):
+            return redirect(url_for(".assignments"))
+        return redirect(here)
+    vehicles = db.session.scalars(select(Vehicle).where(Vehicle.org_id == org_id)
+                                  .order_by(Vehicle.active.desc(), Vehicle.plate))
+    return render_template(
+        "delivery/assignment_edit.html", a=assignment, vehicles=list(vehicles),
+        driver=db.session.get(User, assignment.driver_id),
+        areas=fleet.areas_of(org_id, everyone=True),
+        started=assignment_edit.started(assignment))
 
 
 @bp.route("/customers", methods=["GET", "POST"])

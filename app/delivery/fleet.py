@@ -216,18 +216,16 @@ def area_at(org_id: int, lon: float, lat: float) -> DeliveryArea | None:
 
 # --- assignments ---------------------------------------------------------------------------
 
-def _overlapping(column: Any, value: int, start: dt.date, end: dt.date) -> Assignment | None:
+def _overlapping(column: Any, value: int, start: dt.date, end: dt.date,
+                 other_than: int | None) -> Assignment | None:
     return db.session.scalar(select(Assignment).where(
-        column == value, Assignment.starts_on <= end, Assignment.ends_on >= start).limit(1))
+        column == value, Assignment.starts_on <= end, Assignment.ends_on >= start,
+        Assignment.id != (other_than or 0)).limit(1))
 
 
-def create_assignment(actor: User, driver_id: int, vehicle_id: int, area_id: int,
-                      starts_on: dt.date, ends_on: dt.date) -> Assignment:
-    """Bind one driver to one vehicle and one area for a period, or refuse with reasons."""
-    org_id = require_company_admin(actor)  # then every get_* below is scoped to it
-    driver = get_driver(actor, driver_id)
-    vehicle = get_vehicle(actor, vehicle_id)
-    area = get_area(actor, area_id)
+def assignment_reasons(driver: User, vehicle: Vehicle, area: DeliveryArea, starts_on: dt.date,
+                       ends_on: dt.date, assignment_id: int | None = None) -> list[Reason]:
+    """Check a period (new or edited assignment): papers, areas in use, no double booking."""
     if ends_on < starts_on:
         raise ValidationFailed(N_("ends_on is before starts_on."), code="invalid_period")
     if (ends_on - starts_on).days > 366:
@@ -238,17 +236,28 @@ def create_assignment(actor: User, driver_id: int, vehicle_id: int, area_id: int
     if not area.active:
         reasons.append(Reason("area_inactive", f"配送区域 {area.name} 已停用",
                               f"The delivery area {area.name} is deactivated."))
-    clash = _overlapping(Assignment.driver_id, driver.id, starts_on, ends_on)
+    clash = _overlapping(Assignment.driver_id, driver.id, starts_on, ends_on, assignment_id)
     if clash is not None:
         reasons.append(Reason("driver_already_assigned",
                               f"该送气工在 {clash.starts_on}~{clash.ends_on} 已有分配",
                               f"The driver is assigned from {clash.starts_on} to {clash.ends_on}."))
-    clash = _overlapping(Assignment.vehicle_id, vehicle.id, starts_on, ends_on)
+    clash = _overlapping(Assignment.vehicle_id, vehicle.id, starts_on, ends_on, assignment_id)
     if clash is not None:
         reasons.append(Reason("vehicle_already_assigned",
                               f"该车辆在 {clash.starts_on}~{clash.ends_on} 已分配给其他送气工",
                               f"The vehicle is assigned from {clash.starts_on} "
                               f"to {clash.ends_on}."))
+    return reasons
+
+
+def create_assignment(actor: User, driver_id: int, vehicle_id: int, area_id: int,
+                      starts_on: dt.date, ends_on: dt.date) -> Assignment:
+    """Bind one driver to one vehicle and one area for a period, or refuse with reasons."""
+    org_id = require_company_admin(actor)  # then every get_* below is scoped to it
+    driver = get_driver(actor, driver_id)
+    vehicle = get_vehicle(actor, vehicle_id)
+    area = get_area(actor, area_id)
+    reasons = assignment_reasons(driver, vehicle, area, starts_on, ends_on)
     if reasons:
         raise Refused("assignment_refused", "The assignment is refused.", reasons)
     assignment = Assignment(org_id=org_id, driver_id=driver.id, vehicle_id=vehicle.id,

@@ -38,9 +38,9 @@ from app.extensions import db
 from app.traceability.checks import Reason
 from app.traceability.models import Event
 
-M = TypeVar("M", Vehicle, DeliveryArea, Customer)
+M = TypeVar("M", Vehicle, DeliveryArea, Customer, Assignment)
 NOT_FOUND = {Vehicle: ("vehicle", "vehicle"), DeliveryArea: ("area", "delivery area"),
-             Customer: ("customer", "customer")}
+             Customer: ("customer", "customer"), Assignment: ("assignment", "assignment")}
 
 
 def own(actor: User, model: type[M], obj_id: int) -> M:

@@ -80,6 +80,10 @@ class Assignment(db.Model):
     ends_on: Mapped[dt.date] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Ended early (the driver fell ill, the vehicle broke down): who, when and why.
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Customer(db.Model):

@@ -68,6 +68,24 @@ class AssignmentOut(Schema):
     area_id = fields.Integer()
     starts_on = fields.String()
     ends_on = fields.String()
+    ended_by_id = fields.Integer(allow_none=True, metadata={"description": "who ended it early"})
+    ended_at = fields.DateTime(allow_none=True)
+    end_reason = fields.String(allow_none=True)
+
+
+class AssignmentEdit(Schema):
+    """A future assignment's new vehicle, area or dates (the driver stays; omitted: unchanged)."""
+
+    vehicle_id = fields.Integer(strict=True)
+    area_id = fields.Integer(strict=True)
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+
+
+class AssignmentEnd(Schema):
+    ends_on = fields.Date(required=True, metadata={
+        "description": "last day worked: not before today nor the start, before the planned end"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class CustomerIn(Schema):

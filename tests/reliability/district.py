@@ -8,6 +8,7 @@ vehicles, areas, drivers, hazards, photos). Station B and a second gas company a
 """
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import uuid
 from collections.abc import Callable
@@ -31,7 +32,7 @@ FLAG_KINDS = ("not_owned", "overfill", "out_of_zone", "wrong_vehicle", "no_safet
               "clone_suspected", "fill_refused", "hazard_overdue")
 # The delivery round's objects belong to a gas company, not to a station.
 COMPANY_OBJECTS = frozenset({"customer_id", "vehicle_id", "area_id", "driver_id", "hazard_id",
-                             "photo_id"})
+                             "photo_id", "assignment_id"})
 
 
 def missing(name: str, kind: str) -> str:
@@ -178,6 +179,16 @@ class District:
         photo_id = next(h["photo_id"] for h in shown.json["hazards"] if h["id"] == hazard_id)
         return hazard_id, photo_id
 
+    def new_assignment(self) -> int:
+        """A one-day assignment that has not started (each on a later day), to change or end."""
+        self.made += 1
+        day = (dt.date(2026, 7, 1) + dt.timedelta(days=self.made)).isoformat()
+        resp = self.api.post("/api/v1/assignments", self.world.company_admin, json={
+            "driver_id": self.world.driver.id, "vehicle_id": self.fleet.ids["spare"],
+            "area_id": self.fleet.ids["area"], "starts_on": day, "ends_on": day})
+        assert resp.status_code == 201, resp.json
+        return resp.json["id"]
+
     def _customer_key(self) -> str:
         return next(k for k, v in self.fleet.customers.items() if v == self.customer_id)
 
@@ -200,4 +211,6 @@ class District:
             "driver_id": lambda: str(self.world.driver.id),
             "hazard_id": lambda: str(self.new_hazard()[0] if fresh else self.hazard_id),
             "photo_id": lambda: str(self.photo_id),
+            "assignment_id": lambda: str(self.new_assignment() if fresh
+                                         else self.fleet.ids["assignment"]),
         }

@@ -40,6 +40,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/flags/<int:flag_id>/resolve"): {"note": "authz matrix"},
     ("POST", "/api/v1/fillings/<event_id>/reweigh"): {"net_mass_kg": 14.5},
     ("POST", "/api/v1/hazards/<int:hazard_id>/rectify"): {"evidence": "authz matrix"},
+    ("POST", "/api/v1/assignments/<int:assignment_id>/end"): {
+        "ends_on": "2026-07-31", "reason": "authz matrix"},
     ("PUT", "/api/v1/drivers/<int:driver_id>/certificate"): {
         "certificate_no": "MATRIX-1", "certificate_expires_on": "2030-01-01"},
     ("POST", "/api/v1/public-reports/<int:report_id>/close"): {"note": "authz matrix"},
