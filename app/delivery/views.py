@@ -22,7 +22,7 @@ from app.clock import today
 from app.delivery.fleet import assignment_on
 from app.delivery.models import Customer, DeliveryArea, DriverProfile, Vehicle
 from app.delivery.services import delivery_rules
-from app.extensions import db
+from app.extensions import db, limiter
 
 bp = Blueprint("delivery_pages", __name__, template_folder="templates")
 STATIC = Path(__file__).with_name("static")
@@ -45,11 +45,13 @@ def _shell_assets() -> dict[str, Path]:
 
 @bp.route("/delivery/sw.js")
 @allow("public")
+@limiter.limit("60/minute")
 def service_worker() -> Response:
     """The driver page's service worker, named by a hash of what it keeps.
 
     It lives under /delivery/ but controls /driver, which the Service-Worker-Allowed header
     permits; it must not be cached by HTTP, or a changed page would wait for the cache to expire.
+    Public like a static file, so it is rate-limited like the other public routes.
     """
     assets = _shell_assets()
     digest = hashlib.sha256(WORKER.read_bytes())
@@ -59,7 +61,7 @@ def service_worker() -> Response:
              "assets": list(assets)}
     body = f"const SHELL = {json.dumps(shell)};\n{WORKER.read_text(encoding='utf-8')}"
     return Response(body, mimetype="text/javascript", headers={
-        "Service-Worker-Allowed": url_for(".driver"), "Cache-Control": "no-cache"})
+        "Service-Worker-Allowed": url_for(".driver"), "Cache-Control": "no-store"})
 
 
 def _labels() -> dict[str, str]:

@@ -96,7 +96,7 @@ def test_service_worker_keeps_the_driver_page(client):
     resp = client.get("/delivery/sw.js")
     assert resp.status_code == 200 and resp.mimetype == "text/javascript"
     assert resp.headers["Service-Worker-Allowed"] == "/driver"
-    assert resp.headers["Cache-Control"] == "no-cache"
+    assert resp.headers["Cache-Control"] == "no-store"
     shell = json.loads(resp.text.split("\n", 1)[0].removeprefix("const SHELL = ").rstrip(";"))
     assert shell["page"] == "/driver" and len(shell["version"]) == 16
     assert set(shell["assets"]) == {"/static/css/app.css", "/delivery/static/driver.js"}
