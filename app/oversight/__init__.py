@@ -15,6 +15,7 @@ def register_oversight(app: Flask) -> None:
     from app.oversight import models  # noqa: F401  (tables and indexes for the metadata)
     from app.oversight.api import blp
     from app.oversight.blacklist import blacklist_fill_check
+    from app.oversight.blacklist_cache import init_blacklist_cache
     from app.oversight.cli import oversight_cli, report_cli
     from app.oversight.flag_views import bp as flag_pages
     from app.oversight.public_views import bp as public_pages
@@ -23,6 +24,7 @@ def register_oversight(app: Flask) -> None:
     from app.traceability.checks import register_fill_check
     from app.traceability.events import on_event
 
+    init_blacklist_cache(app)
     register_fill_check(blacklist_fill_check)
     on_event(observe_event)
     for blueprint in (pages, flag_pages, public_pages):
