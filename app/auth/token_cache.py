@@ -14,10 +14,8 @@ cache off.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -25,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.auth.models import ApiToken, Organisation, User
+from app.generation import GenerationFile
 
 GENERATION_FILE = "auth-generation"
 AUTH_MODELS = (User, ApiToken, Organisation)
@@ -33,21 +32,18 @@ AUTH_MODELS = (User, ApiToken, Organisation)
 class TokenCache:
     """Token hash -> detached copy of its user, valid for one generation and a few seconds."""
 
-    def __init__(self, path: Path | None, ttl: float) -> None:
-        self.path, self.ttl = path, ttl
+    def __init__(self, generations: GenerationFile, ttl: float) -> None:
+        self.generations, self.ttl = generations, ttl
         self._entries: dict[str, tuple[User, int, float]] = {}
         self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
-        return self.path is not None and self.ttl > 0
+        return self.generations.path is not None and self.ttl > 0
 
     def generation(self) -> int:
         """The size of the generation file: it only grows, one byte per change."""
-        try:
-            return os.stat(self.path).st_size if self.path else -1
-        except OSError:
-            return -1
+        return self.generations.value()
 
     def get(self, token_hash: str, generation: int) -> User | None:
         entry = self._entries.get(token_hash)
@@ -72,13 +68,7 @@ class TokenCache:
     def bump(self) -> None:
         """Tell every worker on this host that users or tokens changed."""
         self._entries.clear()
-        if self.path is None:
-            return
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, b".")
-        finally:
-            os.close(fd)
+        self.generations.bump()
 
 
 def _copy_columns(obj: Any) -> dict[str, Any]:
@@ -95,14 +85,9 @@ def _detached_copy(user: User) -> User:
 
 def init_token_cache(app: Flask) -> None:
     """Give the app its cache, with the generation file in its instance directory."""
-    path: Path | None = Path(app.config["INSTANCE_DIR"]) / GENERATION_FILE
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(exist_ok=True)
-    except OSError:
-        path = None  # no shared file: no cache rather than a cache revocation cannot reach
-    app.extensions["token_cache"] = TokenCache(path, float(app.config.get("AUTH_CACHE_SECONDS",
-                                                                           5)))
+    generations = GenerationFile.in_instance(app.config["INSTANCE_DIR"], GENERATION_FILE)
+    app.extensions["token_cache"] = TokenCache(generations,
+                                               float(app.config.get("AUTH_CACHE_SECONDS", 5)))
 
 
 def token_cache() -> TokenCache | None:

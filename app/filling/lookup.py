@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, literal, select
 
 from app.extensions import db
 from app.filling.entrustments import entrusted_clause
+from app.traceability.events import preread_tables, remember_preread
 from app.traceability.models import Code, Cylinder, Flag, LifeRuleRow, ModelSpecRow
 from app.traceability.rule_store import life_rules
 from app.traceability.rules import LifeRules, ModelSpec
@@ -38,9 +40,13 @@ def held_clause(cylinder_id: Any) -> Any:
 
 @functools.cache
 def _statement() -> Select:
-    """Build the lookup once per process; each call only binds code, station and day."""
+    """Build the lookup once per process; each call only binds code, station and day.
+
+    Observers' per-cylinder rows (`events.read_with_lookup`) are joined in too, so the append
+    that follows does not read them again.
+    """
     station, on = bindparam("station_org_id"), bindparam("on")
-    return (
+    query = (
         select(Code.code, Cylinder,
                ModelSpecRow.model, ModelSpecRow.nominal_volume_l, ModelSpecRow.rated_fill_kg,
                ModelSpecRow.inspection_interval_years, ModelSpecRow.banned,
@@ -54,6 +60,19 @@ def _statement() -> Select:
         .outerjoin(ModelSpecRow, ModelSpecRow.model == Cylinder.model)
         .outerjoin(LifeRuleRow, LifeRuleRow.id == literal(1))
         .where(Code.code == bindparam("code")))
+    for name, table in preread_tables().items():
+        query = (query.outerjoin(table, table.c.cylinder_id == Cylinder.id)
+                 .add_columns(*(c.label(f"{name}__{c.key}") for c in table.columns)))
+    return query
+
+
+def _remember_rows(row: Any, cyl: Cylinder) -> None:
+    mapping = row._mapping
+    rows: dict[str, Any] = {}
+    for name, table in preread_tables().items():
+        values = {c.key: mapping[f"{name}__{c.key}"] for c in table.columns}
+        rows[name] = SimpleNamespace(**values) if values["cylinder_id"] is not None else None
+    remember_preread(cyl.id, cyl.event_count, rows)
 
 
 def lookup(code: str, station_org_id: int, on: dt.date) -> Lookup:
@@ -71,4 +90,5 @@ def lookup(code: str, station_org_id: int, on: dt.date) -> Lookup:
     else:
         life = LifeRules(row.gb5842_2006_from, row.life_years_from_2006_standard,
                          row.life_years_before_2006_standard, row.extension_max_years)
+    _remember_rows(row, row.Cylinder)
     return Lookup(True, row.Cylinder, spec, life, bool(row.entrusted), bool(row.held))

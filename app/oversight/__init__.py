@@ -12,19 +12,22 @@ def register_oversight(app: Flask) -> None:
     """Hook into the registry (fill check, event observer) and add pages, API and CLI."""
     global _registered
     from app.extensions import api, csrf
-    from app.oversight import models  # noqa: F401  (tables and indexes for the metadata)
+    from app.oversight import models  # tables and indexes for the metadata; the trace table
     from app.oversight.api import blp
     from app.oversight.blacklist import blacklist_fill_check
+    from app.oversight.blacklist_cache import init_blacklist_cache
     from app.oversight.cli import oversight_cli, report_cli
     from app.oversight.flag_views import bp as flag_pages
     from app.oversight.public_views import bp as public_pages
     from app.oversight.views import bp as pages
-    from app.oversight.watch import observe_event
+    from app.oversight.watch import TRACE, observe_event
     from app.traceability.checks import register_fill_check
-    from app.traceability.events import on_event
+    from app.traceability.events import on_event, read_with_lookup
 
+    init_blacklist_cache(app)
     register_fill_check(blacklist_fill_check)
     on_event(observe_event)
+    read_with_lookup(TRACE, models.CylinderTrace.__table__)
     for blueprint in (pages, flag_pages, public_pages):
         app.register_blueprint(blueprint)
     csrf.exempt(blp)

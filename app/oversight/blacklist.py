@@ -6,14 +6,14 @@ through the check registered here.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, select
 
 from app.auth.models import User
 from app.database import utcnow
 from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.oversight.blacklist_cache import ActiveEntry, active_entry, blacklist_cache
 from app.oversight.models import BLACKLIST_SCOPES, BlacklistEntry
 from app.oversight.services import require_regulator
 from app.traceability.checks import Reason
@@ -31,7 +31,8 @@ def next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def covers(entry: BlacklistEntry, manufacturer: str, model: str, made: dt.date) -> bool:
+def covers(entry: BlacklistEntry | ActiveEntry, manufacturer: str, model: str,
+           made: dt.date) -> bool:
     """Tell whether an entry covers a cylinder with these stamped facts."""
     if entry.manufacturer is not None and entry.manufacturer != manufacturer:
         return False
@@ -102,7 +103,7 @@ def _same(column: ColumnElement, value: object) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 
-def _flag(cyl: Cylinder, entry: BlacklistEntry, actor: User | None) -> None:
+def _flag(cyl: Cylinder, entry: BlacklistEntry | ActiveEntry, actor: User | None) -> None:
     record_event(cyl, "blacklisted", actor, data={"blacklist_id": entry.id,
                                                   "reason": entry.reason})
     raise_flag("blacklisted", cylinder=cyl, actor=actor, details={
@@ -123,19 +124,17 @@ def lift_entry(actor: User, entry_id: int) -> BlacklistEntry:
     return entry
 
 
-def entries_covering(cyl: Cylinder) -> list[BlacklistEntry]:
-    """Active entries that cover a cylinder."""
-    return [e for e in db.session.scalars(_covering_query(), {"manufacturer": cyl.manufacturer})
-            if covers(e, cyl.manufacturer, cyl.model, cyl.manufactured_on)]
+def entries_covering(cyl: Cylinder) -> list[ActiveEntry]:
+    """Active entries that cover a cylinder (from the worker's cache when it is current)."""
+    session = db.session()
+    cache = blacklist_cache(session)
+    entries = cache.entries(_active_entries) if cache is not None else _active_entries()
+    return [e for e in entries if covers(e, cyl.manufacturer, cyl.model, cyl.manufactured_on)]
 
 
-@functools.cache
-def _covering_query() -> Select:
-    """Built once (the interlock asks on every fill): active entries of one manufacturer."""
-    return select(BlacklistEntry).where(
-        BlacklistEntry.active.is_(True),
-        or_(BlacklistEntry.manufacturer.is_(None),
-            BlacklistEntry.manufacturer == bindparam("manufacturer")))
+def _active_entries() -> list[ActiveEntry]:
+    return [active_entry(e) for e in db.session.scalars(
+        select(BlacklistEntry).where(BlacklistEntry.active.is_(True)).order_by(BlacklistEntry.id))]
 
 
 def blacklist_fill_check(cyl: Cylinder, _user: User) -> list[Reason]:

@@ -19,6 +19,7 @@ from app.oversight.clones import (
 )
 from app.oversight.models import CylinderParty, CylinderTrace
 from app.oversight.services import OVERSIGHT_EVENTS, setting
+from app.traceability.events import take_preread
 from app.traceability.models import Cylinder, Event
 from app.traceability.services import raise_flag
 
@@ -29,6 +30,9 @@ CUSTODY = {"filled": ("station", "station_org_id"), "unloaded": ("station", "sta
            "handed_to_agency": ("agency", "agency_org_id")}
 PARTIES = {"dispatched": ("driver_id",), "delivered": ("customer_id", "driver_id"),
            "returned": ("customer_id", "driver_id")}
+
+
+TRACE = "trace"
 
 
 def limits() -> CloneLimits:
@@ -107,11 +111,14 @@ def _trace_statements() -> tuple[Select, Update, Insert]:
 def _store_trace(cylinder_id: int, event: Event) -> LastSeen:
     """Fold the event into the stored trace with plain statements; return the trace before.
 
-    The caller holds the cylinder's lock, so nobody else moves this trace meanwhile.
+    The caller holds the cylinder's lock, so nobody else moves this trace meanwhile; the row
+    the interlock's lookup read is used when no event came between that read and this one.
     """
     read, write, add = _trace_statements()
     conn = db.session.connection()
-    row = conn.execute(read, {"b_id": cylinder_id}).first()
+    known, row = take_preread(TRACE, cylinder_id, event)
+    if not known:
+        row = conn.execute(read, {"b_id": cylinder_id}).first()
     changes = trace_changes(row, event)
     if row is None:
         conn.execute(add, [{"cylinder_id": cylinder_id, **changes}])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, Update, bindparam, insert, select, update
+from sqlalchemy import Insert, Table, Update, bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
@@ -29,6 +29,38 @@ def on_event(observer: EventObserver) -> EventObserver:
     if observer not in _OBSERVERS:
         _OBSERVERS.append(observer)
     return observer
+
+
+# Tables an observer keeps one row per cylinder in (keyed by `cylinder_id`), read with the
+# interlock's lookup so that the observer need not read its row again under the chain's lock.
+_PREREAD: dict[str, Table] = {}
+PREREAD_KEY = "preread"
+
+
+def read_with_lookup(name: str, table: Table) -> None:
+    """Have the filling lookup read this table's row of the looked-up cylinder."""
+    _PREREAD.setdefault(name, table)
+
+
+def preread_tables() -> dict[str, Table]:
+    return dict(_PREREAD)
+
+
+def remember_preread(cylinder_id: int, event_count: int, rows: dict[str, Any]) -> None:
+    """Keep rows read beside the cylinder when its chain held `event_count` events."""
+    db.session().info.setdefault(PREREAD_KEY, {})[cylinder_id] = (event_count, rows)
+
+
+def take_preread(name: str, cylinder_id: int, event: Event) -> tuple[bool, Any]:
+    """(True, row or None) if the row was read just before this event's append, else (False,).
+
+    Valid only when this event directly follows the chain that was read: every change to such
+    a row comes with an event, so no event in between means the row is as read.
+    """
+    held = db.session().info.get(PREREAD_KEY, {}).pop(cylinder_id, None)
+    if held is None or held[0] + 1 != event.seq or name not in held[1]:
+        return False, None
+    return True, held[1][name]
 
 
 def parse_event_id(value: Any) -> uuid.UUID | None:

@@ -223,11 +223,11 @@ def test_interlock_by_code_answers_in_few_statements(registry, station, app, mon
     finally:
         event.remove(engine, "before_cursor_execute", count)
     allowed_count, first_refusal, repeat_refusal = counts
-    # Allowed: one lookup (code, cylinder, rules, entrustment, hold), one for the product
-    # blacklist (a check another domain registers), the chain head UPDATE guarded by the head
-    # read, the event, the fill; plus BEGIN for the read and the write phase on SQLite. The
-    # token comes from the worker's cache (app/auth/token_cache.py).
-    assert allowed_count <= 7, counts
+    # Allowed: one lookup (code, cylinder, rules, entrustment, hold), the chain head UPDATE
+    # guarded by the head read, the event, the fill; plus BEGIN for the read and the write
+    # phase on SQLite. The token and the product blacklist come from the worker's caches
+    # (app/auth/token_cache.py, app/oversight/blacklist_cache.py).
+    assert allowed_count <= 6, counts
     # A first refusal also opens two flags, each with its own chained event; a repeat
     # sighting only counts the open flags up.
     assert first_refusal <= 15, counts
@@ -262,3 +262,24 @@ def test_openapi_describes_the_filling_bodies(api):
         assert path in spec["paths"], path
     reweigh = spec["paths"]["/api/v1/fillings/{event_id}/reweigh"]["post"]
     assert "application/json" in reweigh["requestBody"]["content"]
+
+
+def test_the_trace_read_with_the_lookup_is_not_read_again(registry, station, app):
+    """Oversight's trace row comes with the lookup; the append only writes it."""
+    code = registry.cylinder(owner="station_a")["code"]
+    assert station.present(code).status_code == 201  # the trace row exists now
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert station.present(code).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "cylinder_traces" in reads[0], reads
+    assert any(s.lstrip().upper().startswith("UPDATE CYLINDER_TRACES") for s in statements)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from app import create_app
 from app.extensions import db
 from app.oversight.blacklist import blacklist_fill_check
 from app.traceability.checks import extra_fill_reasons
@@ -75,3 +76,30 @@ def test_only_regulators_blacklist(api, world):
         assert api.post("/api/v1/blacklist", actor, json=body).status_code == 403
     assert api.post("/api/v1/blacklist", world.company_admin, json=body).status_code == 403
     assert api.get("/api/v1/blacklist", world.filler_a).status_code == 200
+
+
+def test_an_entry_added_through_one_worker_refuses_fills_at_once_in_another(app, api, registry,
+                                                                            world):
+    """Each worker caches the blacklist; a new entry or a lift must reach every cache at once."""
+    cyl = registry.cylinder(owner="station_a", manufacturer="某容器厂")
+    token = api.post("/api/v1/tokens", world.filler_a).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    other = create_app(dict(app.config))  # a second worker: its own cache, same instance dir
+    try:
+        client = other.test_client()
+
+        def present() -> tuple[int, list[str]]:
+            resp = client.post("/api/v1/fillings", json={"code": cyl["code"]}, headers=headers)
+            return resp.status_code, [r["code"] for r in resp.json.get("reasons", [])]
+
+        assert present() == (201, [])  # the empty blacklist is cached there now
+        entry = api.post("/api/v1/blacklist", world.regulator, json={
+            "scope": "manufacturer", "manufacturer": "某容器厂", "reason": "召回"})
+        assert entry.status_code == 201, entry.json
+        assert present() == (409, ["blacklisted"])
+        lifted = api.post(f"/api/v1/blacklist/{entry.json['id']}/lift", world.regulator)
+        assert lifted.status_code == 200
+        assert "blacklisted" not in present()[1]  # still refused: the flag the entry raised
+    finally:
+        with other.app_context():
+            db.engine.dispose()
