@@ -41,14 +41,21 @@ def test_flags_carry_the_area_they_were_seen_in(fleet, world, api, registry):
     assert by_kind_area == sorted([("no_safety_check", east), ("out_of_zone", west),
                                    ("no_safety_check", west), ("fill_refused", None),
                                    ("not_owned", None)])
+    # a station's scan with the phone's position: the area containing it
+    placed = api.post("/api/v1/fillings", world.filler_b, json={
+        "code": registry.cylinder()["code"], **IN_WEST})
+    assert placed.status_code == 409, placed.json
+    placed_flags = {f.kind: f.area_id for f in _flags() if f.code == placed.json["code"]}
+    assert placed_flags == {"fill_refused": west, "not_owned": west}
     listed = api.get(f"/api/v1/flags?area_id={west}", world.regulator)
-    assert sorted(f["kind"] for f in listed.json) == ["no_safety_check", "out_of_zone"]
+    assert sorted(f["kind"] for f in listed.json) == ["fill_refused", "no_safety_check",
+                                                      "not_owned", "out_of_zone"]
     assert {f["area_id"] for f in listed.json} == {west}
 
     board = api.get("/api/v1/flags/dashboard", world.regulator)
     assert board.status_code == 200, board.json
     counts = {row["key"]: (row["label"], row["count"]) for row in board.json["by_area"]}
-    assert counts == {str(west): ("莲池燃气公司 · 西关片区", 2),
+    assert counts == {str(west): ("莲池燃气公司 · 西关片区", 4),
                       str(east): ("莲池燃气公司 · 东关片区", 1),
                       "none": (counts["none"][0], 2)}
     assert board.json["by_area"][-1]["key"] == "none"  # the unplaced ones last
