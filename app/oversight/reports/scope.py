@@ -14,9 +14,7 @@ def report_scope(user: User, org_id: int | None,
 
     if area_id is not None:
         area = db.session.get(DeliveryArea, area_id)
-        if area is None:
-            raise NotFound(N_("No such delivery area."), code="area_not_found")
-        if not is_regulator(user) and area.org_id != user.org_id:
+        if area is None or (not is_regulator(user) and area.org_id != user.org_id):
             raise NotFound(N_("No such delivery area."), code="area_not_found")
     if is_regulator(user):
         return org_id, area_id
