@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 RUNTIME_APT="libzbar0 fonts-wqy-zenhei"
-DEV_APT="chromium poppler-utils libcairo2 libreoffice-calc-nogui"
+DEV_APT="chromium poppler-utils libcairo2 libreoffice-calc-nogui wrk"  # wrk: scripts/bench
 
 need_apt() {
   local missing=""

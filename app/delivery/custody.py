@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import Update, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import Organisation, User
 from app.delivery.models import Custody, Customer, Vehicle
 from app.extensions import db
+from app.fastsql import Prepared
 from app.traceability.events import on_event
 from app.traceability.models import Cylinder, Event, ModelSpecRow
 
@@ -78,18 +79,18 @@ def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None
         db.session.flush()
         return
     # The caller holds the cylinder's lock: plain statements, no unit of work.
-    table = Custody.__table__
     conn = db.session.connection()
-    moved = conn.execute(_move_custody(), {"b_id": cylinder.id, **values})
-    if moved.rowcount == 0:
-        conn.execute(insert(table), [{"cylinder_id": cylinder.id, **values}])
+    move, add = _custody_statements()
+    if move.execute(conn, {"b_id": cylinder.id, **values}).rowcount == 0:
+        add.execute(conn, {"cylinder_id": cylinder.id, **values})
 
 
 @functools.cache
-def _move_custody() -> Update:
-    """Built once: update one cylinder's custody row (the columns given)."""
+def _custody_statements() -> tuple[Prepared, Prepared]:
+    """Built once: update one cylinder's custody row (the columns given), or insert it."""
     table = Custody.__table__
-    return update(table).where(table.c.cylinder_id == bindparam("b_id"))
+    return (Prepared(update(table).where(table.c.cylinder_id == bindparam("b_id"))),
+            Prepared(insert(table)))
 
 
 def custody_of(cylinder: Cylinder) -> Holder:

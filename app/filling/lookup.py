@@ -16,6 +16,7 @@ from sqlalchemy import Select, bindparam, exists, literal, select
 
 from app.extensions import db
 from app.filling.entrustments import entrusted_clause
+from app.loaded import as_loaded
 from app.traceability.events import preread_tables, remember_preread
 from app.traceability.models import Code, Cylinder, Flag, LifeRuleRow, ModelSpecRow
 from app.traceability.rule_store import life_rules
@@ -38,6 +39,14 @@ def held_clause(cylinder_id: Any) -> Any:
                           Flag.kind == "overfill")
 
 
+CYLINDER_COLUMNS = tuple(Cylinder.__table__.columns)
+
+
+def _cylinder(mapping: Any) -> Cylinder:
+    """The looked-up cylinder as a session object (an ORM load would cost twice the query)."""
+    return as_loaded(Cylinder, {c.key: mapping[f"cyl__{c.key}"] for c in CYLINDER_COLUMNS})
+
+
 @functools.cache
 def _statement() -> Select:
     """Build the lookup once per process; each call only binds code, station and day.
@@ -47,7 +56,7 @@ def _statement() -> Select:
     """
     station, on = bindparam("station_org_id"), bindparam("on")
     query = (
-        select(Code.code, Cylinder,
+        select(Code.code, *(c.label(f"cyl__{c.key}") for c in CYLINDER_COLUMNS),
                ModelSpecRow.model, ModelSpecRow.nominal_volume_l, ModelSpecRow.rated_fill_kg,
                ModelSpecRow.inspection_interval_years, ModelSpecRow.banned,
                ModelSpecRow.banned_reason,
@@ -77,12 +86,13 @@ def _remember_rows(row: Any, cyl: Cylinder) -> None:
 
 def lookup(code: str, station_org_id: int, on: dt.date) -> Lookup:
     """Fetch the code, its cylinder, their rules, the entrustment and the hold."""
-    row = db.session.execute(_statement(), {"code": code, "station_org_id": station_org_id,
-                                            "on": on}).first()
+    params = {"code": code, "station_org_id": station_org_id, "on": on}
+    row = db.session.connection().execute(_statement(), params).first()
     if row is None:
         return Lookup(False)
-    if row.Cylinder is None:
+    if row.cyl__id is None:
         return Lookup(True)
+    cylinder = _cylinder(row._mapping)
     spec = ModelSpec(row.model, row.nominal_volume_l, row.rated_fill_kg,
                      row.inspection_interval_years, row.banned, row.banned_reason)
     if row.gb5842_2006_from is None:
@@ -90,5 +100,5 @@ def lookup(code: str, station_org_id: int, on: dt.date) -> Lookup:
     else:
         life = LifeRules(row.gb5842_2006_from, row.life_years_from_2006_standard,
                          row.life_years_before_2006_standard, row.extension_max_years)
-    _remember_rows(row, row.Cylinder)
-    return Lookup(True, row.Cylinder, spec, life, bool(row.entrusted), bool(row.held))
+    _remember_rows(row, cylinder)
+    return Lookup(True, cylinder, spec, life, bool(row.entrusted), bool(row.held))

@@ -7,6 +7,7 @@ the scale's net mass and the pre-fill check) or a refusal, with the flags regula
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from app.clock import today
 from app.database import end_read_phase, utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.fastsql import Prepared
 from app.filling.lookup import Lookup, held_clause, lookup
 from app.filling.models import Fill, FillRefusal
 from app.filling.rules import (
@@ -131,7 +133,7 @@ def record_fill(user: User, presented: Presented, cyl: Cylinder, rated: float) -
               "rated_fill_kg": rated, "overfill": overfill,
               "precheck": dict(presented.precheck)}
     # A plain INSERT: the write lock is held from here to the commit, so keep it short.
-    db.session.connection().execute(insert(Fill.__table__), [values])
+    _inserts()[0].execute(db.session.connection(), values)
     fill = Fill(**values)  # the answer reads it; the stored row is the INSERT's
     if overfill:
         raise_flag("overfill", cylinder=cyl, actor=user, details={
@@ -140,6 +142,13 @@ def record_fill(user: User, presented: Presented, cyl: Cylinder, rated: float) -
     db.session.flush()
     return Outcome(True, presented.text, cyl.code, [], cylinder=cyl, fill=fill,
                    event=rec.event, on_hold=overfill)
+
+
+@functools.cache
+def _inserts() -> tuple[Prepared, Prepared]:
+    """Built once: the fill INSERT and the refusal INSERT (which returns the refusal's id)."""
+    refusals = FillRefusal.__table__
+    return Prepared(insert(Fill.__table__)), Prepared(insert(refusals).returning(refusals.c.id))
 
 
 def record_refusal(user: User, presented: Presented, code: str | None, cyl: Cylinder | None,
@@ -163,9 +172,7 @@ def record_refusal(user: User, presented: Presented, code: str | None, cyl: Cyli
     values = {"event_id": event_id or uuid.uuid4(), "cylinder_id": cyl.id if cyl else None,
               "code": code, "text": presented.text[:400], "station_org_id": user.org_id,
               "operator_id": user.id, "refused_at": refused_at, "reasons": rendered}
-    table = FillRefusal.__table__
-    refusal_id = db.session.connection().execute(
-        insert(table).returning(table.c.id), [values]).scalar_one()
+    refusal_id = _inserts()[1].execute(db.session.connection(), values).fetchone()[0]
     refusal = FillRefusal(id=refusal_id, **values)  # for the answer, as stored
     _flag_refusal(user, presented, code, cyl, reasons)
     db.session.flush()

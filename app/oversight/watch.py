@@ -5,11 +5,12 @@ import datetime as dt
 import functools
 from typing import Any
 
-from sqlalchemy import Insert, Select, Update, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import User
 from app.extensions import db
+from app.fastsql import Prepared
 from app.oversight.clones import (
     CloneLimits,
     LastSeen,
@@ -101,11 +102,12 @@ def observe_event(cyl: Cylinder, event: Event, actor: User | None) -> None:
 
 
 @functools.cache
-def _trace_statements() -> tuple[Select, Update, Insert]:
+def _trace_statements() -> tuple[Select, Prepared, Prepared]:
     """Built once: read, update (the columns given) and insert one cylinder's trace."""
     table = CylinderTrace.__table__
     where = table.c.cylinder_id == bindparam("b_id")
-    return select(table).where(where), update(table).where(where), insert(table)
+    return select(table).where(where), Prepared(update(table).where(where)), Prepared(
+        insert(table))
 
 
 def _store_trace(cylinder_id: int, event: Event) -> LastSeen:
@@ -121,9 +123,9 @@ def _store_trace(cylinder_id: int, event: Event) -> LastSeen:
         row = conn.execute(read, {"b_id": cylinder_id}).first()
     changes = trace_changes(row, event)
     if row is None:
-        conn.execute(add, [{"cylinder_id": cylinder_id, **changes}])
+        add.execute(conn, {"cylinder_id": cylinder_id, **changes})
     elif changes:
-        conn.execute(write, {"b_id": cylinder_id, **changes})
+        write.execute(conn, {"b_id": cylinder_id, **changes})
     _touch_parties(cylinder_id, event)
     return last_seen(row)
 

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, Table, Update, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.database import utcnow
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
+from app.fastsql import Prepared
 from app.traceability.chain import chained_fields, event_hash
 from app.traceability.models import GENESIS_HASH, Cylinder, Event
 
@@ -150,13 +151,13 @@ def record_event(cylinder: Cylinder, type_: str, actor: User | None, *,
 
 
 @functools.cache
-def _append_statements(genesis: bool) -> tuple[Update, Insert]:
+def _append_statements(genesis: bool) -> tuple[Prepared, Prepared]:
     """Built once: the guarded UPDATE of the chain head and the event INSERT."""
     table = Cylinder.__table__
     head = table.c.chain_head.is_(None) if genesis else table.c.chain_head == bindparam("b_head")
     move = update(table).where(table.c.id == bindparam("b_id"),
                                table.c.event_count == bindparam("b_count"), head)
-    return move, insert(Event.__table__)
+    return Prepared(move), Prepared(insert(Event.__table__))
 
 
 def _append(cyl: Cylinder, event: Event) -> bool:
@@ -176,11 +177,10 @@ def _append(cyl: Cylinder, event: Event) -> bool:
               "chain_head": event.hash}
     if prev_head is not None:
         params["b_head"] = prev_head
-    moved = conn.execute(move, params)
-    if moved.rowcount != 1:
+    if move.execute(conn, params).rowcount != 1:
         return False
     _held_locks().add(cyl.id)
-    conn.execute(store, [{c: getattr(event, c) for c in EVENT_COLUMNS}])
+    store.execute(conn, {c: getattr(event, c) for c in EVENT_COLUMNS})
     set_committed_value(cyl, "event_count", event.seq)
     set_committed_value(cyl, "chain_head", event.hash)
     return True

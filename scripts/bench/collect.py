@@ -12,8 +12,9 @@ ORDER = ["interlock", "decoder", "import", "labels", "district", "load"]
 HEADER = """# Benchmarks
 
 Latest figures, one section per area, each with the date, the machine and the command that
-produced it. Every script lives in `scripts/bench/`; `scripts/bench/all` runs them all and
-rebuilds this file. The machine has 2 cores and is shared and noisy, so speed targets are
+produced it. Every script lives in `scripts/bench/` and is one command (each section names
+its own); `.venv/bin/python scripts/bench/collect.py` rebuilds this file from the sections in
+`docs/benchmarks/`. The machine has 2 cores and is shared and noisy, so speed targets are
 stated as ratios against a baseline measured in the same run wherever one exists.
 
 """

@@ -5,7 +5,8 @@ Run from the repository root:
     .venv/bin/python scripts/bench/interlock.py --db postgresql   # uses database test_filling
     .venv/bin/python scripts/bench/interlock.py --db postgresql --pg-url URL   # another one
 
-It seeds a fresh database, starts gunicorn as in production, drives 32 concurrent stations
+It seeds a fresh database, starts `scripts/serve` (gunicorn as in production, with its
+default workers and threads unless --workers/--threads say otherwise), drives 32 concurrent stations
 with wrk (first /healthz, then the interlock by code with allowed and refused codes mixed),
 then times the interlock by photo (1600x1200 JPEG) one request after another.
 """
@@ -16,7 +17,7 @@ import json
 import os
 import platform
 import random
-import signal
+import shutil
 import socket
 import statistics
 import subprocess
@@ -33,6 +34,7 @@ sys.path.insert(0, str(HERE))
 from interlock_paced import paced  # noqa: E402
 from interlock_photo import photo_jpeg  # noqa: E402
 from interlock_wrk import parse_wrk, wrk_script  # noqa: E402
+from load_server import Server  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_filling"
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -60,36 +62,13 @@ def fresh_database(kind: str, work: Path, pg_url: str = PG_URL) -> str:
     return pg_url
 
 
-def start_server(url: str, port: int, work: Path, workers: int, threads: int) -> subprocess.Popen:
-    """Start gunicorn as in production and wait until /healthz answers."""
-    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production", "SECRET_KEY": "bench",
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "INSTANCE_DIR": str(work)}
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
-         "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-                if resp.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.3)
-    stop_server(proc)
-    raise SystemExit("gunicorn did not come up")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 def server_cpu_seconds(master: int) -> float:
-    """CPU time used so far by gunicorn's workers (user + system), from /proc."""
+    """CPU time used so far by gunicorn (user + system), from /proc.
+
+    The master, its live workers, and the workers it has reaped: scripts/serve recycles a
+    worker after MAX_REQUESTS, and the kernel adds an exited worker's time to the master's
+    `cutime`/`cstime` once the master waits for it.
+    """
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -98,7 +77,9 @@ def server_cpu_seconds(master: int) -> float:
         except OSError:
             continue
         if int(fields[1]) == master:  # field 4 (ppid), after the command in parentheses
-            total += int(fields[11]) + int(fields[12])
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        elif stat.parent.name == str(master):
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
     return total / ticks
 
 
@@ -144,19 +125,28 @@ def photo_latencies(port: int, token: str, jpeg: bytes, count: int) -> list[floa
     return times
 
 
+def served_with(log: Path) -> str:
+    """The workers and threads scripts/serve started, from its log (appended to by each run)."""
+    started = [line for line in log.read_text(errors="replace").splitlines()
+               if line.startswith("==> gunicorn on")]
+    return started[-1].split(", ", 1)[-1] if started else "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL database to wipe and use")
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32, help="concurrent stations")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, help="default: scripts/serve's (cores + 1)")
+    parser.add_argument("--threads", type=int, help="default: scripts/serve's (1)")
     parser.add_argument("--cylinders", type=int, default=5000)
     parser.add_argument("--photos", type=int, default=40)
     parser.add_argument("--paced-rate", type=float, default=1.0,
                         help="scans per second per station in the paced run")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: run scripts/test as root, or apt-get install wrk")
 
     work = Path(f"/tmp/interlock-bench-{args.db}")
     work.mkdir(parents=True, exist_ok=True)
@@ -171,21 +161,25 @@ def main() -> None:
     plan = json.loads(plan_file.read_text())["stations"]
     script = wrk_script(plan, f"127.0.0.1:{port}", random.Random(1), work / "interlock.lua")
 
-    server = start_server(url, port, work, args.workers, args.threads)
+    server = Server(url, work / "instance", workers=args.workers, threads=args.threads,
+                    port=port, extra_env={"PUBLIC_BASE_URL": base})
+    server.start()
+    assert server.proc is not None
+    master = server.proc.pid  # scripts/serve execs gunicorn: this is its master
     try:
         run_wrk(f"{base}/healthz", 3, args.connections, 2)  # warm every worker up
         run_wrk(f"{base}/api/v1/fillings", 3, args.connections, 2, script)
         health = run_wrk(f"{base}/healthz", args.duration, args.connections, 2,
-                         master=server.pid)
+                         master=master)
         interlock = run_wrk(f"{base}/api/v1/fillings", args.duration, args.connections, 2,
-                            script, master=server.pid)
+                            script, master=master)
         steady = paced("127.0.0.1", port, plan, args.paced_rate, args.duration)
         own = plan[0]["allowed_or_own"]
         jpeg = photo_jpeg(f"{base}/c/{own[0]}", 1600, 1200)
         photo_latencies(port, plan[0]["token"], jpeg, 3)  # warm-up
         photos = photo_latencies(port, plan[0]["token"], jpeg, args.photos)
     finally:
-        stop_server(server)
+        server.stop()
 
     ratio = interlock["rps"] / health["rps"]
     report = {
@@ -193,7 +187,7 @@ def main() -> None:
         f"{platform.python_implementation()} {platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M %Z"), "seed_seconds": round(seeded, 1),
         "load_average_before": os.getloadavg(),
-        "gunicorn": f"-w {args.workers} --threads {args.threads}",
+        "gunicorn": served_with(server.log_path),
         "connections": args.connections, "duration_s": args.duration,
         "healthz": health, "interlock": interlock, "ratio": round(ratio, 3), "paced": steady,
         "photo": {"bytes": len(jpeg), "requests": len(photos),

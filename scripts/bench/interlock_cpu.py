@@ -1,8 +1,10 @@
 """CPU per request in one process, no server and no other requests: where the interlock's time goes.
 
-Run from the repository root:  .venv/bin/python scripts/bench/interlock_cpu.py
+Run from the repository root:  .venv/bin/python scripts/bench/interlock_cpu.py [DATABASE_URL]
 Counts process CPU time (not wall time, which this shared machine makes noisy), best of 7
-rounds of 100 requests through the Flask test client, on a fresh SQLite database.
+rounds of 100 requests through the Flask test client, on a fresh SQLite database (or on the
+PostgreSQL database given, which is wiped first). On PostgreSQL the database server's own CPU
+is not counted.
 """
 from __future__ import annotations
 
@@ -38,7 +40,11 @@ def best_cpu_ms(call: Callable[[], object], rounds: int = 7, per_round: int = 10
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="interlock-cpu-"))
-    url = f"sqlite:///{work / 'cpu.sqlite3'}"
+    url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{work / 'cpu.sqlite3'}"
+    if url.startswith("postgresql"):
+        from interlock import fresh_database
+
+        fresh_database("postgresql", work, url)
     base = "http://127.0.0.1:5000"
     seed(url, 4, 400, work / "plan.json", base)
     station = json.loads((work / "plan.json").read_text())["stations"][0]

@@ -267,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stations", type=int, default=20)
     parser.add_argument("--cylinders", type=int, default=50, help="per station")
     parser.add_argument("--spare", type=int, default=100, help="unbound codes per station")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
+                        help="as scripts/serve: cores + 1")
+    parser.add_argument("--threads", type=int, default=1, help="as scripts/serve")
     parser.add_argument("--write", type=Path, help="write the Markdown report here")
     parser.add_argument("--json", type=Path, help="write the raw results here")
     args = parser.parse_args(argv)

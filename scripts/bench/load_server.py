@@ -136,8 +136,8 @@ class Server:
 
     database_url: str
     instance_dir: Path
-    workers: int = 2
-    threads: int = 4
+    workers: int | None = None  # None: scripts/serve's default
+    threads: int | None = None
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
@@ -155,11 +155,14 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "WERKZEUG_"))}
         env.update({
             "DATABASE_URL": self.database_url, "INSTANCE_DIR": str(self.instance_dir),
-            "PORT": str(self.port), "BIND": "127.0.0.1", "WORKERS": str(self.workers),
-            "THREADS": str(self.threads), "SECRET_KEY": "reliability-run",
+            "PORT": str(self.port), "BIND": "127.0.0.1", "SECRET_KEY": "reliability-run",
             "PUBLIC_BASE_URL": "https://gas.example.cn", "ACCESS_LOG": "/dev/null",
             "APP_ENV": "production", "LOG_LEVEL": "warning", "SKIP_SETUP": "1",
         })
+        if self.workers is not None:
+            env["WORKERS"] = str(self.workers)
+        if self.threads is not None:
+            env["THREADS"] = str(self.threads)
         env.update(self.extra_env)
         return env
 
