@@ -87,6 +87,7 @@ def _remember_rows(row: Any, cyl: Cylinder) -> None:
 def lookup(code: str, station_org_id: int, on: dt.date) -> Lookup:
     """Fetch the code, its cylinder, their rules, the entrustment and the hold."""
     params = {"code": code, "station_org_id": station_org_id, "on": on}
+    db.session.flush()  # as the ORM query this replaced did: the lookup sees pending changes
     row = db.session.connection().execute(_statement(), params).first()
     if row is None:
         return Lookup(False)
