@@ -8,6 +8,7 @@ Nothing is retired while it still holds cylinders or has an assignment today or 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -101,6 +102,16 @@ def _active(obj: Vehicle | DeliveryArea | Customer, changes: dict[str, Any]) -> 
     return None if wanted is None or wanted == obj.active else bool(wanted)
 
 
+def _apply_active(actor: User, obj: Vehicle | Customer, changes: dict[str, Any],
+                  retire: Callable[..., bool]) -> None:
+    """Deactivate through the retire rules (which may refuse), or reactivate, as asked."""
+    active = _active(obj, changes)
+    if active is False:
+        retire(actor, obj.id, delete_unused=False)
+    elif active:
+        obj.active = True
+
+
 # --- vehicles ------------------------------------------------------------------------------
 
 def update_vehicle(actor: User, vehicle_id: int, changes: dict[str, Any]) -> Vehicle:
@@ -111,11 +122,7 @@ def update_vehicle(actor: User, vehicle_id: int, changes: dict[str, Any]) -> Veh
     vehicle.plate = checked_plate(plate, permit_no, vehicle.id)
     vehicle.permit_no = permit_no.strip()
     vehicle.permit_expires_on = changes.get("permit_expires_on", vehicle.permit_expires_on)
-    active = _active(vehicle, changes)
-    if active is False:
-        retire_vehicle(actor, vehicle_id, delete_unused=False)
-    elif active:
-        vehicle.active = True
+    _apply_active(actor, vehicle, changes, retire_vehicle)
     db.session.flush()
     return vehicle
 
@@ -197,11 +204,7 @@ def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> C
     customer.name, customer.address = data.name.strip(), data.address.strip()
     if moved:
         _rehome(customer.org_id, [customer])
-    active = _active(customer, changes)
-    if active is False:
-        retire_customer(actor, customer_id, delete_unused=False)
-    elif active:
-        customer.active = True
+    _apply_active(actor, customer, changes, retire_customer)
     db.session.flush()
     return customer
 

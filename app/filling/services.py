@@ -7,7 +7,6 @@ the scale's net mass and the pre-fill check) or a refusal, with the flags regula
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,10 @@ from app.traceability.codes import CodeError, parse_code
 from app.traceability.events import MAX_CLOCK_SKEW, find_event, record_event
 from app.traceability.models import Cylinder, Event, Flag
 from app.traceability.services import facts_of, public_base_url, raise_flag, resolve_flag
+
+# Plain INSERTs on the driver's cursor (app/fastsql.py); the refusal's returns its id.
+FILL_INSERT = Prepared(insert(Fill.__table__))
+REFUSAL_INSERT = Prepared(insert(FillRefusal.__table__).returning(FillRefusal.__table__.c.id))
 
 
 @dataclass
@@ -133,7 +136,7 @@ def record_fill(user: User, presented: Presented, cyl: Cylinder, rated: float) -
               "rated_fill_kg": rated, "overfill": overfill,
               "precheck": dict(presented.precheck)}
     # A plain INSERT: the write lock is held from here to the commit, so keep it short.
-    _inserts()[0].execute(db.session.connection(), values)
+    FILL_INSERT.execute(db.session.connection(), values)
     fill = Fill(**values)  # the answer reads it; the stored row is the INSERT's
     if overfill:
         raise_flag("overfill", cylinder=cyl, actor=user, details={
@@ -142,13 +145,6 @@ def record_fill(user: User, presented: Presented, cyl: Cylinder, rated: float) -
     db.session.flush()
     return Outcome(True, presented.text, cyl.code, [], cylinder=cyl, fill=fill,
                    event=rec.event, on_hold=overfill)
-
-
-@functools.cache
-def _inserts() -> tuple[Prepared, Prepared]:
-    """Built once: the fill INSERT and the refusal INSERT (which returns the refusal's id)."""
-    refusals = FillRefusal.__table__
-    return Prepared(insert(Fill.__table__)), Prepared(insert(refusals).returning(refusals.c.id))
 
 
 def record_refusal(user: User, presented: Presented, code: str | None, cyl: Cylinder | None,
@@ -172,7 +168,7 @@ def record_refusal(user: User, presented: Presented, code: str | None, cyl: Cyli
     values = {"event_id": event_id or uuid.uuid4(), "cylinder_id": cyl.id if cyl else None,
               "code": code, "text": presented.text[:400], "station_org_id": user.org_id,
               "operator_id": user.id, "refused_at": refused_at, "reasons": rendered}
-    refusal_id = _inserts()[1].execute(db.session.connection(), values).fetchone()[0]
+    refusal_id = REFUSAL_INSERT.execute(db.session.connection(), values).fetchone()[0]
     refusal = FillRefusal(id=refusal_id, **values)  # for the answer, as stored
     _flag_refusal(user, presented, code, cyl, reasons)
     db.session.flush()

@@ -18,7 +18,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,16 +33,10 @@ sys.path.insert(0, str(HERE))
 from interlock_paced import paced  # noqa: E402
 from interlock_photo import photo_jpeg  # noqa: E402
 from interlock_wrk import parse_wrk, wrk_script  # noqa: E402
-from load_server import Server  # noqa: E402
+from load_server import Server, free_port  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_filling"
 PY = str(ROOT / ".venv" / "bin" / "python")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fresh_database(kind: str, work: Path, pg_url: str = PG_URL) -> str:
