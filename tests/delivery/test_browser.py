@@ -84,13 +84,19 @@ def open_driver_page(page, live_server, driver: Actor, where: dict) -> None:
     page.wait_for_selector("[data-testid=queue][data-offline-ready=yes]")
 
 
+QUEUE_TOTAL = ("['pending','stored','refused'].reduce((sum, k) => sum + +document.querySelector("
+               "`[data-testid=count-${k}]`).textContent, 0)")
+
+
 def queued(page, action) -> None:
-    """Do something that queues one record, and wait until the queue holds it."""
-    before = sum(counts(page))
+    """Do something that queues one record, and wait until the queue holds it.
+
+    The total is read in one evaluation: read count by count, a sync moving a record from
+    pending to stored in between would be counted twice.
+    """
+    before = page.evaluate(f"() => {QUEUE_TOTAL}")
     action()
-    page.wait_for_function(
-        "n => ['pending','stored','refused'].reduce((sum, k) => sum + +document.querySelector("
-        "`[data-testid=count-${k}]`).textContent, 0) >= n", arg=before + 1)
+    page.wait_for_function(f"n => {QUEUE_TOTAL} >= n", arg=before + 1)
 
 
 def scan(page, mode: str, code: str, customer: int | None = None,
