@@ -121,11 +121,6 @@ def checklist(page, customer: int, failed: str | None = None) -> None:
     queued(page, lambda: page.click("[data-testid=check-submit]"))
 
 
-def counts(page) -> tuple[int, int, int]:
-    return tuple(int(page.inner_text(f"[data-testid=count-{s}]"))
-                 for s in ("pending", "stored", "refused"))
-
-
 def wait_counts(page, pending: int, stored: int, refused: int, timeout: int = 20000) -> None:
     page.wait_for_function(
         "([p, s, r]) => ['pending','stored','refused'].map(k => +document.querySelector("
