@@ -14,7 +14,7 @@ from sqlalchemy.types import TypeDecorator
 
 from app.errors import error_body
 from app.extensions import db
-from app.sqlite import configure_sqlite, engine_options
+from app.sqlite import begin_writing, configure_sqlite, engine_options
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -55,11 +55,13 @@ def reads_first(view: F) -> F:
 
 
 def end_read_phase() -> None:
-    """Close a reads-first view's read transaction; its writes then take the write lock.
+    """End a reads-first view's read phase; its writes then take the write lock.
 
     On SQLite this keeps a request's reads (token, lookups) out of the one-writer-at-a-time
-    section; what the writes depend on must be re-read under the lock. Elsewhere it does
-    nothing: the request stays one transaction.
+    section: they ran on their own, outside any transaction, and the same connection now
+    begins the write transaction in the writers' queue. What the writes depend on must be
+    re-read (or guarded) under the lock. Elsewhere it does nothing: the request stays one
+    transaction.
     """
     if not has_request_context() or g.get("write_phase"):
         return
@@ -69,7 +71,9 @@ def end_read_phase() -> None:
         return
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("end_read_phase() after a write: nothing may be written before it")
-    keep = session.expire_on_commit
+    if begin_writing(session.connection()):
+        return
+    keep = session.expire_on_commit  # a read transaction was open: end it, the next queues
     session.expire_on_commit = False  # what was read stays usable without reloading
     try:
         session.commit()
@@ -88,16 +92,20 @@ def writes(view: F) -> F:
     return view
 
 
-def _takes_write_lock() -> bool:
-    """Writing requests take SQLite's write lock at BEGIN, reads-first ones once they write."""
+def _begin_mode() -> str:
+    """How a SQLite transaction of this request begins (see app/sqlite.configure_sqlite).
+
+    Writing requests take the write lock at BEGIN; reads-first ones read without a
+    transaction and take it in end_read_phase; reading requests BEGIN a read transaction.
+    """
     if not has_request_context():
-        return False
+        return "read"
     view = current_app.view_functions.get(request.endpoint or "")
     if request.method in SAFE_METHODS:
-        return bool(getattr(view, "_writes", False))
+        return "write" if getattr(view, "_writes", False) else "read"
     if g.get("write_phase"):
-        return True
-    return not getattr(view, "_reads_first", False)
+        return "write"
+    return "none" if getattr(view, "_reads_first", False) else "write"
 
 
 def init_db(app: Flask) -> None:
@@ -109,15 +117,19 @@ def init_db(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine, _takes_write_lock)
+            configure_sqlite(db.engine, _begin_mode)
 
     @app.after_request
     def commit_request(response: Response) -> Response:
         if response.status_code >= 500 or g.get("rollback_only"):
             db.session.rollback()
             return response
+        session = db.session()
+        # The session ends with the request (remove_session): expiring every object it holds
+        # at this commit would only cost time. Later after_request hooks see committed values.
+        session.expire_on_commit = False
         try:
-            db.session.commit()
+            session.commit()
         except (IntegrityError, OperationalError) as exc:
             db.session.rollback()
             app.logger.warning("commit failed: %s", exc)

@@ -73,12 +73,15 @@ def engine_options(url: Any) -> dict[str, Any]:
     return {"connect_args": {"factory": QueuedConnection}} if queue_path(url.database) else {}
 
 
-def configure_sqlite(engine: Engine, takes_write_lock: Callable[[], bool]) -> None:
+def configure_sqlite(engine: Engine, begin_mode: Callable[[], str]) -> None:
     """WAL for concurrent readers; writers take the write lock at BEGIN, in queue order.
 
     A deferred transaction that reads and then writes fails at once if another writer
     committed in between; taking the write lock at BEGIN makes concurrent writing requests
-    wait their turn instead and keeps each request's reads consistent.
+    wait their turn instead and keeps each request's reads consistent. `begin_mode` says
+    what a new transaction of the current request begins with: "write" (BEGIN IMMEDIATE, in
+    queue order), "read" (BEGIN), or "none": statements run on their own until
+    `begin_writing` turns the same connection into the writer (a reads-first request).
     """
     path = queue_path(engine.url.database)
 
@@ -96,16 +99,29 @@ def configure_sqlite(engine: Engine, takes_write_lock: Callable[[], bool]) -> No
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        if not takes_write_lock():
+        mode = begin_mode()
+        if mode == "write":
+            begin_writing(conn)
+        elif mode == "read":
             conn.exec_driver_sql("BEGIN")
-            return
-        raw = conn.connection.dbapi_connection
-        queued = isinstance(raw, QueuedConnection)
+
+
+def begin_writing(conn: Any) -> bool:
+    """Wait for this connection's turn, then BEGIN IMMEDIATE; False if it is in a transaction.
+
+    A reads-first request calls this on the connection its reads ran on (each statement on
+    its own, no transaction open), so the write phase needs no second connection.
+    """
+    raw = conn.connection.dbapi_connection
+    if raw.in_transaction:
+        return False
+    queued = isinstance(raw, QueuedConnection)
+    if queued:
+        raw.wait_for_turn()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except Exception:
         if queued:
-            raw.wait_for_turn()
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except Exception:
-            if queued:
-                raw.end_turn()
-            raise
+            raw.end_turn()
+        raise
+    return True

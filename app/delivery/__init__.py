@@ -11,9 +11,12 @@ def register_delivery(app: Flask) -> None:
     from app.delivery import custody, locate  # noqa: F401 - register observer and locator
     from app.delivery.cli import hazards_cli
     from app.delivery.errors import register_refusal_handler
+    from app.delivery.models import Custody
+    from app.traceability.events import read_with_lookup
     from app.web.nav import NAV, add_nav
 
     register_refusal_handler(app)
+    read_with_lookup(custody.CUSTODY, Custody.__table__)
     app.cli.add_command(hazards_cli)
     if any(item.endpoint.startswith("delivery_pages.") for item in NAV):
         return

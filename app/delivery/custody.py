@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, not_, select, update
 from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import Organisation, User
 from app.delivery.models import Custody, Customer, Vehicle
 from app.extensions import db
 from app.fastsql import Prepared
-from app.traceability.events import on_event
+from app.traceability.events import on_event, take_preread
 from app.traceability.models import Cylinder, Event, ModelSpecRow
 
 HOLDER_KINDS = ("station", "vehicle", "customer", "agency")
@@ -61,9 +62,17 @@ def _known(model: type, ident: object) -> object:
     return ident if db.session.get(model, ident) is not None else None
 
 
+CUSTODY = "custody"  # the name its row is read with the filling lookup under
+HOLDER_COLUMNS = ("holder_kind", "org_id", "vehicle_id", "driver_id", "customer_id")
+
+
 @on_event
 def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None:
-    """Move the custody row when an event moves the cylinder."""
+    """Move the custody row when an event moves the cylinder to another holder.
+
+    An event that leaves it with the same holder (a refill at the station that has it)
+    writes nothing: `since` and `event_id` say when and by which event it came there.
+    """
     holder = holder_after(cylinder, event)
     if holder is None:
         return
@@ -74,23 +83,40 @@ def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None
               "since": event.occurred_at, "event_id": event.id}
     loaded = db.session.identity_map.get(identity_key(Custody, cylinder.id))
     if loaded is not None:  # this request holds the row as an object: keep it current
-        for key, value in values.items():
-            setattr(loaded, key, value)
-        db.session.flush()
+        if any(getattr(loaded, key) != values[key] for key in HOLDER_COLUMNS):
+            for key, value in values.items():
+                setattr(loaded, key, value)
+            db.session.flush()
         return
     # The caller holds the cylinder's lock: plain statements, no unit of work.
     conn = db.session.connection()
-    move, add = _custody_statements()
-    if move.execute(conn, {"b_id": cylinder.id, **values}).rowcount == 0:
+    move, add, present = _custody_statements()
+    known, row = take_preread(CUSTODY, cylinder.id, event)
+    if known:  # read with the filling lookup, just before this event
+        if row is None:
+            add.execute(conn, {"cylinder_id": cylinder.id, **values})
+        elif any(getattr(row, key) != values[key] for key in HOLDER_COLUMNS):
+            move.execute(conn, _move_params(cylinder.id, values))
+        return
+    if move.execute(conn, _move_params(cylinder.id, values)).rowcount == 0 and \
+            conn.execute(present, {"b_id": cylinder.id}).first() is None:
         add.execute(conn, {"cylinder_id": cylinder.id, **values})
 
 
+def _move_params(cylinder_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """The new values, and the holder the row must not have already (b_*)."""
+    return {"b_id": cylinder_id, **values, **{f"b_{key}": values[key] for key in HOLDER_COLUMNS}}
+
+
 @functools.cache
-def _custody_statements() -> tuple[Prepared, Prepared]:
-    """Built once: update one cylinder's custody row (the columns given), or insert it."""
+def _custody_statements() -> tuple[Prepared, Prepared, Any]:
+    """Built once: move one cylinder's custody row to another holder, insert it, find it."""
     table = Custody.__table__
-    return (Prepared(update(table).where(table.c.cylinder_id == bindparam("b_id"))),
-            Prepared(insert(table)))
+    elsewhere = not_(and_(*(table.c[key].is_not_distinct_from(bindparam(f"b_{key}"))
+                            for key in HOLDER_COLUMNS)))
+    return (Prepared(update(table).where(table.c.cylinder_id == bindparam("b_id"), elsewhere)),
+            Prepared(insert(table)),
+            select(table.c.cylinder_id).where(table.c.cylinder_id == bindparam("b_id")))
 
 
 def custody_of(cylinder: Cylinder) -> Holder:

@@ -58,10 +58,10 @@ def take_preread(name: str, cylinder_id: int, event: Event) -> tuple[bool, Any]:
     Valid only when this event directly follows the chain that was read: every change to such
     a row comes with an event, so no event in between means the row is as read.
     """
-    held = db.session().info.get(PREREAD_KEY, {}).pop(cylinder_id, None)
+    held = db.session().info.get(PREREAD_KEY, {}).get(cylinder_id)
     if held is None or held[0] + 1 != event.seq or name not in held[1]:
         return False, None
-    return True, held[1][name]
+    return True, held[1].pop(name)  # each observer's row serves one event
 
 
 def parse_event_id(value: Any) -> uuid.UUID | None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import Organisation, User
 from app.auth.services import get_org
@@ -16,6 +17,8 @@ from app.clock import today
 from app.database import utcnow
 from app.errors import N_, APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.fastsql import Prepared
+from app.loaded import as_loaded
 from app.locks import lock_name
 from app.traceability.checks import flag_area
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
@@ -294,20 +297,12 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
         cylinder = hold_cylinder(cylinder)
     elif code is not None:
         lock_name(f"flag:{kind}:{code}")
-    existing = None
-    if cylinder is not None:
-        existing = db.session.scalar(_open_flag_query(True), {"kind": kind, "on": cylinder.id})
-    elif code is not None:
-        existing = db.session.scalar(_open_flag_query(False), {"kind": kind, "on": code})
+    existing = _open_flag(kind, cylinder.id if cylinder is not None else None, code)
     now = utcnow()
     sighting = {"at": now.isoformat(), "org_id": actor.org_id if actor else None,
                 "user_id": actor.id if actor else None, **(details or {})}
     if existing is not None:
-        existing.occurrences += 1
-        existing.last_seen_at = now
-        history = list((existing.details or {}).get("sightings", []))[-19:]
-        existing.details = {**(existing.details or {}), "sightings": [*history, sighting]}
-        return existing
+        return _count_sighting(existing, now, sighting)
     flag = Flag(kind=kind, cylinder_id=cylinder.id if cylinder else None,
                 code=cylinder.code if cylinder else code,
                 org_id=actor.org_id if actor else None, user_id=actor.id if actor else None,
@@ -325,10 +320,47 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
 @functools.cache
 def _open_flag_query(by_cylinder: bool) -> Select:
     """Built once (every refusal raises flags): the open flag of a kind on a cylinder or code."""
-    query = select(Flag).where(Flag.kind == bindparam("kind"), Flag.status == "open")
+    table = Flag.__table__
+    query = select(table).where(table.c.kind == bindparam("kind"), table.c.status == "open")
     if by_cylinder:
-        return query.where(Flag.cylinder_id == bindparam("on")).limit(1)
-    return query.where(Flag.code == bindparam("on"), Flag.cylinder_id.is_(None)).limit(1)
+        return query.where(table.c.cylinder_id == bindparam("on")).limit(1)
+    return query.where(table.c.code == bindparam("on"), table.c.cylinder_id.is_(None)).limit(1)
+
+
+def _open_flag(kind: str, cylinder_id: int | None, code: str | None) -> Any:
+    """The open flag's row, read with Core (a repeat sighting is the common case at a scale)."""
+    if cylinder_id is None and code is None:
+        return None
+    db.session.flush()  # as an ORM query would: this request's new flags count
+    params = {"kind": kind, "on": cylinder_id if cylinder_id is not None else code}
+    return db.session.connection().execute(
+        _open_flag_query(cylinder_id is not None), params).first()
+
+
+def _with_sighting(details: dict | None, sighting: dict) -> dict:
+    """The flag's details with one more sighting; the latest 20 are kept."""
+    history = list((details or {}).get("sightings", []))[-19:]
+    return {**(details or {}), "sightings": [*history, sighting]}
+
+
+# One more sighting of an open flag, without loading it through the ORM.
+FLAG_SIGHTING = Prepared(update(Flag.__table__).where(Flag.__table__.c.id == bindparam("b_id")))
+
+
+def _count_sighting(row: Any, now: dt.datetime, sighting: dict) -> Flag:
+    """Count a sighting on an open flag the caller holds the lock of (cylinder or name)."""
+    held = db.session.identity_map.get(identity_key(Flag, row.id))
+    if held is not None:  # this request has the flag as an object: change it there
+        held.occurrences += 1
+        held.last_seen_at = now
+        held.details = _with_sighting(held.details, sighting)
+        return held
+    values = {**row._mapping, "occurrences": row.occurrences + 1, "last_seen_at": now,
+              "details": _with_sighting(row.details, sighting)}
+    FLAG_SIGHTING.execute(db.session.connection(), {
+        "b_id": row.id, "occurrences": values["occurrences"], "last_seen_at": now,
+        "details": values["details"]})
+    return as_loaded(Flag, values)
 
 
 def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, make_url, select
+from sqlalchemy import event, func, make_url, select
 
 from app.extensions import db
 from app.filling import services
@@ -80,3 +80,30 @@ def test_the_interlock_reads_while_another_request_writes(registry, world, clean
         writer.close()
     request.join(20)
     assert answers and answers[0].status_code == 201
+
+
+def test_the_reads_hold_no_transaction_and_the_writes_queue_on_the_same_connection(
+        registry, world, clean_app):
+    if clean_app.config["BACKEND"] != "sqlite":
+        pytest.skip("the write lock is SQLite's; PostgreSQL locks rows")
+    code = registry.cylinder(owner="station_a")["code"]
+    seen: list[tuple[int, bool, str]] = []
+
+    def record(conn, _cursor, statement, *_args):
+        raw = conn.connection.dbapi_connection
+        seen.append((id(raw), raw.in_transaction, " ".join(statement.split()[:2]).upper()))
+
+    with clean_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert _post(clean_app, world.filler_a.token, {"code": code}).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    kinds = [kind for _, _, kind in seen]
+    assert kinds.count("BEGIN IMMEDIATE") == 1 and "BEGIN" not in kinds, kinds
+    begin = kinds.index("BEGIN IMMEDIATE")
+    reads, writes = seen[:begin], seen[begin + 1:]
+    assert reads and all(kind.startswith("SELECT") and not open_ for _, open_, kind in reads)
+    assert writes and all(open_ for _, open_, _ in writes)
+    assert len({conn for conn, _, _ in seen}) == 1, "the write phase took another connection"
