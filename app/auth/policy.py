@@ -98,22 +98,23 @@ def enforce_access() -> Any:
         return None  # 404/405 handled by Flask
     access = access_for(current_app, endpoint, request.method)
     token = _bearer_token()
+    user = current_user._get_current_object()  # one load; the proxy looks it up on each use
     g.auth_via = None
     if token is not None:
-        if not current_user.is_authenticated:
+        if not user.is_authenticated:
             raise APIError("The API token is invalid or revoked.", code="invalid_token", status=401)
         g.auth_via = "token"
-    elif current_user.is_authenticated:
+    elif user.is_authenticated:
         g.auth_via = "session"
     if access is None:
         abort(403, description="This endpoint has no access rule; refused by default.")
     if access.public:
         return None
-    if not current_user.is_authenticated:
+    if not user.is_authenticated:
         if _is_api():
             raise APIError("Sign in or send an API token.", code="unauthorized", status=401)
         return redirect(url_for("web.login", next=request.full_path))
-    if not access.admits(current_user.role):
+    if not access.admits(user.role):
         raise APIError("Your role may not do this.", code="role_forbidden", status=403)
     if g.auth_via == "session" and _is_api() and request.method not in ("GET", "HEAD", "OPTIONS"):
         from app.extensions import csrf
