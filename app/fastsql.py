@@ -7,7 +7,9 @@ interlock's CPU. A `Prepared` statement is compiled once per dialect and set of 
 SQLAlchemy itself (so the SQL, the bind types and their processors stay SQLAlchemy's), then
 each call only binds values and calls the driver, inside the session's transaction.
 
-Writes only: rows come back without result processing, so reads stay on `Connection.execute`.
+`PreparedQuery` does the same for the interlock's one read: its first row comes back as a dict
+through SQLAlchemy's own result processors, without Result and Row objects, and without the
+cursor description that psycopg builds afresh, column by column, for each execution.
 Listeners of `before_cursor_execute` (the statement-count tests) still see every statement,
 and driver errors come out as SQLAlchemy's exceptions, as from `Connection.execute`.
 """
@@ -20,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import Select
 
 
 @dataclass(frozen=True)
@@ -54,21 +57,72 @@ class Prepared:
         dialect = conn.dialect
         columns = frozenset(values)
         found = self._cache.get((dialect.name, columns)) or self._compile(dialect, columns)
-        params = found.compiled.construct_params(values, _check=False)
-        for name, process in found.processors.items():
-            if name in params:
-                params[name] = process(params[name])
-        bound: Any = tuple(params[n] for n in found.names) if found.names is not None else params
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        for listener in _listeners(conn):
-            listener(conn, cursor, found.sql, bound, None, False)
+        return _run(conn, found, values)
+
+
+class PreparedQuery:
+    """A Core SELECT compiled once per dialect; its first row read straight from the driver."""
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+        self._cache: dict[str, _Compiled] = {}
+        # Per dialect: the result processors, made from the first execution's column types
+        # (SQLAlchemy's PostgreSQL numbers need the type the server reports).
+        self._processors: dict[str, tuple[Any, ...]] = {}
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect)
+        if compiled.post_compile_params:
+            raise ValueError("expanding parameters are not supported")
+        names = tuple(compiled.positiontup or ()) if compiled.positional else None
+        found = _Compiled(compiled.string, names, dict(compiled._bind_processors), compiled)
+        self._cache[dialect.name] = found
+        return found
+
+    def _result_processors(self, dialect: Dialect, found: _Compiled,
+                           cursor: Any) -> tuple[Any, ...]:
+        columns = found.compiled._result_columns
+        processors = tuple(column.type._cached_result_processor(dialect, described[1])
+                           for column, described in zip(columns, cursor.description,
+                                                        strict=True))
+        self._processors[dialect.name] = processors
+        return processors
+
+    def first(self, conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The first row as {label: value}, values as SQLAlchemy would return them; or None."""
+        dialect = conn.dialect
+        found = self._cache.get(dialect.name) or self._compile(dialect)
+        cursor = _run(conn, found, values)
         try:
-            cursor.execute(found.sql, bound)
-        except Exception as exc:
-            # As Connection.execute would: raise sqlalchemy.exc.IntegrityError and kin (the
-            # request's commit turns them into 409/503), invalidate a lost connection.
-            conn._handle_dbapi_exception(exc, found.sql, bound, cursor, None)
-        return cursor
+            processors = (self._processors.get(dialect.name)
+                          or self._result_processors(dialect, found, cursor))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        keys = (column.keyname for column in found.compiled._result_columns)
+        return {key: process(value) if process is not None and value is not None else value
+                for key, process, value in zip(keys, processors, row, strict=True)}
+
+
+def _run(conn: Connection, found: _Compiled, values: Mapping[str, Any]) -> Any:
+    """Bind the values through SQLAlchemy's processors and execute on the driver's cursor."""
+    params = found.compiled.construct_params(values, _check=False)
+    for name, process in found.processors.items():
+        if name in params:
+            params[name] = process(params[name])
+    bound: Any = tuple(params[n] for n in found.names) if found.names is not None else params
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    for listener in _listeners(conn):
+        listener(conn, cursor, found.sql, bound, None, False)
+    try:
+        cursor.execute(found.sql, bound)
+    except Exception as exc:
+        # As Connection.execute would: raise sqlalchemy.exc.IntegrityError and kin (the
+        # request's commit turns them into 409/503), invalidate a lost connection.
+        conn._handle_dbapi_exception(exc, found.sql, bound, cursor, None)
+    return cursor
 
 
 def _listeners(conn: Connection) -> Iterable[Any]:

@@ -1,4 +1,4 @@
-"""Prepared writes on the driver's cursor, and rows put into the session as loaded.
+"""Prepared writes and reads on the driver's cursor, and rows put into the session as loaded.
 
 Both are the interlock's shortcuts around SQLAlchemy's per-statement and per-object
 bookkeeping; these tests hold them to what SQLAlchemy itself would have stored and loaded,
@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Organisation
 from app.database import JSONType, UTCDateTime
 from app.extensions import db
-from app.fastsql import Prepared
+from app.fastsql import Prepared, PreparedQuery
 from app.loaded import as_loaded
 
 META = MetaData()
@@ -160,3 +160,36 @@ def test_as_loaded_builds_a_clean_persistent_object(ctx):
         assert loaded.name == "甲站"
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def test_a_prepared_query_reads_what_sqlalchemy_reads(samples):
+    full = ADD.execute(samples.connection(), _values()).fetchone()[0]
+    empty = ADD.execute(samples.connection(), _values(
+        on=None, data=None, mass=None, ok=None, label=None)).fetchone()[0]
+    query = select(SAMPLES, (SAMPLES.c.mass * 2).label("double"),
+                   (SAMPLES.c.label == "first").label("is_first")).where(
+        SAMPLES.c.id == bindparam("wanted"))
+    prepared = PreparedQuery(query)
+    for wanted in (full, empty, full):  # the second read of a row uses the kept processors
+        expected = dict(samples.connection().execute(query, {"wanted": wanted}).one()._mapping)
+        got = prepared.first(samples.connection(), {"wanted": wanted})
+        assert got == expected
+        assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in expected.items()}
+    assert got["at"].utcoffset() == dt.timedelta(0) and got["is_first"] is True
+    assert prepared.first(samples.connection(), {"wanted": -1}) is None
+
+
+def test_listeners_see_prepared_queries(samples):
+    seen = []
+    query = PreparedQuery(select(SAMPLES.c.id).where(SAMPLES.c.id == bindparam("wanted")))
+    conn = samples.connection()  # its BEGIN (SQLite) goes before the listener
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert query.first(conn, {"wanted": 1}) is None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) == 1 and seen[0].startswith("SELECT")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, exists, literal, select
 
 from app.extensions import db
+from app.fastsql import PreparedQuery
 from app.filling.entrustments import entrusted_clause
 from app.loaded import as_loaded
 from app.traceability.events import preread_tables, remember_preread
@@ -48,8 +49,13 @@ def _cylinder(mapping: Any) -> Cylinder:
 
 
 @functools.cache
+def _query() -> PreparedQuery:
+    """The lookup, compiled once per dialect; its row read straight from the driver."""
+    return PreparedQuery(_statement())
+
+
 def _statement() -> Select:
-    """Build the lookup once per process; each call only binds code, station and day.
+    """The lookup (built once, by _query): each call only binds code, station and day.
 
     Observers' per-cylinder rows (`events.read_with_lookup`) are joined in too, so the append
     that follows does not read them again.
@@ -75,8 +81,7 @@ def _statement() -> Select:
     return query
 
 
-def _remember_rows(row: Any, cyl: Cylinder) -> None:
-    mapping = row._mapping
+def _remember_rows(mapping: Any, cyl: Cylinder) -> None:
     rows: dict[str, Any] = {}
     for name, table in preread_tables().items():
         values = {c.key: mapping[f"{name}__{c.key}"] for c in table.columns}
@@ -88,18 +93,18 @@ def lookup(code: str, station_org_id: int, on: dt.date) -> Lookup:
     """Fetch the code, its cylinder, their rules, the entrustment and the hold."""
     params = {"code": code, "station_org_id": station_org_id, "on": on}
     db.session.flush()  # as the ORM query this replaced did: the lookup sees pending changes
-    row = db.session.connection().execute(_statement(), params).first()
+    row = _query().first(db.session.connection(), params)
     if row is None:
         return Lookup(False)
-    if row.cyl__id is None:
+    if row["cyl__id"] is None:
         return Lookup(True)
-    cylinder = _cylinder(row._mapping)
-    spec = ModelSpec(row.model, row.nominal_volume_l, row.rated_fill_kg,
-                     row.inspection_interval_years, row.banned, row.banned_reason)
-    if row.gb5842_2006_from is None:
+    cylinder = _cylinder(row)
+    spec = ModelSpec(row["model"], row["nominal_volume_l"], row["rated_fill_kg"],
+                     row["inspection_interval_years"], row["banned"], row["banned_reason"])
+    if row["gb5842_2006_from"] is None:
         life = life_rules()
     else:
-        life = LifeRules(row.gb5842_2006_from, row.life_years_from_2006_standard,
-                         row.life_years_before_2006_standard, row.extension_max_years)
+        life = LifeRules(row["gb5842_2006_from"], row["life_years_from_2006_standard"],
+                         row["life_years_before_2006_standard"], row["extension_max_years"])
     _remember_rows(row, cylinder)
-    return Lookup(True, cylinder, spec, life, bool(row.entrusted), bool(row.held))
+    return Lookup(True, cylinder, spec, life, bool(row["entrusted"]), bool(row["held"]))

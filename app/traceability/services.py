@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
@@ -17,7 +17,7 @@ from app.clock import today
 from app.database import utcnow
 from app.errors import N_, APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.fastsql import Prepared
+from app.fastsql import Prepared, PreparedQuery
 from app.loaded import as_loaded
 from app.locks import lock_name
 from app.traceability.checks import flag_area
@@ -318,23 +318,24 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
 
 
 @functools.cache
-def _open_flag_query(by_cylinder: bool) -> Select:
+def _open_flag_query(by_cylinder: bool) -> PreparedQuery:
     """Built once (every refusal raises flags): the open flag of a kind on a cylinder or code."""
     table = Flag.__table__
     query = select(table).where(table.c.kind == bindparam("kind"), table.c.status == "open")
     if by_cylinder:
-        return query.where(table.c.cylinder_id == bindparam("on")).limit(1)
-    return query.where(table.c.code == bindparam("on"), table.c.cylinder_id.is_(None)).limit(1)
+        query = query.where(table.c.cylinder_id == bindparam("on"))
+    else:
+        query = query.where(table.c.code == bindparam("on"), table.c.cylinder_id.is_(None))
+    return PreparedQuery(query.limit(1))
 
 
-def _open_flag(kind: str, cylinder_id: int | None, code: str | None) -> Any:
+def _open_flag(kind: str, cylinder_id: int | None, code: str | None) -> dict[str, Any] | None:
     """The open flag's row, read with Core (a repeat sighting is the common case at a scale)."""
     if cylinder_id is None and code is None:
         return None
     db.session.flush()  # as an ORM query would: this request's new flags count
     params = {"kind": kind, "on": cylinder_id if cylinder_id is not None else code}
-    return db.session.connection().execute(
-        _open_flag_query(cylinder_id is not None), params).first()
+    return _open_flag_query(cylinder_id is not None).first(db.session.connection(), params)
 
 
 def _with_sighting(details: dict | None, sighting: dict) -> dict:
@@ -347,18 +348,18 @@ def _with_sighting(details: dict | None, sighting: dict) -> dict:
 FLAG_SIGHTING = Prepared(update(Flag.__table__).where(Flag.__table__.c.id == bindparam("b_id")))
 
 
-def _count_sighting(row: Any, now: dt.datetime, sighting: dict) -> Flag:
+def _count_sighting(row: dict[str, Any], now: dt.datetime, sighting: dict) -> Flag:
     """Count a sighting on an open flag the caller holds the lock of (cylinder or name)."""
-    held = db.session.identity_map.get(identity_key(Flag, row.id))
+    held = db.session.identity_map.get(identity_key(Flag, row["id"]))
     if held is not None:  # this request has the flag as an object: change it there
         held.occurrences += 1
         held.last_seen_at = now
         held.details = _with_sighting(held.details, sighting)
         return held
-    values = {**row._mapping, "occurrences": row.occurrences + 1, "last_seen_at": now,
-              "details": _with_sighting(row.details, sighting)}
+    values = {**row, "occurrences": row["occurrences"] + 1, "last_seen_at": now,
+              "details": _with_sighting(row["details"], sighting)}
     FLAG_SIGHTING.execute(db.session.connection(), {
-        "b_id": row.id, "occurrences": values["occurrences"], "last_seen_at": now,
+        "b_id": row["id"], "occurrences": values["occurrences"], "last_seen_at": now,
         "details": values["details"]})
     return as_loaded(Flag, values)
 
