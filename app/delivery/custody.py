@@ -1,8 +1,10 @@
 """Custody: who holds each cylinder now, kept by an observer of the event history.
 
-Every event that moves a cylinder (a fill at a station, loading onto a vehicle, a handover to a
-customer, a return, an unload, a hand-over to an inspection agency) updates one row, so
-"where is it" is one indexed read and a cylinder with no row is at its owner.
+Every event that moves a cylinder to another holder (a fill at another station, loading onto
+a vehicle, a handover to a customer, a return, an unload, a hand-over to an inspection agency)
+updates one row, so "where is it" is one indexed read and a cylinder with no row is at its
+owner. The interlock's lookup reads the row with the cylinder, so a refill where the cylinder
+already is costs no statement at all.
 """
 from __future__ import annotations
 
