@@ -5,14 +5,9 @@ growing sleeps (1 ms ... 100 ms, `busy_timeout`), so under load the lock sits id
 writers sleep and the slowest wait seconds. Here each connection first waits on an OS file
 lock (`flock`) next to the database: the kernel wakes the next writer the moment the last
 one commits, across threads and worker processes alike.
-
-The write-ahead log is copied back into the database (a checkpoint) by the connection that
-committed, after it has left the queue: SQLite's own automatic checkpoint runs inside the
-commit, so every other writer would wait for it.
 """
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import sqlite3
@@ -21,30 +16,16 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-# Checkpoint once the log holds this much (about 4,000 pages of 4 KiB); SQLite's default is
-# 1,000 pages. Fewer checkpoints copy a page changed by many commits once instead of often:
-# 2-3 % less CPU per fill (measured in one process, scripts/bench, 2026-11-29).
-WAL_CHECKPOINT_BYTES = 16 * 2**20
-
 
 class QueuedConnection(sqlite3.Connection):
     """A SQLite connection that holds its turn in the writer queue until commit or rollback."""
 
     queue_fd: int | None = None
     holds_turn = False
-    wal_path: str | None = None
 
-    def open_queue(self, path: str, wal_path: str | None = None) -> None:
-        """Open this connection's own handle on the queue file (flock is per open file).
-
-        With `wal_path`, this connection checkpoints the log itself after its write commits,
-        outside the queue, instead of SQLite doing so inside them.
-        """
+    def open_queue(self, path: str) -> None:
+        """Open this connection's own handle on the queue file (flock is per open file)."""
         self.queue_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        if wal_path is not None:
-            self.wal_path = wal_path
-            self.execute("PRAGMA wal_autocheckpoint=0").close()
-            self.execute("PRAGMA journal_size_limit=0").close()  # its size says what it holds
 
     def wait_for_turn(self) -> None:
         """Block until no other connection of this database is writing."""
@@ -59,30 +40,10 @@ class QueuedConnection(sqlite3.Connection):
             fcntl.flock(self.queue_fd, fcntl.LOCK_UN)
 
     def commit(self) -> None:
-        wrote = self.holds_turn
         try:
             super().commit()
         finally:
             self.end_turn()
-        if wrote:
-            self.checkpoint_if_due()
-
-    def checkpoint_if_due(self) -> None:
-        """Copy the log into the database once it passed WAL_CHECKPOINT_BYTES.
-
-        Passive: it never waits for readers or blocks writers, and copies what no reader
-        still needs. The log restarts from its beginning once all of it was copied, and the
-        next commit then truncates the file (journal_size_limit=0), so its size is a measure.
-        """
-        if self.wal_path is None:
-            return
-        try:
-            due = os.stat(self.wal_path).st_size >= WAL_CHECKPOINT_BYTES
-        except FileNotFoundError:
-            return
-        if due:  # busy: another connection is checkpointing, and copies the same pages
-            with contextlib.suppress(sqlite3.OperationalError):
-                self.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
     def rollback(self) -> None:
         try:
@@ -134,7 +95,7 @@ def configure_sqlite(engine: Engine, begin_mode: Callable[[], str]) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
         if path and isinstance(dbapi_conn, QueuedConnection):
-            dbapi_conn.open_queue(path, f"{engine.url.database}-wal")
+            dbapi_conn.open_queue(path)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:

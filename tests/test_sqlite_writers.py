@@ -88,33 +88,3 @@ def test_many_threads_write_in_turn_without_busy_errors(tmp_path):
     assert errors == []
     assert setup.execute("SELECT count(*) FROM t").fetchone() == (400,)
     setup.close()
-
-
-def test_the_log_is_checkpointed_after_the_turn_once_it_passes_the_limit(tmp_path, monkeypatch):
-    from app import sqlite as queue
-
-    monkeypatch.setattr(queue, "WAL_CHECKPOINT_BYTES", 64 * 1024)
-    path = tmp_path / "log.sqlite3"
-    conn = sqlite3.connect(path, factory=QueuedConnection, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.open_queue(queue_path(str(path)), f"{path}-wal")
-    conn.execute("CREATE TABLE t (b BLOB)")
-    in_turn: list[bool] = []
-    checkpoint = QueuedConnection.checkpoint_if_due
-
-    def spy(self: QueuedConnection) -> None:
-        in_turn.append(self.holds_turn)
-        checkpoint(self)
-
-    monkeypatch.setattr(QueuedConnection, "checkpoint_if_due", spy)
-    sizes = []
-    for _ in range(200):  # about 2.4 MB of log in all
-        conn.wait_for_turn()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t VALUES (randomblob(4000))")
-        conn.commit()
-        sizes.append((tmp_path / "log.sqlite3-wal").stat().st_size)
-    assert len(in_turn) == 200 and not any(in_turn)  # after every write, outside the queue
-    assert max(sizes) < 128 * 1024, max(sizes)  # with autocheckpoint=0 SQLite would not
-    assert conn.execute("SELECT count(*) FROM t").fetchone() == (200,)
-    conn.close()
