@@ -12,6 +12,7 @@ from stdnum.cn import ric, uscc
 
 from app.auth import services as auth
 from app.auth.models import User
+from app.delivery.models import Custody
 from app.extensions import db
 from app.traceability.events import record_event
 from app.traceability.services import find_cylinder, raise_flag
@@ -129,6 +130,16 @@ class Fleet:
         resp = self.api.get(f"/api/v1/cylinders/{code}/custody", self.world.regulator)
         assert resp.status_code == 200, resp.json
         return resp.json["holder"]
+
+
+def stored_custody(code: str) -> tuple:
+    """The custody row as stored now: (holder kind, org, since, event id)."""
+    db.session.rollback()  # a fresh read: end any snapshot this test session holds
+    cyl = find_cylinder(code)
+    assert cyl is not None
+    row = db.session.get(Custody, cyl.id)
+    assert row is not None
+    return row.holder_kind, row.org_id, row.since, row.event_id
 
 
 def add_driver(world: Any, name: str, org: str = "company") -> Any:

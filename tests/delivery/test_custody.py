@@ -4,26 +4,17 @@ from __future__ import annotations
 from app.delivery.models import Custody
 from app.extensions import db
 from app.traceability.services import find_cylinder
-
-
-def _custody(code: str) -> tuple:
-    """(holder kind, org, since, event id) as stored now."""
-    db.session.rollback()  # a fresh read: end any snapshot this test session holds
-    cyl = find_cylinder(code)
-    assert cyl is not None
-    row = db.session.get(Custody, cyl.id)
-    assert row is not None
-    return row.holder_kind, row.org_id, row.since, row.event_id
+from tests.delivery.conftest import stored_custody
 
 
 def test_the_same_holder_again_keeps_since_and_event(fleet, world, ctx):
     code = fleet.cylinder()  # registered at its owner, then filled at station_a
-    came = _custody(code)
+    came = stored_custody(code)
     assert came[:2] == ("station", world.orgs["station_a"])
     fleet.fill(code)
-    assert _custody(code) == came
+    assert stored_custody(code) == came
     fleet.fill(code, station="station_b")
-    kind, org_id, since, event_id = _custody(code)
+    kind, org_id, since, event_id = stored_custody(code)
     assert (kind, org_id) == ("station", world.orgs["station_b"])
     assert event_id != came[3] and since >= came[2]
     assert fleet.custody(code)["org_id"] == world.orgs["station_b"]
@@ -36,4 +27,4 @@ def test_a_cylinder_without_a_custody_row_gets_one(fleet, world, ctx):
     db.session.delete(db.session.get(Custody, cyl.id))
     db.session.commit()
     fleet.fill(code)
-    assert _custody(code)[:2] == ("station", world.orgs["station_a"])
+    assert stored_custody(code)[:2] == ("station", world.orgs["station_a"])

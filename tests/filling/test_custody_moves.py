@@ -3,24 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from app.delivery.models import Custody
 from app.extensions import db
-from app.traceability.services import find_cylinder
-
-
-def _custody(code: str) -> tuple:
-    """(holder kind, org, since, event id) as stored now."""
-    db.session.rollback()  # a fresh read: end any snapshot this test session holds
-    cyl = find_cylinder(code)
-    assert cyl is not None
-    row = db.session.get(Custody, cyl.id)
-    assert row is not None
-    return row.holder_kind, row.org_id, row.since, row.event_id
+from tests.delivery.conftest import stored_custody
 
 
 def test_a_refill_at_the_holding_station_keeps_when_it_came(registry, station, world, app):
     code = registry.cylinder(owner="station_a")["code"]
-    registered = _custody(code)
+    registered = stored_custody(code)
     assert registered[:2] == ("station", world.orgs["station_a"])
     statements: list[str] = []
 
@@ -36,12 +25,12 @@ def test_a_refill_at_the_holding_station_keeps_when_it_came(registry, station, w
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert not [s for s in statements if s.startswith(("UPDATE CUSTODY", "INSERT INTO CUSTODY"))]
-    assert _custody(code) == registered
+    assert stored_custody(code) == registered
 
     assert station.entrust(owner="station_a", station="station_b").status_code == 201
     fill = station.present(code, actor=world.filler_b)
     assert fill.status_code == 201, fill.json
-    kind, org_id, since, event_id = _custody(code)
+    kind, org_id, since, event_id = stored_custody(code)
     assert (kind, org_id) == ("station", world.orgs["station_b"])
     assert str(event_id) == fill.json["event"]["id"]
     assert since > registered[2]
