@@ -203,13 +203,20 @@ def where_and_who(user: User, presented: Presented) -> dict[str, Any]:
 
 
 def replayed_outcome(user: User, event_id: uuid.UUID, text: str) -> Outcome | None:
-    """Return the stored answer for an event id this station sent before, or None if new."""
+    """Return the stored answer for an event id this station sent before, or None if new.
+
+    The event is read first: its fill or refusal is committed with it, so the reads after it
+    see them even where each statement sees the latest commit (SQLite's read phase, and
+    PostgreSQL's READ COMMITTED). Read the other way round, a first attempt committing in
+    between looked like an event without its fill: a false `event_id_reused`.
+    """
+    event = find_event(event_id)
     fill = db.session.scalar(select(Fill).where(Fill.event_id == event_id))
     if fill is not None:
         _same_attempt(user, text, fill.station_org_id, fill.code, None)
         cyl = db.session.get(Cylinder, fill.cylinder_id)
         return Outcome(True, text, fill.code, [], cylinder=cyl, fill=fill,
-                       event=db.session.get(Event, event_id), on_hold=fill.overfill and
+                       event=event or find_event(event_id), on_hold=fill.overfill and
                        cyl is not None and cylinder_on_hold(cyl), replayed=True)
     refusal = db.session.scalar(select(FillRefusal).where(FillRefusal.event_id == event_id))
     if refusal is not None:
@@ -218,7 +225,7 @@ def replayed_outcome(user: User, event_id: uuid.UUID, text: str) -> Outcome | No
         reasons = [Reason(r["code"], r["message"], r["message_en"]) for r in refusal.reasons]
         return Outcome(False, text, refusal.code, reasons, cylinder=cyl, refusal=refusal,
                        replayed=True)
-    if find_event(event_id) is not None:
+    if event is not None:
         raise Conflict("This event_id was already used for a different event.",
                        code="event_id_reused")
     return None
