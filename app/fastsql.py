@@ -41,14 +41,11 @@ class Prepared:
         self._cache: dict[tuple[str, frozenset[str]], _Compiled] = {}
 
     def _compile(self, dialect: Dialect, columns: frozenset[str]) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect, column_keys=sorted(columns))
+        found = _compile(self.statement, dialect, column_keys=sorted(columns))
+        compiled = found.compiled
         if compiled.insert_prefetch or compiled.update_prefetch:
             missing = [c.key for c in [*compiled.insert_prefetch, *compiled.update_prefetch]]
             raise ValueError(f"give every column a value (Python defaults not run): {missing}")
-        if compiled.post_compile_params:
-            raise ValueError("expanding parameters are not supported")
-        names = tuple(compiled.positiontup or ()) if compiled.positional else None
-        found = _Compiled(compiled.string, names, dict(compiled._bind_processors), compiled)
         self._cache[(dialect.name, columns)] = found
         return found
 
@@ -66,44 +63,46 @@ class PreparedQuery:
     def __init__(self, statement: Select) -> None:
         self.statement = statement
         self._cache: dict[str, _Compiled] = {}
-        # Per dialect: the result processors, made from the first execution's column types
-        # (SQLAlchemy's PostgreSQL numbers need the type the server reports).
-        self._processors: dict[str, tuple[Any, ...]] = {}
+        # Per dialect: the row's labels and result processors, made from the first execution's
+        # column types (SQLAlchemy's PostgreSQL numbers need the type the server reports).
+        self._results: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
 
-    def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect)
-        if compiled.post_compile_params:
-            raise ValueError("expanding parameters are not supported")
-        names = tuple(compiled.positiontup or ()) if compiled.positional else None
-        found = _Compiled(compiled.string, names, dict(compiled._bind_processors), compiled)
-        self._cache[dialect.name] = found
-        return found
-
-    def _result_processors(self, dialect: Dialect, found: _Compiled,
-                           cursor: Any) -> tuple[Any, ...]:
+    def _result_shape(self, dialect: Dialect, found: _Compiled,
+                      cursor: Any) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         columns = found.compiled._result_columns
+        keys = tuple(column.keyname for column in columns)
         processors = tuple(column.type._cached_result_processor(dialect, described[1])
                            for column, described in zip(columns, cursor.description,
                                                         strict=True))
-        self._processors[dialect.name] = processors
-        return processors
+        self._results[dialect.name] = (keys, processors)
+        return keys, processors
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first row as {label: value}, values as SQLAlchemy would return them; or None."""
         dialect = conn.dialect
-        found = self._cache.get(dialect.name) or self._compile(dialect)
+        found = self._cache.get(dialect.name)
+        if found is None:
+            found = self._cache[dialect.name] = _compile(self.statement, dialect)
         cursor = _run(conn, found, values)
         try:
-            processors = (self._processors.get(dialect.name)
-                          or self._result_processors(dialect, found, cursor))
+            keys, processors = (self._results.get(dialect.name)
+                                or self._result_shape(dialect, found, cursor))
             row = cursor.fetchone()
         finally:
             cursor.close()
         if row is None:
             return None
-        keys = (column.keyname for column in found.compiled._result_columns)
         return {key: process(value) if process is not None and value is not None else value
                 for key, process, value in zip(keys, processors, row, strict=True)}
+
+
+def _compile(statement: Any, dialect: Dialect, **kw: Any) -> _Compiled:
+    """Compile with SQLAlchemy; keep the SQL, the bind order and the bind processors."""
+    compiled = statement.compile(dialect=dialect, **kw)
+    if compiled.post_compile_params:
+        raise ValueError("expanding parameters are not supported")
+    names = tuple(compiled.positiontup or ()) if compiled.positional else None
+    return _Compiled(compiled.string, names, dict(compiled._bind_processors), compiled)
 
 
 def _run(conn: Connection, found: _Compiled, values: Mapping[str, Any]) -> Any:
