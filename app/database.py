@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from sqlalchemy import JSON, DateTime, make_url
+from sqlalchemy import JSON, DateTime, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
-from app.errors import error_body
+from app.errors import APIError, error_body
 from app.extensions import db
 from app.sqlite import begin_writing, configure_sqlite, engine_options
 
@@ -58,10 +58,11 @@ def end_read_phase() -> None:
     """End a reads-first view's read phase; its writes then take the write lock.
 
     On SQLite this keeps a request's reads (token, lookups) out of the one-writer-at-a-time
-    section: they ran on their own, outside any transaction, and the same connection now
-    begins the write transaction in the writers' queue. What the writes depend on must be
-    re-read (or guarded) under the lock. Elsewhere it does nothing: the request stays one
-    transaction.
+    section: they ran on their own, outside any transaction, and the same connection
+    begins the write transaction in the writers' queue when it runs its next statement.
+    The work in between (building the event and its hash) is done before the turn, not
+    while every other writer waits. What the writes depend on must be re-read (or guarded)
+    under the lock. Elsewhere it does nothing: the request stays one transaction.
     """
     if not has_request_context() or g.get("write_phase"):
         return
@@ -71,7 +72,9 @@ def end_read_phase() -> None:
         return
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("end_read_phase() after a write: nothing may be written before it")
-    if begin_writing(session.connection()):
+    raw = session.connection().connection.dbapi_connection
+    if not raw.in_transaction:
+        g.write_turn_due = raw  # taken by the next statement (take_write_turn)
         return
     keep = session.expire_on_commit  # a read transaction was open: end it, the next queues
     session.expire_on_commit = False  # what was read stays usable without reloading
@@ -79,6 +82,13 @@ def end_read_phase() -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
+
+
+def take_write_turn(conn: Any, *_args: Any) -> None:
+    """Before a reads-first request's first statement after its read phase: queue, BEGIN."""
+    if has_request_context() and g.get("write_turn_due") is conn.connection.dbapi_connection:
+        g.write_turn_due = None
+        begin_writing(conn)
 
 
 def writes(view: F) -> F:
@@ -108,6 +118,41 @@ def _begin_mode() -> str:
     return "none" if getattr(view, "_reads_first", False) else "write"
 
 
+def _commit() -> tuple[int, str, str] | None:
+    """Commit the request's session; on failure roll back and say what to answer."""
+    session = db.session()
+    # The session ends with the request (remove_session): expiring every object it holds
+    # at this commit would only cost time. Later after_request hooks see committed values.
+    if not (session.in_transaction() or session.new or session.dirty or session.deleted):
+        return None  # committed already (commit_now), or nothing was done
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    except (IntegrityError, OperationalError) as exc:
+        db.session.rollback()
+        current_app.logger.warning("commit failed: %s", exc)
+        if isinstance(exc, IntegrityError):
+            return 409, "conflict", "The change conflicted with another one; nothing was saved."
+        return 503, "database_busy", "The database is busy; retry the request."
+    return None
+
+
+def commit_now() -> None:
+    """Commit a writing view's work before its answer is rendered.
+
+    The write lock (SQLite) and the rows' locks (PostgreSQL) are then not held while the
+    answer is built and the after-request hooks run. A request that keeps its answer under
+    an Idempotency-Key writes that record after rendering, in the same transaction, so it
+    commits at the end as usual.
+    """
+    if g.get("idempotency_key") or g.get("rollback_only"):
+        return
+    failed = _commit()
+    if failed is not None:
+        status, code, message = failed
+        raise APIError(message, code=code, status=status)
+
+
 def init_db(app: Flask) -> None:
     """Bind the database and commit once per request at the boundary."""
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -118,27 +163,19 @@ def init_db(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, _begin_mode)
+            event.listen(db.engine, "before_cursor_execute", take_write_turn)
 
     @app.after_request
     def commit_request(response: Response) -> Response:
         if response.status_code >= 500 or g.get("rollback_only"):
             db.session.rollback()
             return response
-        session = db.session()
-        # The session ends with the request (remove_session): expiring every object it holds
-        # at this commit would only cost time. Later after_request hooks see committed values.
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        except (IntegrityError, OperationalError) as exc:
-            db.session.rollback()
-            app.logger.warning("commit failed: %s", exc)
-            status = 409 if isinstance(exc, IntegrityError) else 503
-            code = "conflict" if status == 409 else "database_busy"
-            body = error_body(code, "The change conflicted with another one; nothing was saved."
-                              if status == 409 else "The database is busy; retry the request.")
-            return Response(json.dumps(body), status=status, mimetype="application/json")
-        return response
+        failed = _commit()
+        if failed is None:
+            return response
+        status, code, message = failed
+        return Response(json.dumps(error_body(code, message)), status=status,
+                        mimetype="application/json")
 
     @app.teardown_request
     def remove_session(_exc: BaseException | None) -> None:

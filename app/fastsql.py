@@ -124,6 +124,18 @@ def _run(conn: Connection, found: _Compiled, values: Mapping[str, Any]) -> Any:
     return cursor
 
 
+def run_sql(conn: Connection, sql: str) -> Any:
+    """Run a statement without parameters (BEGIN IMMEDIATE) on the driver's cursor."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    for listener in _listeners(conn):
+        listener(conn, cursor, sql, (), None, False)
+    try:
+        cursor.execute(sql)
+    except Exception as exc:
+        conn._handle_dbapi_exception(exc, sql, (), cursor, None)
+    return cursor
+
+
 def _listeners(conn: Connection) -> Iterable[Any]:
     if not (conn._has_events or conn.engine._has_events):
         return ()

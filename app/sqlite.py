@@ -16,16 +16,25 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from app.fastsql import run_sql
+from app.sqlite_checkpoint import BACKSTOP_PAGES, Checkpointer, checkpointer
+
 
 class QueuedConnection(sqlite3.Connection):
     """A SQLite connection that holds its turn in the writer queue until commit or rollback."""
 
     queue_fd: int | None = None
     holds_turn = False
+    checkpoints: Checkpointer | None = None
 
-    def open_queue(self, path: str) -> None:
-        """Open this connection's own handle on the queue file (flock is per open file)."""
+    def open_queue(self, path: str, database: str | None = None) -> None:
+        """Open this connection's own handle on the queue file (flock is per open file).
+
+        With `database`, its commits have the log copied in the background (app/sqlite_checkpoint).
+        """
         self.queue_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if database is not None:
+            self.checkpoints = checkpointer(database)
 
     def wait_for_turn(self) -> None:
         """Block until no other connection of this database is writing."""
@@ -40,10 +49,13 @@ class QueuedConnection(sqlite3.Connection):
             fcntl.flock(self.queue_fd, fcntl.LOCK_UN)
 
     def commit(self) -> None:
+        wrote = self.holds_turn  # a writer's commit (readers never queue)
         try:
             super().commit()
         finally:
             self.end_turn()
+        if wrote and self.checkpoints is not None:
+            self.checkpoints.nudge()  # the log is copied beside the next writers, not before
 
     def rollback(self) -> None:
         try:
@@ -95,7 +107,8 @@ def configure_sqlite(engine: Engine, begin_mode: Callable[[], str]) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
         if path and isinstance(dbapi_conn, QueuedConnection):
-            dbapi_conn.open_queue(path)
+            dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+            dbapi_conn.open_queue(path, engine.url.database)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
@@ -119,7 +132,7 @@ def begin_writing(conn: Any) -> bool:
     if queued:
         raw.wait_for_turn()
     try:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        run_sql(conn, "BEGIN IMMEDIATE").close()  # no SQLAlchemy bookkeeping in the turn
     except Exception:
         if queued:
             raw.end_turn()

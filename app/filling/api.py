@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
 from app.auth.policy import allow
-from app.database import reads_first
+from app.database import commit_now, reads_first
 from app.errors import APIError, NotFound, ValidationFailed
 from app.extensions import db
 from app.filling import entrustments, ledger, services
@@ -138,6 +138,7 @@ def create_filling() -> tuple[dict | Response, int]:
     body = _load(FILL_IN, data)
     user = current_user._get_current_object()  # the proxy costs a lookup on every attribute
     outcome = services.present_cylinder(user, _presented(body, body.get("code") or body["payload"]))
+    commit_now()
     # Rendered as is: outcome_dict has exactly InterlockOut's fields (a test keeps it so), and
     # a schema dump of every answer costs more than the rest of the rendering.
     return jsonify(outcome_dict(outcome)), 201 if outcome.allowed else 409

@@ -35,7 +35,13 @@ from app.traceability.checks import Reason, extra_fill_reasons
 from app.traceability.codes import CodeError, parse_code
 from app.traceability.events import MAX_CLOCK_SKEW, find_event, record_event
 from app.traceability.models import Cylinder, Event, Flag
-from app.traceability.services import facts_of, public_base_url, raise_flag, resolve_flag
+from app.traceability.services import (
+    facts_of,
+    public_base_url,
+    raise_flag,
+    read_open_flags,
+    resolve_flag,
+)
 
 # Plain INSERTs on the driver's cursor (app/fastsql.py); the refusal's returns its id.
 FILL_INSERT = Prepared(insert(Fill.__table__))
@@ -110,6 +116,10 @@ def present_cylinder(user: User, presented: Presented) -> Outcome:
         reasons = ordered([reason("not_registered"), *own])
     else:
         reasons = ordered([*check_cylinder(user, found, on), *own])
+    if reasons:  # a refusal sights its flags again: read them before queueing to write
+        cyl_id = found.cylinder.id if found.cylinder is not None else None
+        read_open_flags((kind, cyl_id, None if cyl_id is not None else code)
+                        for kind in refusal_flags(code, found.cylinder, reasons))
     end_read_phase()  # what follows writes; the chain lock re-reads the cylinder
     if reasons:
         return record_refusal(user, presented, code, found.cylinder, reasons)
@@ -175,22 +185,30 @@ def record_refusal(user: User, presented: Presented, code: str | None, cyl: Cyli
     return Outcome(False, presented.text, code, reasons, cylinder=cyl, refusal=refusal)
 
 
+def refusal_flags(code: str | None, cyl: Cylinder | None, reasons: list[Reason]) -> list[str]:
+    """The flags a refusal raises: every refusal, strangers' cylinders, black cylinders."""
+    if cyl is not None:
+        codes = {r.code for r in reasons}
+        return ["fill_refused", *(["not_owned"] if "not_owned" in codes else []),
+                *(["black_cylinder"] if raises_black_cylinder(reasons) else [])]
+    if code is not None:
+        # No cylinder to hang the flag on: the code names it, the details say who held it where.
+        return ["black_cylinder" if raises_black_cylinder(reasons) else "fill_refused"]
+    return []
+
+
 def _flag_refusal(user: User, presented: Presented, code: str | None, cyl: Cylinder | None,
                   reasons: list[Reason]) -> None:
-    """Raise what regulators must see: every refusal, strangers' cylinders, black cylinders."""
-    codes = [r.code for r in reasons]
-    details = {**where_and_who(user, presented), "reasons": codes}
-    if cyl is not None:
-        raise_flag("fill_refused", cylinder=cyl, actor=user, details=details)
-        if "not_owned" in codes:
-            raise_flag("not_owned", cylinder=cyl, actor=user,
+    """Raise what regulators must see (refusal_flags), saying who presented it where."""
+    details = {**where_and_who(user, presented), "reasons": [r.code for r in reasons]}
+    for kind in refusal_flags(code, cyl, reasons):
+        if cyl is None:
+            raise_flag(kind, code=code, actor=user, details=details)
+        elif kind == "not_owned":
+            raise_flag(kind, cylinder=cyl, actor=user,
                        details={**details, "owner_org_id": cyl.owner_org_id})
-        if raises_black_cylinder(reasons):
-            raise_flag("black_cylinder", cylinder=cyl, actor=user, details=details)
-    elif code is not None:
-        # No cylinder to hang the flag on: the code names it, the details say who held it where.
-        kind = "black_cylinder" if raises_black_cylinder(reasons) else "fill_refused"
-        raise_flag(kind, code=code, actor=user, details=details)
+        else:
+            raise_flag(kind, cylinder=cyl, actor=user, details=details)
 
 
 def where_and_who(user: User, presented: Presented) -> dict[str, Any]:

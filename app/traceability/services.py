@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -297,10 +298,16 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
         cylinder = hold_cylinder(cylinder)
     elif code is not None:
         lock_name(f"flag:{kind}:{code}")
-    existing = _open_flag(kind, cylinder.id if cylinder is not None else None, code)
     now = utcnow()
     sighting = {"at": now.isoformat(), "org_id": actor.org_id if actor else None,
                 "user_id": actor.id if actor else None, **(details or {})}
+    on = cylinder.id if cylinder is not None else None
+    preread = db.session().info.get(OPEN_FLAGS, {}).pop((kind, on, code), None)
+    if preread is not None:  # read before the write phase: counted if nobody sighted it since
+        counted = _count_sighting(preread, now, sighting, guarded=True)
+        if counted is not None:
+            return counted
+    existing = _open_flag(kind, on, code)
     if existing is not None:
         return _count_sighting(existing, now, sighting)
     flag = Flag(kind=kind, cylinder_id=cylinder.id if cylinder else None,
@@ -338,18 +345,43 @@ def _open_flag(kind: str, cylinder_id: int | None, code: str | None) -> dict[str
     return _open_flag_query(cylinder_id is not None).first(db.session.connection(), params)
 
 
+OPEN_FLAGS = "open_flags"
+
+
+def read_open_flags(wanted: Iterable[tuple[str, int | None, str | None]]) -> None:
+    """Read the open flags a request is about to sight again, before its write phase.
+
+    A refusal at a scale sights the same flags over and over (the same stranger's cylinder
+    presented again); read here, in the interlock's read phase, they are not read inside
+    SQLite's one-writer-at-a-time section. `wanted` holds (kind, cylinder id, code) as
+    raise_flag will be called. The sighting's UPDATE is guarded by the count that was read:
+    a sighting by another request in between sends raise_flag back to read it again.
+    """
+    held = db.session().info.setdefault(OPEN_FLAGS, {})
+    for kind, cylinder_id, code in wanted:
+        held[(kind, cylinder_id, code)] = _open_flag(kind, cylinder_id, code)
+
+
 def _with_sighting(details: dict | None, sighting: dict) -> dict:
     """The flag's details with one more sighting; the latest 20 are kept."""
     history = list((details or {}).get("sightings", []))[-19:]
     return {**(details or {}), "sightings": [*history, sighting]}
 
 
-# One more sighting of an open flag, without loading it through the ORM.
+# One more sighting of an open flag, without loading it through the ORM; the guarded one
+# only if the flag is still open and still has the count read before the write phase.
 FLAG_SIGHTING = Prepared(update(Flag.__table__).where(Flag.__table__.c.id == bindparam("b_id")))
+FLAG_SIGHTING_GUARDED = Prepared(update(Flag.__table__).where(
+    Flag.__table__.c.id == bindparam("b_id"), Flag.__table__.c.status == "open",
+    Flag.__table__.c.occurrences == bindparam("b_occurrences")))
 
 
-def _count_sighting(row: dict[str, Any], now: dt.datetime, sighting: dict) -> Flag:
-    """Count a sighting on an open flag the caller holds the lock of (cylinder or name)."""
+def _count_sighting(row: dict[str, Any], now: dt.datetime, sighting: dict,
+                    guarded: bool = False) -> Flag | None:
+    """Count a sighting on an open flag the caller holds the lock of (cylinder or name).
+
+    `guarded`: the row was read before the lock; None if it changed since (nothing written).
+    """
     held = db.session.identity_map.get(identity_key(Flag, row["id"]))
     if held is not None:  # this request has the flag as an object: change it there
         held.occurrences += 1
@@ -358,9 +390,14 @@ def _count_sighting(row: dict[str, Any], now: dt.datetime, sighting: dict) -> Fl
         return held
     values = {**row, "occurrences": row["occurrences"] + 1, "last_seen_at": now,
               "details": _with_sighting(row["details"], sighting)}
-    FLAG_SIGHTING.execute(db.session.connection(), {
-        "b_id": row["id"], "occurrences": values["occurrences"], "last_seen_at": now,
-        "details": values["details"]})
+    params = {"b_id": row["id"], "occurrences": values["occurrences"], "last_seen_at": now,
+              "details": values["details"]}
+    if guarded:
+        params["b_occurrences"] = row["occurrences"]
+        if FLAG_SIGHTING_GUARDED.execute(db.session.connection(), params).rowcount != 1:
+            return None
+    else:
+        FLAG_SIGHTING.execute(db.session.connection(), params)
     return as_loaded(Flag, values)
 
 

@@ -107,3 +107,75 @@ def test_the_reads_hold_no_transaction_and_the_writes_queue_on_the_same_connecti
     assert reads and all(kind.startswith("SELECT") and not open_ for _, open_, kind in reads)
     assert writes and all(open_ for _, open_, _ in writes)
     assert len({conn for conn, _, _ in seen}) == 1, "the write phase took another connection"
+
+
+def test_the_event_is_built_before_the_writer_turn_is_taken(registry, world, clean_app,
+                                                            monkeypatch):
+    """The read phase ends at the first statement after it, not at end_read_phase: the
+    event and its hash are made while other writers still write."""
+    if clean_app.config["BACKEND"] != "sqlite":
+        pytest.skip("the write lock is SQLite's; PostgreSQL locks rows")
+    from app.traceability import events
+
+    code = registry.cylinder(owner="station_a")["code"]
+    turns: list[tuple[bool, bool]] = []
+    original = events.event_hash
+
+    def spy(*args, **kwargs):
+        raw = db.session.connection().connection.dbapi_connection
+        turns.append((raw.holds_turn, raw.in_transaction))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(events, "event_hash", spy)
+    assert _post(clean_app, world.filler_a.token, {"code": code}).status_code == 201
+    assert turns == [(False, False)], "the event was hashed inside the writer turn"
+
+
+def _fills_seen_from_outside(app) -> int:
+    """Fills committed, counted on a connection of its own (not the request's)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    outside = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    try:
+        with outside.connect() as conn:
+            return conn.execute(select(func.count()).select_from(Fill.__table__)).scalar_one()
+    finally:
+        outside.dispose()
+
+
+def _fills_when_rendered(app, monkeypatch) -> list[int]:
+    """Fills committed at the moment each answer is rendered (filled in as requests run)."""
+    from app.filling import api as filling_api
+
+    seen: list[int] = []
+    original = filling_api.outcome_dict
+
+    def spy(outcome):
+        seen.append(_fills_seen_from_outside(app))
+        return original(outcome)
+
+    monkeypatch.setattr(filling_api, "outcome_dict", spy)
+    return seen
+
+
+def test_the_fill_is_committed_before_the_answer_is_rendered(registry, world, clean_app,
+                                                             monkeypatch):
+    code = registry.cylinder(owner="station_a")["code"]
+    seen = _fills_when_rendered(clean_app, monkeypatch)
+    assert _post(clean_app, world.filler_a.token, {"code": code}).status_code == 201
+    assert seen == [1]  # no lock is held while the answer is built
+
+
+def test_with_an_idempotency_key_the_fill_and_the_stored_answer_commit_together(
+        registry, world, clean_app, monkeypatch):
+    code = registry.cylinder(owner="station_a")["code"]
+    seen = _fills_when_rendered(clean_app, monkeypatch)
+    with clean_app.app_context():
+        resp = clean_app.test_client().post(
+            "/api/v1/fillings", json={"code": code},
+            headers={"Authorization": f"Bearer {world.filler_a.token}",
+                     "Idempotency-Key": "scale-7-0001"})
+    assert resp.status_code == 201
+    assert seen == [0]  # still one transaction with the Idempotency-Key record
+    assert _fills_seen_from_outside(clean_app) == 1
