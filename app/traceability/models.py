@@ -78,7 +78,6 @@ class Event(db.Model):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("cylinder_id", "seq", name="uq_events_cylinder_seq"),
-        Index("ix_events_type_received", "type", "received_at"),
         Index("ix_events_org_received", "actor_org_id", "received_at"),
     )
 
