@@ -39,9 +39,12 @@ class Checkpointer:
     def nudge(self) -> None:
         """Say that a write was committed: the thread copies the log a moment later."""
         if self.pid != os.getpid():  # a forked worker has no copy of its parent's threads
-            self.pid = os.getpid()
-            self.wake = threading.Event()
-            threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True).start()
+            with _LOCK:  # one thread per process, however many request threads get here
+                if self.pid != os.getpid():
+                    self.wake = threading.Event()
+                    threading.Thread(target=self._run, name="sqlite-checkpoint",
+                                     daemon=True).start()
+                    self.pid = os.getpid()
         self.wake.set()
 
     def checkpoint(self, conn: sqlite3.Connection) -> tuple[int, int, int]:

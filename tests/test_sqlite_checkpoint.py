@@ -5,15 +5,15 @@ import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app.sqlite import QueuedConnection, configure_sqlite, engine_options, queue_path
 from app.sqlite_checkpoint import BACKSTOP_PAGES, DELAY_SECONDS, Checkpointer, checkpointer
 
 
 def engine_for(path: Path):
-    url = f"sqlite:///{path}"
-    engine = create_engine(url, **engine_options(create_engine(url).url))
+    url = make_url(f"sqlite:///{path}")
+    engine = create_engine(url, **engine_options(url))
     configure_sqlite(engine, lambda: "write")
     return engine
 

@@ -302,14 +302,15 @@ def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None 
     sighting = {"at": now.isoformat(), "org_id": actor.org_id if actor else None,
                 "user_id": actor.id if actor else None, **(details or {})}
     on = cylinder.id if cylinder is not None else None
+    # read before the write phase (read_open_flags): counted unless sighted or resolved since;
+    # else read here, under the lock, where it cannot change before it is counted
     preread = db.session().info.get(OPEN_FLAGS, {}).pop((kind, on, code), None)
-    if preread is not None:  # read before the write phase: counted if nobody sighted it since
-        counted = _count_sighting(preread, now, sighting, guarded=True)
-        if counted is not None:
-            return counted
-    existing = _open_flag(kind, on, code)
-    if existing is not None:
-        return _count_sighting(existing, now, sighting)
+    counted = _count_sighting(preread, now, sighting) if preread is not None else None
+    if counted is None:
+        existing = _open_flag(kind, on, code)
+        counted = _count_sighting(existing, now, sighting) if existing is not None else None
+    if counted is not None:
+        return counted
     flag = Flag(kind=kind, cylinder_id=cylinder.id if cylinder else None,
                 code=cylinder.code if cylinder else code,
                 org_id=actor.org_id if actor else None, user_id=actor.id if actor else None,
@@ -368,20 +369,15 @@ def _with_sighting(details: dict | None, sighting: dict) -> dict:
     return {**(details or {}), "sightings": [*history, sighting]}
 
 
-# One more sighting of an open flag, without loading it through the ORM; the guarded one
-# only if the flag is still open and still has the count read before the write phase.
-FLAG_SIGHTING = Prepared(update(Flag.__table__).where(Flag.__table__.c.id == bindparam("b_id")))
-FLAG_SIGHTING_GUARDED = Prepared(update(Flag.__table__).where(
+# One more sighting of an open flag, without loading it through the ORM: only while it is
+# still open with the count that was read (a row read before the write phase may be stale).
+FLAG_SIGHTING = Prepared(update(Flag.__table__).where(
     Flag.__table__.c.id == bindparam("b_id"), Flag.__table__.c.status == "open",
     Flag.__table__.c.occurrences == bindparam("b_occurrences")))
 
 
-def _count_sighting(row: dict[str, Any], now: dt.datetime, sighting: dict,
-                    guarded: bool = False) -> Flag | None:
-    """Count a sighting on an open flag the caller holds the lock of (cylinder or name).
-
-    `guarded`: the row was read before the lock; None if it changed since (nothing written).
-    """
+def _count_sighting(row: dict[str, Any], now: dt.datetime, sighting: dict) -> Flag | None:
+    """Count a sighting on the open flag read as `row`; None if it changed since (no write)."""
     held = db.session.identity_map.get(identity_key(Flag, row["id"]))
     if held is not None:  # this request has the flag as an object: change it there
         held.occurrences += 1
@@ -390,15 +386,10 @@ def _count_sighting(row: dict[str, Any], now: dt.datetime, sighting: dict,
         return held
     values = {**row, "occurrences": row["occurrences"] + 1, "last_seen_at": now,
               "details": _with_sighting(row["details"], sighting)}
-    params = {"b_id": row["id"], "occurrences": values["occurrences"], "last_seen_at": now,
-              "details": values["details"]}
-    if guarded:
-        params["b_occurrences"] = row["occurrences"]
-        if FLAG_SIGHTING_GUARDED.execute(db.session.connection(), params).rowcount != 1:
-            return None
-    else:
-        FLAG_SIGHTING.execute(db.session.connection(), params)
-    return as_loaded(Flag, values)
+    counted = FLAG_SIGHTING.execute(db.session.connection(), {
+        "b_id": row["id"], "b_occurrences": row["occurrences"],
+        "occurrences": values["occurrences"], "last_seen_at": now, "details": values["details"]})
+    return as_loaded(Flag, values) if counted.rowcount == 1 else None
 
 
 def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:
