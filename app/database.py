@@ -14,6 +14,7 @@ from sqlalchemy.types import TypeDecorator
 
 from app.errors import APIError, error_body
 from app.extensions import db
+from app.fastsql import batch_writes
 from app.sqlite import begin_writing, configure_sqlite, engine_options
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -164,6 +165,8 @@ def init_db(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, _begin_mode)
             event.listen(db.engine, "before_cursor_execute", take_write_turn)
+        else:
+            batch_writes(db.engine)
 
     @app.after_request
     def commit_request(response: Response) -> Response:

@@ -34,6 +34,7 @@ from app.database import JSONType, UTCDateTime
 from app.extensions import db
 from app.fastsql import Prepared, PreparedQuery
 from app.loaded import as_loaded
+from tests.db_helpers import scratch_tables
 
 META = MetaData()
 SAMPLES = Table(
@@ -55,12 +56,7 @@ ADD = Prepared(insert(SAMPLES).returning(SAMPLES.c.id))
 
 @pytest.fixture
 def samples(ctx):
-    with db.engine.begin() as conn:
-        META.create_all(conn)
-    yield db.session
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        META.drop_all(conn)
+    yield from scratch_tables(META)
 
 
 def _values(**changes):

@@ -96,9 +96,9 @@ def track_custody(cylinder: Cylinder, event: Event, _actor: User | None) -> None
     known, row = take_preread(CUSTODY, cylinder.id, event)
     if known:  # read with the filling lookup, just before this event
         if row is None:
-            add.execute(conn, {"cylinder_id": cylinder.id, **values})
+            add.defer(conn, {"cylinder_id": cylinder.id, **values})
         elif any(getattr(row, key) != values[key] for key in HOLDER_COLUMNS):
-            move.execute(conn, _move_params(cylinder.id, values))
+            move.defer(conn, _move_params(cylinder.id, values))
         return
     if move.execute(conn, _move_params(cylinder.id, values)).rowcount == 0 and \
             conn.execute(present, {"b_id": cylinder.id}).first() is None:

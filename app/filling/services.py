@@ -146,7 +146,7 @@ def record_fill(user: User, presented: Presented, cyl: Cylinder, rated: float) -
               "rated_fill_kg": rated, "overfill": overfill,
               "precheck": dict(presented.precheck)}
     # A plain INSERT: the write lock is held from here to the commit, so keep it short.
-    FILL_INSERT.execute(db.session.connection(), values)
+    FILL_INSERT.defer(db.session.connection(), values)
     fill = Fill(**values)  # the answer reads it; the stored row is the INSERT's
     if overfill:
         raise_flag("overfill", cylinder=cyl, actor=user, details={

@@ -123,9 +123,9 @@ def _store_trace(cylinder_id: int, event: Event) -> LastSeen:
         row = conn.execute(read, {"b_id": cylinder_id}).first()
     changes = trace_changes(row, event)
     if row is None:
-        add.execute(conn, {"cylinder_id": cylinder_id, **changes})
+        add.defer(conn, {"cylinder_id": cylinder_id, **changes})
     elif changes:
-        write.execute(conn, {"b_id": cylinder_id, **changes})
+        write.defer(conn, {"b_id": cylinder_id, **changes})
     _touch_parties(cylinder_id, event)
     return last_seen(row)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, cast, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
@@ -151,13 +151,23 @@ def record_event(cylinder: Cylinder, type_: str, actor: User | None, *,
 
 
 @functools.cache
-def _append_statements(genesis: bool) -> tuple[Prepared, Prepared]:
-    """Built once: the guarded UPDATE of the chain head and the event INSERT."""
+def _append_statements(genesis: bool) -> tuple[Prepared, Prepared, Prepared]:
+    """Built once: the guarded UPDATE of the chain head, the event INSERT, and both in one.
+
+    The third is for PostgreSQL: `WITH moved AS (UPDATE ... RETURNING) INSERT ... SELECT FROM
+    moved` stores the event only if the guard held, in one round trip instead of two.
+    """
     table = Cylinder.__table__
     head = table.c.chain_head.is_(None) if genesis else table.c.chain_head == bindparam("b_head")
     move = update(table).where(table.c.id == bindparam("b_id"),
                                table.c.event_count == bindparam("b_count"), head)
-    return Prepared(move), Prepared(insert(Event.__table__))
+    moved = move.values(event_count=bindparam("event_count"),
+                        chain_head=bindparam("chain_head")).returning(table.c.id).cte("moved")
+    events = Event.__table__
+    columns = [events.c[name] for name in EVENT_COLUMNS]
+    both = insert(events).from_select(columns, select(  # typed: a SELECT list's NULL is text
+        *(cast(bindparam(c.key, type_=c.type), c.type) for c in columns)).select_from(moved))
+    return Prepared(move), Prepared(insert(events)), Prepared(both, named=True)
 
 
 def _append(cyl: Cylinder, event: Event) -> bool:
@@ -172,15 +182,20 @@ def _append(cyl: Cylinder, event: Event) -> bool:
     event.prev_hash = prev_head or GENESIS_HASH
     event.hash = event_hash(chained_fields(event, cyl.code), event.prev_hash)
     conn = db.session.connection()
-    move, store = _append_statements(prev_head is None)
+    move, store, both = _append_statements(prev_head is None)
     params = {"b_id": cyl.id, "b_count": prev_count, "event_count": event.seq,
               "chain_head": event.hash}
     if prev_head is not None:
         params["b_head"] = prev_head
-    if move.execute(conn, params).rowcount != 1:
-        return False
+    row = {c: getattr(event, c) for c in EVENT_COLUMNS}
+    if conn.dialect.name == "postgresql":
+        if both.execute(conn, {**params, **row}).rowcount != 1:
+            return False
+    else:
+        if move.execute(conn, params).rowcount != 1:
+            return False
+        store.execute(conn, row)
     _held_locks().add(cyl.id)
-    store.execute(conn, {c: getattr(event, c) for c in EVENT_COLUMNS})
     set_committed_value(cyl, "event_count", event.seq)
     set_committed_value(cyl, "chain_head", event.hash)
     return True

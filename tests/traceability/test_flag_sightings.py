@@ -1,27 +1,11 @@
 """Repeat sightings of an open flag, counted without loading the flag through the ORM."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from app.auth.models import User
 from app.extensions import db
 from app.traceability.models import Flag
 from app.traceability.services import find_cylinder, raise_flag, read_open_flags, resolve_flag
-
-
-@contextmanager
-def count_statements(into: list[str]) -> Iterator[None]:
-    def record(_conn, _cursor, statement, *_args) -> None:
-        into.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.db_helpers import count_statements
 
 
 def test_sightings_in_separate_requests_count_up_and_keep_the_latest_20(registry, world, ctx):
