@@ -49,10 +49,9 @@ def _request(host: str, token: str, body: dict) -> str:
             f"Content-Length: {len(data)}\r\n\r\n{data}")
 
 
-def wrk_script(plan: list[dict], host: str, rng: random.Random, path: Path,
-               per_station: int = 60) -> Path:
-    """Write a script cycling through every station's requests: mostly its own cylinders,
-    some strangers' (not_owned) and some never-issued codes (black cylinders)."""
+def mix(plan: list[dict], rng: random.Random, per_station: int = 60) -> list[tuple[str, dict]]:
+    """(token, body) of every station's requests, shuffled: mostly its own cylinders, some
+    strangers' (not_owned) and some never-issued codes (black cylinders)."""
     requests = []
     for station in plan:
         for _ in range(per_station):
@@ -65,8 +64,15 @@ def wrk_script(plan: list[dict], host: str, rng: random.Random, path: Path,
                 body = {"code": rng.choice(station["strangers"])}
             else:
                 body = {"payload": rng.choice(station["unknown"])}
-            requests.append(_request(host, station["token"], body))
+            requests.append((station["token"], body))
     rng.shuffle(requests)
+    return requests
+
+
+def wrk_script(plan: list[dict], host: str, rng: random.Random, path: Path,
+               per_station: int = 60) -> Path:
+    """Write a script cycling through the stations' requests (`mix`)."""
+    requests = [_request(host, token, body) for token, body in mix(plan, rng, per_station)]
     table = ",\n".join(_lua_string(r) for r in requests)
     path.write_text(f"reqs = {{\n{table}\n}}\n{LUA}")
     return path
