@@ -89,6 +89,9 @@ class Prepared:
             _run(conn, self._found(conn.dialect, values), values)
             return
         found = self._found(conn.dialect, values)
+        if found.sql.startswith("WITH "):  # its parts must stay at the top level: not a part
+            self.execute(conn, values)
+            return
         queued = _QUEUES.setdefault(conn, [])
         if any(write.table == self.table for write in queued):
             _flush(conn)  # one statement changes a table once: its parts see the same snapshot
@@ -186,7 +189,7 @@ class _Write:
 _QUEUES: weakref.WeakKeyDictionary[Connection, list[_Write]] = weakref.WeakKeyDictionary()
 _BATCHING: weakref.WeakSet[Engine] = weakref.WeakSet()
 _COMBINED: dict[tuple[int, ...], str] = {}
-_PARAM = re.compile(r"%\(([^)]+)\)s")
+_PARAM = re.compile(r"%%|%\(([^)]+)\)s")  # an escaped percent, or a named parameter
 
 
 def batch_writes(engine: Engine) -> None:
@@ -217,17 +220,20 @@ def _flush(conn: Connection, primary: _Write | None = None) -> Any:
         return None
     if len(writes) == 1:
         return _execute(conn, writes[0].found.sql, writes[0].params)
-    key = tuple(id(write.found) for write in writes)
+    key = tuple(write.found.sql for write in writes)
     sql = _COMBINED.get(key) or _combine(key, writes)
     params = {f"w{n}_{name}": value for n, write in enumerate(writes)
               for name, value in write.params.items()}
     return _execute(conn, sql, params)
 
 
-def _combine(key: tuple[int, ...], writes: list[_Write]) -> str:
+def _renamed(sql: str, prefix: str) -> str:
+    return _PARAM.sub(lambda m: f"%({prefix}{m.group(1)})s" if m.group(1) else "%%", sql)
+
+
+def _combine(key: tuple[str, ...], writes: list[_Write]) -> str:
     """WITH w0 AS (write), w1 AS (write) ... last write: each part's parameters renamed."""
-    parts = [_PARAM.sub(lambda m, n=n: f"%(w{n}_{m.group(1)})s", write.found.sql)
-             for n, write in enumerate(writes)]
+    parts = [_renamed(write.found.sql, f"w{n}_") for n, write in enumerate(writes)]
     sql = "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(parts[:-1]))
     last = parts[-1]
     # a last write with its own WITH (the chain append) joins its parts to ours

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     insert,
+    literal_column,
     select,
     update,
 )
@@ -92,6 +93,34 @@ def test_a_write_that_needs_its_answer_takes_the_queue_along(tables):
     labels = conn.execute(select(PARENTS.c.label).order_by(PARENTS.c.id)).scalars().all()
     assert labels == ["first", "second", "third"]
     assert conn.execute(select(CHILDREN.c.note)).scalar_one() == "m"
+
+
+def test_a_literal_percent_sign_survives_the_renamed_parameters(tables):
+    mark = Prepared(update(PARENTS).where(PARENTS.c.id == bindparam("b_id"))
+                    .values(label=PARENTS.c.label.concat(literal_column("'%(id)s%'"))))
+    conn = tables.connection()
+    ADD_PARENT.execute(conn, {"id": 1, "label": "a"})
+    mark.defer(conn, {"b_id": 1})
+    ADD_CHILD.defer(conn, {"id": 3, "parent_id": 1, "note": "n"})
+    assert LABEL_OF.first(conn, {"b_id": 1}) == {"label": "a%(id)s%"}
+
+
+def test_a_write_with_its_own_with_clause_is_not_made_a_part(tables):
+    if not batching():
+        pytest.skip("SQLite has no data-modifying WITH")
+    moved = (update(PARENTS).where(PARENTS.c.id == bindparam("b_id"))
+             .values(label=bindparam("new_label")).returning(PARENTS.c.id).cte("moved"))
+    move_and_note = Prepared(insert(CHILDREN).from_select(
+        [CHILDREN.c.parent_id, CHILDREN.c.note],
+        select(moved.c.id, literal_column("'moved'"))), named=True)
+    conn = tables.connection()
+    ADD_PARENT.execute(conn, {"id": 1, "label": "a"})
+    move_and_note.defer(conn, {"b_id": 1, "new_label": "b"})
+    ADD_PARENT.defer(conn, {"id": 2, "label": "after"})  # another table: would join it
+    notes = conn.execute(select(CHILDREN.c.note)).scalars().all()
+    assert notes == ["moved"]
+    labels = conn.execute(select(PARENTS.c.label).order_by(PARENTS.c.id)).scalars().all()
+    assert labels == ["b", "after"]
 
 
 def test_the_commit_sends_them(tables):
