@@ -71,7 +71,7 @@ class Prepared:
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> Any:
         """Run with these values in the connection's transaction; return the driver cursor."""
         found = self._found(conn.dialect, values)
-        queued = _QUEUES.get(conn)
+        queued = _QUEUES.get(conn) if _QUEUES else None
         if queued:  # deferred writes go first, in the same statement unless they share a table
             if any(write.table == self.table for write in queued):
                 _flush(conn)
@@ -158,7 +158,7 @@ def _bind(found: _Compiled, values: Mapping[str, Any]) -> Any:
 
 def _run(conn: Connection, found: _Compiled, values: Mapping[str, Any]) -> Any:
     """Bind the values through SQLAlchemy's processors and execute on the driver's cursor."""
-    if _QUEUES.get(conn):
+    if _QUEUES and _QUEUES.get(conn):
         _flush(conn)  # a read (or a write that cannot ride along) sees the deferred writes
     return _execute(conn, found.sql, _bind(found, values))
 
@@ -203,7 +203,7 @@ def batch_writes(engine: Engine) -> None:
 
 
 def _flush_before_statement(conn: Connection, *_args: Any) -> None:
-    if _QUEUES.get(conn):
+    if _QUEUES and _QUEUES.get(conn):
         _flush(conn)
 
 
@@ -246,7 +246,7 @@ def _combine(key: tuple[str, ...], writes: list[_Write]) -> str:
 
 def run_sql(conn: Connection, sql: str) -> Any:
     """Run a statement without parameters (BEGIN IMMEDIATE) on the driver's cursor."""
-    if _QUEUES.get(conn):
+    if _QUEUES and _QUEUES.get(conn):
         _flush(conn)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     for listener in _listeners(conn):
