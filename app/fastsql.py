@@ -13,8 +13,8 @@ cursor description that psycopg builds afresh, column by column, for each execut
 Listeners of `before_cursor_execute` (the statement-count tests) still see every statement,
 and driver errors come out as SQLAlchemy's exceptions, as from `Connection.execute`.
 
-`Prepared.defer` is for the writes whose result nobody reads (the event's INSERT, the trace,
-the custody move, the fill). On PostgreSQL, where every statement is a round trip that costs
+`Prepared.defer` is for the writes whose result nobody reads (the trace, the custody move,
+the fill). On PostgreSQL, where every statement is a round trip that costs
 about 60 microseconds of the worker's CPU and 40 of the server's, the writes deferred in a row
 go to the server as one statement (each a data-modifying `WITH` part), just before the
 connection's next statement or its commit; with a next write that needs its answer (a guarded
@@ -197,12 +197,12 @@ def batch_writes(engine: Engine) -> None:
     if engine.dialect.paramstyle != "pyformat" or engine in _BATCHING:
         return
     _BATCHING.add(engine)
-    event.listen(engine, "before_cursor_execute", _flush_before_statement)
-    event.listen(engine, "commit", _flush_before_statement)
+    event.listen(engine, "before_cursor_execute", _send_queued)
+    event.listen(engine, "commit", _send_queued)
     event.listen(engine, "rollback", _discard)
 
 
-def _flush_before_statement(conn: Connection, *_args: Any) -> None:
+def _send_queued(conn: Connection, *_args: Any) -> None:
     if _QUEUES and _QUEUES.get(conn):
         _flush(conn)
 

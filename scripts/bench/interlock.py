@@ -24,6 +24,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +56,21 @@ def fresh_database(kind: str, work: Path, pg_url: str = PG_URL) -> str:
     return pg_url
 
 
+def process_stats() -> Iterator[tuple[int, str, list[str]]]:
+    """(pid, command, the fields after the command) of every process, from /proc/*/stat.
+
+    Of those fields, [1] is the parent's pid, [11] and [12] user and system time in ticks,
+    [13] and [14] the same for reaped children.
+    """
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        command, rest = raw[raw.index("(") + 1:].rsplit(")", 1)
+        yield int(stat.parent.name), command, rest.split()
+
+
 def server_cpu_seconds(master: int) -> float:
     """CPU time used so far by gunicorn (user + system), from /proc.
 
@@ -62,18 +78,13 @@ def server_cpu_seconds(master: int) -> float:
     worker after MAX_REQUESTS, and the kernel adds an exited worker's time to the master's
     `cutime`/`cstime` once the master waits for it.
     """
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:  # field 4 (ppid), after the command in parentheses
+    for pid, _command, fields in process_stats():
+        if int(fields[1]) == master:
             total += int(fields[11]) + int(fields[12])  # utime, stime
-        elif stat.parent.name == str(master):
+        elif pid == master:
             total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-    return total / ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(url: str, seconds: int, connections: int, threads: int,

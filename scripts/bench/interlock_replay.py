@@ -36,7 +36,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from interlock import fresh_database  # noqa: E402
+from interlock import fresh_database, process_stats  # noqa: E402
 from interlock_wrk import mix  # noqa: E402
 
 BASE = "http://127.0.0.1:5000"
@@ -44,17 +44,9 @@ BASE = "http://127.0.0.1:5000"
 
 def database_server_cpu() -> float:
     """CPU seconds used so far by the local PostgreSQL's processes (0 if none is visible)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            raw = stat.read_text()
-        except OSError:
-            continue
-        if raw[raw.index("(") + 1:raw.rindex(")")].startswith("postgres"):
-            fields = raw[raw.rindex(")") + 2:].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    total = sum(int(fields[11]) + int(fields[12]) for _pid, command, fields in process_stats()
+                if command.startswith("postgres"))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def environ(method: str, path: str, body: bytes = b"", token: str | None = None) -> dict:
