@@ -49,3 +49,16 @@ def set_state(code: str, event: str | None = None, **fields: Any) -> None:
     if event:
         record_event(cyl, event, None, data={"note": "set by test"})
     db.session.commit()
+
+
+@pytest.fixture
+def steady_caches(app: Any, monkeypatch: Any) -> None:
+    """The worker's token and blacklist caches stay warm for the whole test.
+
+    They expire after 5 s; a test that counts statements must not see a reload because a
+    slow machine took that long (CI once did: one more SELECT, and the count failed).
+    """
+    for name in ("token_cache", "blacklist_cache"):
+        cache = app.extensions[name]
+        monkeypatch.setattr(cache, "ttl", 3600.0)
+        cache.bump()  # entries held before the patch still carry the short expiry
