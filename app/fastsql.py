@@ -18,8 +18,9 @@ the fill). On PostgreSQL, where every statement is a round trip that costs
 about 60 microseconds of the worker's CPU and 40 of the server's, the writes deferred in a row
 go to the server as one statement (each a data-modifying `WITH` part), just before the
 connection's next statement or its commit; with a next write that needs its answer (a guarded
-UPDATE's row count, an INSERT's RETURNING), they ride along in front of it. On SQLite a
-statement costs a few microseconds: `defer` runs it at once.
+UPDATE's row count, an INSERT's RETURNING), they ride along in front of it; at a commit,
+the COMMIT goes in the same message (one round trip instead of two). On SQLite a statement
+costs a few microseconds: `defer` runs it at once.
 """
 from __future__ import annotations
 
@@ -163,8 +164,9 @@ def _run(conn: Connection, found: _Compiled, values: Mapping[str, Any]) -> Any:
     return _execute(conn, found.sql, _bind(found, values))
 
 
-def _execute(conn: Connection, sql: str, bound: Any) -> Any:
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+def _execute(conn: Connection, sql: str, bound: Any, client: bool = False) -> Any:
+    driver = conn.connection.driver_connection
+    cursor = _client_cursor(driver) if client else driver.cursor()  # type: ignore[union-attr]
     for listener in _listeners(conn):
         listener(conn, cursor, sql, bound, None, False)
     try:
@@ -198,7 +200,7 @@ def batch_writes(engine: Engine) -> None:
         return
     _BATCHING.add(engine)
     event.listen(engine, "before_cursor_execute", _send_queued)
-    event.listen(engine, "commit", _send_queued)
+    event.listen(engine, "commit", _send_queued_and_commit)
     event.listen(engine, "rollback", _discard)
 
 
@@ -207,23 +209,40 @@ def _send_queued(conn: Connection, *_args: Any) -> None:
         _flush(conn)
 
 
+def _send_queued_and_commit(conn: Connection) -> None:
+    """At a commit: the queued writes and the COMMIT go as one message (one round trip).
+
+    psycopg's commit that follows finds no transaction open and sends nothing. If a write
+    fails, the server skips the COMMIT and the transaction stays open to be rolled back.
+    """
+    if _QUEUES and _QUEUES.get(conn):
+        _flush(conn, commit=True)
+
+
 def _discard(conn: Connection) -> None:
     _QUEUES.pop(conn, None)  # the transaction's writes are rolled back: nothing to send
 
 
-def _flush(conn: Connection, primary: _Write | None = None) -> Any:
-    """Send the queued writes, and `primary` last, as one statement; return its cursor."""
+def _flush(conn: Connection, primary: _Write | None = None, commit: bool = False) -> Any:
+    """Send the queued writes, and `primary` last, as one statement; return its cursor.
+
+    With `commit`, a COMMIT follows in the same message (the simple query protocol, with
+    the values bound by psycopg on the client).
+    """
     writes = _QUEUES.pop(conn, None) or []
     if primary is not None:
         writes.append(primary)
     if not writes:
         return None
     if len(writes) == 1:
-        return _execute(conn, writes[0].found.sql, writes[0].params)
-    key = tuple(write.found.sql for write in writes)
-    sql = _COMBINED.get(key) or _combine(key, writes)
-    params = {f"w{n}_{name}": value for n, write in enumerate(writes)
-              for name, value in write.params.items()}
+        sql, params = writes[0].found.sql, writes[0].params
+    else:
+        key = tuple(write.found.sql for write in writes)
+        sql = _COMBINED.get(key) or _combine(key, writes)
+        params = {f"w{n}_{name}": value for n, write in enumerate(writes)
+                  for name, value in write.params.items()}
+    if commit:
+        return _execute(conn, sql + "; COMMIT", params, client=True)
     return _execute(conn, sql, params)
 
 
@@ -242,6 +261,13 @@ def _combine(key: tuple[str, ...], writes: list[_Write]) -> str:
         _COMBINED.clear()
     _COMBINED[key] = sql
     return sql
+
+
+def _client_cursor(driver: Any) -> Any:
+    """A psycopg cursor that binds on the client, so one message may hold two statements."""
+    from psycopg import ClientCursor
+
+    return ClientCursor(driver)
 
 
 def run_sql(conn: Connection, sql: str) -> Any:

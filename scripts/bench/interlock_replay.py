@@ -79,6 +79,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-round", type=int, default=600)
     parser.add_argument("--profile", help="write a cProfile of the mix rounds to this file")
+    parser.add_argument("--analyze", action="store_true",
+                        help="ANALYZE after the warm-up: the plans of a database with statistics "
+                        "(else the first plans, made on a freshly seeded one, may stay)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="interlock-replay-"))
@@ -90,7 +93,10 @@ def main() -> None:
                    stdout=subprocess.DEVNULL)
     plan = json.loads((work / "plan.json").read_text())["stations"]
 
+    from sqlalchemy import text
+
     from app import create_app
+    from app.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PUBLIC_BASE_URL": BASE,
                       "APP_ENV": "production", "SECRET_KEY": "bench",
@@ -110,6 +116,10 @@ def main() -> None:
     for token, body in requests:  # every flag raised once: what follows sights them again
         send(environ("POST", "/api/v1/fillings", body, token))
     cycle = itertools.cycle(requests)
+    if args.analyze:
+        with app.app_context(), db.engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
 
     def interlock() -> None:
         token, body = next(cycle)
