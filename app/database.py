@@ -14,7 +14,7 @@ from sqlalchemy.types import TypeDecorator
 
 from app.errors import APIError, error_body
 from app.extensions import db
-from app.fastsql import batch_writes, begin_with_next_statement, read_outside_transaction
+from app.fastsql import batch_writes
 from app.sqlite import begin_writing, configure_sqlite, engine_options
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -50,8 +50,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 def reads_first(view: F) -> F:
-    """Let a writing view read before it writes: outside SQLite's write lock, and without BEGIN
-    on PostgreSQL (see end_read_phase)."""
+    """Let a writing view read before it queues for SQLite's write lock (see end_read_phase)."""
     view._reads_first = True  # type: ignore[attr-defined]
     return view
 
@@ -64,18 +63,13 @@ def end_read_phase() -> None:
     begins the write transaction in the writers' queue when it runs its next statement.
     The work in between (building the event and its hash) is done before the turn, not
     while every other writer waits. What the writes depend on must be re-read (or guarded)
-    under the lock. On PostgreSQL the reads ran without BEGIN as well (each statement sees
-    committed data either way, in READ COMMITTED), and the write transaction's BEGIN goes
-    with its first statement, in one round trip.
+    under the lock. Elsewhere it does nothing: the request stays one transaction.
     """
     if not has_request_context() or g.get("write_phase"):
         return
     g.write_phase = True
     session = db.session()
-    if not session.in_transaction():
-        return
-    if db.engine.dialect.name != "sqlite":
-        begin_with_next_statement(session.connection())  # PostgreSQL read without BEGIN
+    if db.engine.dialect.name != "sqlite" or not session.in_transaction():
         return
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("end_read_phase() after a write: nothing may be written before it")
@@ -89,13 +83,6 @@ def end_read_phase() -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
-
-
-def _read_phase_without_transaction(conn: Any) -> None:
-    """PostgreSQL: a reads-first request reads without BEGIN; its writes' BEGIN goes with
-    their first statement (app.fastsql.read_outside_transaction)."""
-    if _begin_mode() == "none":
-        read_outside_transaction(conn)
 
 
 def take_write_turn(conn: Any, *_args: Any) -> None:
@@ -180,7 +167,6 @@ def init_db(app: Flask) -> None:
             event.listen(db.engine, "before_cursor_execute", take_write_turn)
         else:
             batch_writes(db.engine)
-            event.listen(db.engine, "begin", _read_phase_without_transaction)
 
     @app.after_request
     def commit_request(response: Response) -> Response:

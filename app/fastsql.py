@@ -18,9 +18,8 @@ the fill). On PostgreSQL, where every statement is a round trip that costs
 about 60 microseconds of the worker's CPU and 40 of the server's, the writes deferred in a row
 go to the server as one statement (each a data-modifying `WITH` part), just before the
 connection's next statement or its commit; with a next write that needs its answer (a guarded
-UPDATE's row count, an INSERT's RETURNING), they ride along in front of it; at a commit,
-the COMMIT goes in the same message (one round trip instead of two). On SQLite a statement
-costs a few microseconds: `defer` runs it at once.
+UPDATE's row count, an INSERT's RETURNING), they ride along in front of it. On SQLite a
+statement costs a few microseconds: `defer` runs it at once.
 """
 from __future__ import annotations
 
@@ -164,13 +163,8 @@ def _run(conn: Connection, found: _Compiled, values: Mapping[str, Any]) -> Any:
     return _execute(conn, found.sql, _bind(found, values))
 
 
-def _execute(conn: Connection, sql: str, bound: Any, client: bool = False) -> Any:
-    driver = conn.connection.driver_connection
-    begin = bool(_BEGIN_DUE) and driver in _BEGIN_DUE
-    if begin:  # the transaction opens with this statement, in the same message
-        _BEGIN_DUE.discard(driver)
-        sql, client = "BEGIN; " + sql, True
-    cursor = _client_cursor(driver) if client else driver.cursor()  # type: ignore[union-attr]
+def _execute(conn: Connection, sql: str, bound: Any) -> Any:
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     for listener in _listeners(conn):
         listener(conn, cursor, sql, bound, None, False)
     try:
@@ -179,8 +173,6 @@ def _execute(conn: Connection, sql: str, bound: Any, client: bool = False) -> An
         # As Connection.execute would: raise sqlalchemy.exc.IntegrityError and kin (the
         # request's commit turns them into 409/503), invalidate a lost connection.
         conn._handle_dbapi_exception(exc, sql, bound, cursor, None)
-    if begin:
-        cursor.nextset()  # past BEGIN's result: the row count and rows are the statement's
     return cursor
 
 
@@ -200,104 +192,38 @@ _COMBINED: dict[tuple[int, ...], str] = {}
 _PARAM = re.compile(r"%%|%\(([^)]+)\)s")  # an escaped percent, or a named parameter
 
 
-# psycopg connections reading outside a transaction (`read_outside_transaction`), and those
-# of them whose next statement opens one (`begin_with_next_statement`).
-_READING: weakref.WeakSet[Any] = weakref.WeakSet()
-_BEGIN_DUE: weakref.WeakSet[Any] = weakref.WeakSet()
-_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
-
-
 def batch_writes(engine: Engine) -> None:
     """Let `Prepared.defer` queue on this engine's connections (pyformat drivers: psycopg)."""
     if engine.dialect.paramstyle != "pyformat" or engine in _BATCHING:
         return
     _BATCHING.add(engine)
     event.listen(engine, "before_cursor_execute", _send_queued)
-    event.listen(engine, "commit", _send_queued_and_commit)
+    event.listen(engine, "commit", _send_queued)
     event.listen(engine, "rollback", _discard)
-    event.listen(engine, "checkin", _end_reading)
-
-
-def read_outside_transaction(conn: Connection) -> None:
-    """Run this connection's next statements on their own, without BEGIN (PostgreSQL).
-
-    For a request that reads, then writes: its reads need no transaction (each statement
-    sees committed data either way, in READ COMMITTED), and the BEGIN of its writes then
-    goes with their first statement (`begin_with_next_statement`): a round trip fewer.
-    """
-    if conn.engine not in _BATCHING:
-        return
-    driver = conn.connection.driver_connection
-    if driver is not None and not driver.autocommit and driver.info.transaction_status == _IDLE:
-        driver.autocommit = True  # psycopg sends no BEGIN of its own now
-        _READING.add(driver)
-
-
-def begin_with_next_statement(conn: Connection) -> None:
-    """End the read phase: the connection's next statement opens the write transaction."""
-    driver = conn.connection.driver_connection
-    if driver in _READING:
-        _BEGIN_DUE.add(driver)
 
 
 def _send_queued(conn: Connection, *_args: Any) -> None:
-    if _BEGIN_DUE:  # a statement of SQLAlchemy's own after the read phase: BEGIN first
-        driver = conn.connection.driver_connection
-        if driver in _BEGIN_DUE:
-            _BEGIN_DUE.discard(driver)
-            driver.execute("BEGIN")
     if _QUEUES and _QUEUES.get(conn):
         _flush(conn)
 
 
-def _end_reading(driver: Any, _record: Any) -> None:
-    """Back in the pool: the connection begins its transactions itself again."""
-    if driver is None or driver not in _READING:
-        return
-    _READING.discard(driver)
-    _BEGIN_DUE.discard(driver)
-    if driver.info.transaction_status == _IDLE:
-        driver.autocommit = False
-
-
-def _send_queued_and_commit(conn: Connection) -> None:
-    """At a commit: the queued writes and the COMMIT go as one message (one round trip).
-
-    psycopg's commit that follows finds no transaction open and sends nothing. If a write
-    fails, the server skips the COMMIT and the transaction stays open to be rolled back.
-    """
-    if _BEGIN_DUE:
-        _BEGIN_DUE.discard(conn.connection.driver_connection)  # nothing was written
-    if _QUEUES and _QUEUES.get(conn):
-        _flush(conn, commit=True)
-
-
 def _discard(conn: Connection) -> None:
     _QUEUES.pop(conn, None)  # the transaction's writes are rolled back: nothing to send
-    if _BEGIN_DUE:
-        _BEGIN_DUE.discard(conn.connection.driver_connection)
 
 
-def _flush(conn: Connection, primary: _Write | None = None, commit: bool = False) -> Any:
-    """Send the queued writes, and `primary` last, as one statement; return its cursor.
-
-    With `commit`, a COMMIT follows in the same message (the simple query protocol, with
-    the values bound by psycopg on the client).
-    """
+def _flush(conn: Connection, primary: _Write | None = None) -> Any:
+    """Send the queued writes, and `primary` last, as one statement; return its cursor."""
     writes = _QUEUES.pop(conn, None) or []
     if primary is not None:
         writes.append(primary)
     if not writes:
         return None
     if len(writes) == 1:
-        sql, params = writes[0].found.sql, writes[0].params
-    else:
-        key = tuple(write.found.sql for write in writes)
-        sql = _COMBINED.get(key) or _combine(key, writes)
-        params = {f"w{n}_{name}": value for n, write in enumerate(writes)
-                  for name, value in write.params.items()}
-    if commit:
-        return _execute(conn, sql + "; COMMIT", params, client=True)
+        return _execute(conn, writes[0].found.sql, writes[0].params)
+    key = tuple(write.found.sql for write in writes)
+    sql = _COMBINED.get(key) or _combine(key, writes)
+    params = {f"w{n}_{name}": value for n, write in enumerate(writes)
+              for name, value in write.params.items()}
     return _execute(conn, sql, params)
 
 
@@ -316,13 +242,6 @@ def _combine(key: tuple[str, ...], writes: list[_Write]) -> str:
         _COMBINED.clear()
     _COMBINED[key] = sql
     return sql
-
-
-def _client_cursor(driver: Any) -> Any:
-    """A psycopg cursor that binds on the client, so one message may hold two statements."""
-    from psycopg import ClientCursor
-
-    return ClientCursor(driver)
 
 
 def run_sql(conn: Connection, sql: str) -> Any:

@@ -23,7 +23,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -130,34 +129,6 @@ def test_the_commit_sends_them(tables):
     tables.commit()
     with db.engine.connect() as other:
         assert other.execute(select(CHILDREN.c.note)).scalar_one() == "kept too"
-
-
-def test_the_commit_goes_in_the_same_message_as_the_writes(tables):
-    """PostgreSQL: one round trip for the queued writes and the COMMIT; psycopg's own commit
-    then finds the transaction closed and sends nothing."""
-    if not batching():
-        pytest.skip("SQLite runs each write at once")
-    conn = tables.connection()
-    driver = conn.connection.driver_connection
-    ADD_PARENT.defer(conn, {"id": 1, "label": "kept"})
-    ADD_CHILD.defer(conn, {"id": 5, "parent_id": 1, "note": "kept too"})
-    sent: list[str] = []
-    closed_before_the_driver_commit: list[bool] = []
-
-    def driver_commit_sees(_conn):
-        closed_before_the_driver_commit.append(driver.info.transaction_status == 0)  # IDLE
-
-    sqlalchemy_event.listen(db.engine, "commit", driver_commit_sees)  # after fastsql's own
-    try:
-        with count_statements(sent):
-            tables.commit()
-    finally:
-        sqlalchemy_event.remove(db.engine, "commit", driver_commit_sees)
-    assert len(sent) == 1 and sent[0].rstrip().endswith("; COMMIT"), sent
-    assert closed_before_the_driver_commit == [True]
-    with db.engine.connect() as other:
-        assert other.execute(select(CHILDREN.c.note)).scalar_one() == "kept too"
-    assert tables.execute(select(PARENTS.c.label)).scalar_one() == "kept"  # usable after
 
 
 def test_a_failing_deferred_write_fails_the_commit_and_keeps_nothing(tables):
