@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.filling.models import Fill, FillRefusal
@@ -12,6 +12,7 @@ from app.filling.services import cylinder_on_hold
 from app.traceability.codes import new_code
 from app.traceability.models import Event, Flag
 from app.traceability.services import find_cylinder
+from tests.db_helpers import count_statements
 
 
 def _flags(api, world, code, status="open"):
@@ -210,19 +211,10 @@ def test_interlock_by_code_answers_in_few_statements(registry, station, app, mon
     refused = registry.cylinder(owner="company")["code"]
     station.present(codes[0])  # warm up: first request of a worker loads what it caches
     statements: list[list[str]] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements[-1].append(statement.split("\n")[0][:90])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        for code in (codes[1], refused, refused):
-            statements.append([])
+    for code in (codes[1], refused, refused):
+        statements.append([])
+        with app.app_context(), count_statements(statements[-1]):
             station.present(code)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     counts = [len(s) for s in statements]
     allowed_count, first_refusal, repeat_refusal = counts
     # Allowed: one lookup (code, cylinder, rules, entrustment, hold), the chain head UPDATE
@@ -272,17 +264,8 @@ def test_the_trace_read_with_the_lookup_is_not_read_again(registry, station, app
     code = registry.cylinder(owner="station_a")["code"]
     assert station.present(code).status_code == 201  # the trace row exists now
     statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with app.app_context(), count_statements(statements):
         assert station.present(code).status_code == 201
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) == 1 and "cylinder_traces" in reads[0], reads
     # its own statement on SQLite; on PostgreSQL a part of the statement sent at the commit
