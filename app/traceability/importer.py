@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from python_calamine import CalamineWorkbook
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, text, tuple_, update
 
 from app.auth.models import Organisation, User
 from app.clock import today
@@ -44,6 +44,8 @@ HEADERS = {
 }
 REQUIRED = ("code", "serial_no", "manufacturer", "model", "manufactured_on", "owner")
 CHUNK = 2000
+# From this many new cylinders on, PostgreSQL's statistics are refreshed in the import itself.
+ANALYZE_AFTER_ROWS = 1000
 
 
 @dataclass
@@ -202,7 +204,21 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
     if not dry_run:
         _insert(actor, good, specs, rules, on)
         report.imported = len(good)
+        if len(good) >= ANALYZE_AFTER_ROWS:
+            refresh_statistics()
     return report
+
+
+def refresh_statistics() -> None:
+    """ANALYZE the tables an import fills (PostgreSQL; part of the import's transaction).
+
+    Until autovacuum gets round to it (never, where it is switched off), the planner keeps
+    the picture of the tables from before the import; statements the driver prepared on
+    that picture keep their plans, e.g. scans that suited a near-empty table. ANALYZE
+    replaces the statistics and makes PostgreSQL re-plan those statements.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE cylinders, events, codes"))
 
 
 def _check_row(line: int, cells: list[str], index: dict[str, int], orgs: dict[str, int],

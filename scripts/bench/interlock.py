@@ -71,20 +71,22 @@ def process_stats() -> Iterator[tuple[int, str, list[str]]]:
         yield int(stat.parent.name), command, rest.split()
 
 
-def server_cpu_seconds(master: int) -> float:
-    """CPU time used so far by gunicorn (user + system), from /proc.
+def server_cpu_seconds(master: int) -> tuple[float, float]:
+    """CPU time used so far by gunicorn, (user, system), from /proc.
 
     The master, its live workers, and the workers it has reaped: scripts/serve recycles a
     worker after MAX_REQUESTS, and the kernel adds an exited worker's time to the master's
     `cutime`/`cstime` once the master waits for it.
     """
-    total = 0
+    user = system = 0
     for pid, _command, fields in process_stats():
         if int(fields[1]) == master:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            user, system = user + int(fields[11]), system + int(fields[12])
         elif pid == master:
-            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-    return total / os.sysconf("SC_CLK_TCK")
+            user += int(fields[11]) + int(fields[13])
+            system += int(fields[12]) + int(fields[14])
+    tick = os.sysconf("SC_CLK_TCK")
+    return user / tick, system / tick
 
 
 def run_wrk(url: str, seconds: int, connections: int, threads: int,
@@ -94,12 +96,15 @@ def run_wrk(url: str, seconds: int, connections: int, threads: int,
            "--timeout", "10s"]
     if script is not None:
         cmd += ["-s", str(script)]
-    cpu_before = server_cpu_seconds(master) if master else 0.0
+    cpu_before = server_cpu_seconds(master) if master else (0.0, 0.0)
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     result = parse_wrk(out)
     if master:
-        used = server_cpu_seconds(master) - cpu_before
-        result["server_cpu_ms_per_request"] = round(used * 1000 / max(result["requests"], 1), 2)
+        user, system = (after - before for after, before
+                        in zip(server_cpu_seconds(master), cpu_before, strict=True))
+        per_request = 1000 / max(result["requests"], 1)
+        result["server_cpu_ms_per_request"] = round((user + system) * per_request, 2)
+        result["server_system_cpu_ms_per_request"] = round(system * per_request, 2)
     return result
 
 
