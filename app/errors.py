@@ -182,6 +182,15 @@ def register_error_handlers(app: Flask) -> None:
         return _respond(400, "value_out_of_range",
                         "A value in the request is out of range; nothing was saved.")
 
+    @app.errorhandler(RecursionError)
+    def handle_deep_json(exc: RecursionError) -> Response:
+        # the JSON decoder recurses once per nesting level; a body nested thousands deep
+        # is bad input (any other recursion error is ours, and stays a 500)
+        if "decoding a JSON" not in str(exc):
+            return handle_unexpected(exc)
+        _rollback_quietly()
+        return _respond(400, "invalid_json", "The request body is nested too deeply.")
+
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
         db.session.rollback()

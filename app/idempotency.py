@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 from flask import Flask, Response, g, request
 from flask_login import current_user
@@ -30,10 +31,33 @@ class IdempotencyRecord(db.Model):
 
 
 def _request_hash() -> str:
+    """What the request asks for, so that a retry encoded another way still matches.
+
+    JSON counts once parsed (key order and spacing do not), forms by their fields and the
+    contents of their files (clients build a new multipart boundary for every retry),
+    anything else byte for byte; the query string counts too.
+    """
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data(cache=True))
+    digest.update(json.dumps(sorted(request.args.items(multi=True))).encode() + b"\n")
+    digest.update(_body_meaning())
     return digest.hexdigest()
+
+
+def _body_meaning() -> bytes:
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        try:
+            return json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+        except (ValueError, RecursionError):  # the view answers the bad JSON; any key matches
+            return raw
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        files = []
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            files.append((name, hashlib.sha256(upload.stream.read()).hexdigest()))
+            upload.stream.seek(0)  # the view reads it again
+        return json.dumps([sorted(request.form.items(multi=True)), files]).encode()
+    return request.get_data(cache=True)
 
 
 def init_idempotency(app: Flask) -> None:

@@ -25,6 +25,10 @@ def test_healthz(client):
     assert client.get("/healthz").json == {"status": "ok"}
 
 
+# Nested beyond what Python's JSON decoder recurses through (it raises RecursionError).
+DEEP = '{"name": ' + "[" * 5000 + "]" * 5000 + "}"
+
+
 def test_api_errors_have_one_shape(client, world, api):
     for resp, status, code in [
         (api.get("/api/v1/nothing-here", world.regulator), 404, "not_found"),
@@ -32,6 +36,10 @@ def test_api_errors_have_one_shape(client, world, api):
         (api.post("/api/v1/orgs", world.admin, data="{", content_type="application/json"),
          400, "invalid_json"),
         (api.post("/api/v1/orgs", world.admin, json=["list"]), 400, "validation_error"),
+        (api.post("/api/v1/orgs", world.admin, data=DEEP, content_type="application/json"),
+         400, "invalid_json"),
+        (api.post("/api/v1/fillings", world.filler_a, data=DEEP,
+                  content_type="application/json"), 400, "invalid_json"),
         (api.get("/api/v1/cylinders/%00%ff", world.regulator), 400, "foreign_code"),
         (api.get("/api/v1/code-batches/1", world.regulator), 404, "not_found"),
     ]:

@@ -29,9 +29,10 @@ from app.filling.schemas import (
     ReweighOut,
 )
 from app.filling.services import Outcome, Presented
-from app.traceability.codes import format_code
+from app.traceability.codes import CodeError, format_code, parse_code
 from app.traceability.events import event_to_dict
 from app.traceability.models import Cylinder
+from app.traceability.services import public_base_url
 
 blp = Blueprint("filling_api", __name__, url_prefix="/api/v1",
                 description="The filling interlock, fill records and entrustments")
@@ -61,6 +62,26 @@ def _presented(body: dict, text: str = "") -> Presented:
     return Presented(text=text, net_mass_kg=body.get("net_mass_kg"), precheck=dict(precheck),
                      event_id=event_id, occurred_at=body.get("occurred_at"),
                      lat=body.get("lat"), lon=body.get("lon"), place=body.get("place"))
+
+
+def _code_of(text: str) -> str:
+    try:
+        return parse_code(text, public_base_url()).code
+    except CodeError:
+        return text.strip()
+
+
+def presented_text(body: dict) -> str:
+    """The code to check: `code` or `payload`; when both are sent they must name one cylinder.
+
+    A scanner's payload beside a typed code that disagrees with it is a mistake at the scale;
+    checking either one silently could fill the wrong cylinder.
+    """
+    code, payload = body.get("code"), body.get("payload")
+    if code and payload and _code_of(code) != _code_of(payload):
+        raise ValidationFailed("code and payload name different cylinders; send one of them.",
+                               code="code_payload_mismatch")
+    return code or payload
 
 
 def fill_dict(fill: Fill, on_hold: bool) -> dict:
@@ -137,7 +158,7 @@ def create_filling() -> tuple[dict | Response, int]:
         raise APIError("The request body is not valid JSON.", code="invalid_json")
     body = _load(FILL_IN, data)
     user = current_user._get_current_object()  # the proxy costs a lookup on every attribute
-    outcome = services.present_cylinder(user, _presented(body, body.get("code") or body["payload"]))
+    outcome = services.present_cylinder(user, _presented(body, presented_text(body)))
     commit_now()
     # Rendered as is: outcome_dict has exactly InterlockOut's fields (a test keeps it so), and
     # a schema dump of every answer costs more than the rest of the rendering.

@@ -33,7 +33,9 @@ class FillIn(_Where):
                          metadata={"description": "The code as typed or printed (any case, "
                                    "any separators)."})
     payload = fields.String(validate=validate.Length(min=1, max=400),
-                            metadata={"description": "The QR text as a scanner read it."})
+                            metadata={"description": "The QR text as a scanner read it. "
+                                      "Sent beside `code`, both must name the same cylinder "
+                                      "(else 400 `code_payload_mismatch`)."})
     net_mass_kg = fields.Float(validate=MASS, allow_none=True,
                                metadata={"description": "Net mass from the scale, kg"})
     precheck = fields.Nested(PrecheckIn, load_default=dict)

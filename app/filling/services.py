@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from app.auth.models import User
 from app.clock import today
@@ -294,6 +294,11 @@ def reweigh(user: User, fill_event_id: uuid.UUID, net_mass_kg: float,
             raise Conflict("This event_id was already used for a different event.",
                            code="event_id_reused")
         return Reweighed(fill, rec.event, bool(rec.event.data.get("cleared")), replayed=True)
+    # Checked after the append: the cylinder's chain is locked, so no fill can slip in between.
+    latest = db.session.scalar(select(func.max(Fill.id)).where(Fill.cylinder_id == cyl.id))
+    if latest != fill.id:
+        raise Conflict("This cylinder was filled again after this fill; re-weigh its latest "
+                       "fill.", code="fill_superseded")
     fill.reweighed_kg = net_mass_kg
     fill.reweighed_at = rec.event.occurred_at
     if fill.net_mass_kg is None:

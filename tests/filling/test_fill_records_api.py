@@ -1,6 +1,7 @@
 """Fill records: overfill and re-weigh, retries that must not duplicate, who may do what."""
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -13,6 +14,7 @@ from app.traceability.codes import new_code
 from app.traceability.models import Event, Flag
 from app.traceability.services import find_cylinder
 from tests.db_helpers import count_statements
+from tests.filling.photos import qr_photo
 
 
 def _flags(api, world, code, status="open"):
@@ -51,6 +53,31 @@ def test_overfill_keeps_the_record_and_holds_until_a_reweigh_clears_it(registry,
     assert types == ["registered", "filled", "flag_raised", "fill_refused", "flag_raised",
                      "reweighed", "reweighed", "flag_resolved", "filled"]
     assert history["chain_ok"] is True
+
+
+def test_only_the_latest_fill_can_be_reweighed_to_lift_a_hold(registry, station, api, world):
+    cyl = registry.cylinder(owner="company")  # entrusted to both stations below
+    for name in ("station_a", "station_b"):
+        assert station.entrust(station=name).status_code == 201
+    old_b = station.present(cyl["code"], actor=world.filler_b, net_mass_kg=14.0).json["fill"]
+    old_a = station.present(cyl["code"], net_mass_kg=16.0).json["fill"]
+    assert api.post(f"/api/v1/fillings/{old_a['event_id']}/reweigh", world.filler_a,
+                    json={"net_mass_kg": 14.5}).json["cleared"] is True
+    latest = station.present(cyl["code"], net_mass_kg=16.2).json["fill"]
+    assert latest["on_hold"] is True
+    events_before = api.get(f"/api/v1/cylinders/{cyl['code']}/history", world.regulator).json
+    for actor, fill in ((world.filler_a, old_a), (world.filler_b, old_b)):
+        stale = api.post(f"/api/v1/fillings/{fill['event_id']}/reweigh", actor,
+                         json={"net_mass_kg": 14.5})
+        assert (stale.status_code, stale.json["error"]["code"]) == (409, "fill_superseded")
+    db.session.rollback()
+    assert cylinder_on_hold(find_cylinder(cyl["code"])) is True
+    history = api.get(f"/api/v1/cylinders/{cyl['code']}/history", world.regulator).json
+    assert len(history["events"]) == len(events_before["events"])  # the refusals wrote nothing
+    assert station.reasons(station.present(cyl["code"], actor=world.filler_b)) == ["overfill_hold"]
+    ok = api.post(f"/api/v1/fillings/{latest['event_id']}/reweigh", world.filler_a,
+                  json={"net_mass_kg": 14.5})
+    assert (ok.status_code, ok.json["cleared"], ok.json["on_hold"]) == (200, True, False)
 
 
 def test_rated_mass_itself_is_not_an_overfill(registry, station):
@@ -152,6 +179,41 @@ def test_idempotency_key_retries_do_not_duplicate(registry, station, api, world)
     assert db.session.scalar(select(func.count()).select_from(FillRefusal)) == 1
     assert db.session.scalar(select(Flag.occurrences).where(
         Flag.code == refused, Flag.kind == "fill_refused")) == 1
+
+
+def test_a_retry_encoded_differently_is_still_the_same_request(registry, api, world):
+    fills = select(func.count()).select_from(Fill)
+    cyl = registry.cylinder(owner="station_a")
+    headers = {"Idempotency-Key": "scale-2-json"}
+    first = api.post("/api/v1/fillings", world.filler_a, headers=headers,
+                     data=f'{{"code": "{cyl["code"]}", "net_mass_kg": 14.1}}',
+                     content_type="application/json")
+    again = api.post("/api/v1/fillings", world.filler_a, headers=headers,
+                     data=f'{{"net_mass_kg":14.1,"code":"{cyl["code"]}"}}',
+                     content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
+    other = api.post("/api/v1/fillings", world.filler_a, headers=headers,
+                     json={"code": cyl["code"], "net_mass_kg": 14.2})
+    assert (other.status_code, other.json["error"]["code"]) == (422, "idempotency_key_reused")
+
+    photographed = registry.cylinder(owner="station_a")
+    jpeg = qr_photo([photographed["payload"]])
+    headers = {"Idempotency-Key": "scale-2-photo"}
+    answers = [api.post("/api/v1/fillings", world.filler_a, headers=headers,
+                        content_type="multipart/form-data",  # a new boundary every time
+                        data={"net_mass_kg": "14.0", "image": (io.BytesIO(jpeg), "scale.jpg")})
+               for _ in range(2)]
+    assert [a.status_code for a in answers] == [201, 201], answers[1].json
+    assert answers[1].headers["Idempotent-Replayed"] == "true"
+    assert answers[0].json == answers[1].json
+    db.session.rollback()
+    assert db.session.scalar(fills) == 2
+    other_photo = qr_photo([photographed["payload"]], seed=1)
+    changed = api.post("/api/v1/fillings", world.filler_a, headers=headers,
+                       content_type="multipart/form-data",
+                       data={"net_mass_kg": "14.0", "image": (io.BytesIO(other_photo), "x.jpg")})
+    assert (changed.status_code, changed.json["error"]["code"]) == (422, "idempotency_key_reused")
 
 
 @pytest.mark.parametrize("actor", ["regulator", "admin", "company_admin", "station_a_admin",

@@ -5,9 +5,11 @@ import datetime as dt
 import itertools
 
 import pytest
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.filling.models import Fill
 from app.traceability import services as registry
 from tests.conftest import login, screenshot
 from tests.filling.photos import qr_photo
@@ -103,3 +105,27 @@ def test_keyboard_wedge_types_the_payload_and_enter(page, live_server):
     text = verdict(page, "refuse")
     assert "非本系统气瓶码" in text
     assert page.locator("[data-testid=code-input]").input_value() == ""
+
+
+def test_the_mass_and_precheck_are_not_carried_to_the_next_cylinder(page, live_server):
+    first = make_cylinder(live_server, "station_a")
+    second = make_cylinder(live_server, "station_a")
+    login(page, "filler_a")
+    page.goto("/filling")
+    page.click("details.more summary")
+    page.fill("[data-testid=mass-input]", "16.0")  # over the rated 14.9 kg: a hold
+    page.uncheck("[data-testid=precheck-no_damage]")
+    page.fill("[data-testid=code-input]", first["code"])
+    page.keyboard.press("Enter")
+    text = verdict(page, "refuse")
+    assert "拒绝充装" in text  # the failed check refuses the first cylinder
+    assert page.locator("[data-testid=mass-input]").input_value() == ""
+    assert page.is_checked("[data-testid=precheck-no_damage]")
+    page.click("[data-testid=verdict]")
+    page.fill("[data-testid=code-input]", second["code"])
+    page.keyboard.press("Enter")
+    assert second["display"] in verdict(page, "allow")  # no mass sent: no overfill hold
+    with live_server.app.app_context():
+        fill = db.session.scalar(select(Fill).where(Fill.code == second["code"]))
+        assert fill.net_mass_kg is None and fill.overfill is False
+        assert fill.precheck["no_damage"] is True

@@ -4,7 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import func, select
 
+from app.extensions import db
+from app.filling.models import Fill
 from app.filling.rules import MESSAGES, PRECHECK_ITEMS
 from app.filling.schemas import InterlockOut
 from app.traceability.codes import ALPHABET, new_code
@@ -55,6 +58,20 @@ def test_payload_url_and_loose_typing_are_accepted(registry, station, api, world
     typed = station.present(cyl["display_code"].lower().replace("-", " "))
     assert by_payload.status_code == typed.status_code == 201
     assert by_payload.json["code"] == typed.json["code"] == cyl["code"]
+
+
+def test_code_and_payload_must_name_the_same_cylinder(registry, api, world):
+    one, other = registry.cylinder(owner="station_a"), registry.cylinder(owner="station_a")
+    fills = select(func.count()).select_from(Fill)
+    before = db.session.scalar(fills)
+    both = api.post("/api/v1/fillings", world.filler_a,
+                    json={"code": one["code"], "payload": other["payload"]})
+    assert (both.status_code, both.json["error"]["code"]) == (400, "code_payload_mismatch")
+    db.session.rollback()
+    assert db.session.scalar(fills) == before
+    agreeing = api.post("/api/v1/fillings", world.filler_a,
+                        json={"code": one["display_code"].lower(), "payload": one["payload"]})
+    assert (agreeing.status_code, agreeing.json["code"]) == (201, one["code"])
 
 
 def _mistyped(code: str) -> str:

@@ -108,6 +108,15 @@
     return value ? Number(value) : null;
   }
 
+  // The mass and the pre-fill check belong to one cylinder: once sent, back to the defaults,
+  // so the next cylinder is never sent with the last one's scale reading.
+  function resetCylinderFields() {
+    if (mass) { mass.value = ""; }
+    document.querySelectorAll(".precheck input[type=checkbox]").forEach(function (box) {
+      box.checked = box.defaultChecked;
+    });
+  }
+
   document.getElementById("code-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var code = codeInput.value.trim();
@@ -116,6 +125,7 @@
     var body = {code: code, precheck: precheck(), event_id: uuid()};
     var net = massValue();
     if (net !== null) { body.net_mass_kg = net; }
+    resetCylinderFields();
     send(body, false);
   });
 
@@ -129,6 +139,7 @@
     var items = precheck();
     Object.keys(items).forEach(function (k) { form.append(k, items[k] ? "true" : "false"); });
     photo.value = "";
+    resetCylinderFields();
     send(form, true);
   });
 
