@@ -1,15 +1,18 @@
 """The platform around the domains: migrations, health, errors, CLI, lint, OpenAPI."""
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
+from app.database import utcnow
 from app.extensions import db
+from app.filling.rules import PRECHECK_ITEMS
 from app.traceability.models import Event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +90,21 @@ def test_seed_demo_is_idempotent_and_prints_logins(clean_app):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert runner.invoke(args=["verify-chain"]).exit_code == 0
+
+
+def test_demo_data_lies_in_the_past_at_any_hour(clean_app, monkeypatch):
+    # Before dawn in the district its date is already the next UTC day: the morning's demo
+    # round must not be dated hours ahead.
+    district_date = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date()
+    monkeypatch.setitem(clean_app.config, "FIXED_TODAY", district_date)
+    seeded = clean_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    with clean_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event).where(
+            Event.type == "delivered")) > 0  # the delivery round was seeded
+        assert db.session.scalar(select(func.max(Event.occurred_at))) <= utcnow()
+        for data in db.session.scalars(select(Event.data).where(Event.type == "filled")):
+            assert set(data["precheck"]) <= set(PRECHECK_ITEMS), data["precheck"]
 
 
 def test_ruff_is_clean():

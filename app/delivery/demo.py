@@ -9,8 +9,10 @@ from stdnum.cn import ric, uscc
 
 from app.auth.models import Organisation, User
 from app.clock import DISTRICT_TZ, today
+from app.database import utcnow
 from app.delivery import fleet, safety, services
 from app.extensions import db
+from app.filling.rules import PRECHECK_ITEMS
 from app.traceability.events import record_event
 from app.traceability.models import Cylinder
 from app.traceability.services import cylinder_state
@@ -19,6 +21,10 @@ EAST = [[115.47, 38.85], [115.50, 38.85], [115.50, 38.875], [115.47, 38.875]]
 WEST = [[115.44, 38.85], [115.47, 38.85], [115.47, 38.875], [115.44, 38.875]]
 PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8"
        "z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+# From the first fill to the last delivery of the demo round (all of it in the past).
+ROUND_LENGTH = dt.timedelta(hours=2, minutes=30)
 
 
 def _person(n: int) -> str:
@@ -70,10 +76,12 @@ def seed_delivery_demo() -> None:
     if len(ready) < 4:
         return  # too few cylinders in service for a demo round; the set-up above stays
     when = dt.datetime.combine(on, dt.time(8, 0), DISTRICT_TZ)
+    if when + ROUND_LENGTH > utcnow():  # seeded before this morning's round: yesterday's
+        when = min(when - dt.timedelta(days=1), utcnow() - ROUND_LENGTH)
     for cyl in ready:
         record_event(cyl, "filled", filler, occurred_at=when, data={
             "station_org_id": station.id, "net_mass_kg": 14.8, "rated_fill_kg": 14.9,
-            "overfill": False, "precheck": {"valve": True, "residual_pressure": True}})
+            "overfill": False, "precheck": dict.fromkeys(PRECHECK_ITEMS, True)})
     for minute, cyl in enumerate(ready[:4]):
         services.dispatch_cylinder(driver, services.Step(
             code=cyl.code, occurred_at=when + dt.timedelta(minutes=30 + minute)))

@@ -12,6 +12,7 @@ from app.clock import today
 from app.database import utcnow
 from app.delivery.models import Customer, Vehicle
 from app.extensions import db
+from app.filling.rules import PRECHECK_ITEMS
 from app.oversight import blacklist, inspections, public, seizure
 from app.traceability.events import record_event
 from app.traceability.models import Cylinder
@@ -43,7 +44,8 @@ def seed_oversight_demo(seed: int = 20261129) -> None:
         who = filler if index % 3 else filler2
         record_event(cyl, "filled", who, occurred_at=at, place=who.org.name, data={
             "station_org_id": stations[who.id], "net_mass_kg": round(rng.uniform(13.8, 14.9), 2),
-            "rated_fill_kg": 14.9, "overfill": index == 5, "precheck": {"valve": True}})
+            "rated_fill_kg": 14.9, "overfill": index == 5,
+            "precheck": dict.fromkeys(PRECHECK_ITEMS, True)})
         lat = CENTRE[0] + rng.uniform(-0.03, 0.03)
         lon = CENTRE[1] + rng.uniform(-0.03, 0.03)
         if vehicle is None or not customers:
