@@ -12,6 +12,7 @@ from sqlalchemy import Table, bindparam, cast, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
+from app.clock import DISTRICT_TZ
 from app.database import utcnow
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
@@ -131,6 +132,9 @@ def record_event(cylinder: Cylinder, type_: str, actor: User | None, *,
                                code="naive_time")
     if occurred - received > MAX_CLOCK_SKEW:
         raise ValidationFailed("occurred_at lies in the future.", code="time_in_future")
+    if occurred.astimezone(DISTRICT_TZ).date() < cylinder.manufactured_on:
+        raise ValidationFailed("occurred_at lies before the cylinder was made.",
+                               code="time_before_manufacture")
     event = Event(id=event_id or uuid.uuid4(), cylinder_id=cylinder.id, type=type_,
                   actor_user_id=actor.id if actor else None,
                   actor_org_id=actor.org_id if actor else None,

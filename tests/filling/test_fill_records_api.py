@@ -263,6 +263,19 @@ def test_bad_bodies(api, world):
     assert (future.status_code, future.json["error"]["code"]) == (400, "time_in_future")
 
 
+def test_a_fill_cannot_predate_the_cylinder(registry, station, api, world):
+    cyl = registry.cylinder(owner="station_a", manufactured_on="2021-03-01")
+    events = select(func.count()).select_from(Event)
+    before = db.session.scalar(events)
+    old = station.present(cyl["code"], occurred_at="1990-01-01T00:00:00Z", net_mass_kg=14.0)
+    assert (old.status_code, old.json["error"]["code"]) == (400, "time_before_manufacture")
+    db.session.rollback()
+    assert db.session.scalar(events) == before
+    assert db.session.scalar(select(func.count()).select_from(Fill)) == 0
+    offline = station.present(cyl["code"], occurred_at="2021-03-01T09:00:00+08:00")
+    assert offline.status_code == 201  # a late upload from the month it was made is fine
+
+
 def test_interlock_by_code_answers_in_few_statements(registry, station, app, monkeypatch,
                                                      steady_caches):
     from app.traceability import events
