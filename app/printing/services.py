@@ -148,6 +148,13 @@ def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: i
     return job
 
 
+def _check_skip(template: Template, skip: int) -> None:
+    """The labels start after `skip` used cells of the first sheet: it must be one of them."""
+    if skip < 0 or skip >= template.per_page:
+        raise ValidationFailed(f"skip must be 0..{template.per_page - 1} for this template.",
+                               code="invalid_skip")
+
+
 def print_batch(actor: User, batch_id: int, template_name: str, fmt: str, skip: int = 0,
                 reason: str | None = None) -> PrintRequest:
     """Prepare a batch's labels for download and record the job."""
@@ -155,9 +162,7 @@ def print_batch(actor: User, batch_id: int, template_name: str, fmt: str, skip: 
         raise ValidationFailed(f"format must be one of {', '.join(FORMATS)}.")
     batch = visible_batch(actor, batch_id)
     template = template_named(template_name)
-    if skip < 0 or skip >= template.per_page:
-        raise ValidationFailed(f"skip must be 0..{template.per_page - 1} for this template.",
-                               code="invalid_skip")
+    _check_skip(template, skip)
     codes = list(db.session.scalars(select(Code.code).where(Code.batch_id == batch.id)
                                     .order_by(Code.code)))
     if fmt == "preview":
@@ -174,8 +179,8 @@ def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
     if not reason or not reason.strip():
         raise ValidationFailed("A reprint needs a reason.", code="reprint_reason_required")
     codes = list(dict.fromkeys(parse(t) for t in texts))
-    rows = db.session.execute(select(Code.code, CodeBatch.id, CodeBatch.printer_org_id,
-                                     CodeBatch.owner_org_id)
+    rows = db.session.execute(select(Code.code, Code.status, CodeBatch.id,
+                                     CodeBatch.printer_org_id, CodeBatch.owner_org_id)
                               .join(CodeBatch, CodeBatch.id == Code.batch_id)
                               .where(Code.code.in_(codes))).all()
     found = {r.code: r for r in rows}
@@ -186,7 +191,11 @@ def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
             or is_oversight(actor) or (actor.role == "admin" and row.owner_org_id == actor.org_id))
         if not allowed:
             raise NotFound(f"Code {code} is not one you may print.", code="code_not_found")
+        if row.status == "retired":  # a fresh label would put a dead code on a cylinder
+            raise Conflict(f"Code {code} was retired with its scrapped cylinder; it gets no "
+                           "new labels.", code="code_retired")
     template = template_named(template_name)
+    _check_skip(template, skip)
     job = _record(actor, codes, template, fmt, skip, None, reason)
     job.reprint = True
     return PrintRequest(_labels(codes), template, job)

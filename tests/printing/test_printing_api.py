@@ -6,8 +6,11 @@ import io
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
+from sqlalchemy import update
 
+from app.extensions import db
 from app.scan import decode_image
+from app.traceability.models import Code
 
 
 @pytest.fixture
@@ -99,6 +102,21 @@ def test_reprint_hand_picked_codes(batch, api, world):
     assert decode_pdf(resp.data) == [f"https://gas.example.cn/c/{c}" for c in (codes[3], codes[1])]
     job = api.get("/api/v1/print-jobs", world.regulator).json[0]
     assert job["reprint"] and job["reason"] == "标签破损" and job["batch_id"] is None
+
+
+def test_reprint_refuses_a_cell_off_the_sheet_and_retired_codes(batch, api, world):
+    _, codes = batch
+    for skip in (24, 2**63 - 1, -1):  # a4-3x8-70x37 has cells 0..23
+        resp = api.post("/api/v1/labels/reprint", world.printer, json={
+            "codes": codes[:1], "reason": "卡纸", "template": "a4-3x8-70x37", "skip": skip})
+        assert resp.status_code == 400 and resp.json["error"]["code"] in (
+            "invalid_skip", "validation_error"), (skip, resp.json)
+    db.session.execute(update(Code).where(Code.code == codes[5]).values(status="retired"))
+    db.session.commit()
+    dead = api.post("/api/v1/labels/reprint", world.printer,
+                    json={"codes": [codes[4], codes[5]], "reason": "标签破损"})
+    assert (dead.status_code, dead.json["error"]["code"]) == (409, "code_retired")
+    assert api.get("/api/v1/print-jobs", world.printer).json == []  # nothing was recorded
 
 
 def test_preview_png_and_single_label(batch, api, world):

@@ -189,6 +189,14 @@ def _hazards(w: _Window) -> Section:
     return Section("hazards", "隐患排查整治", ["项目", "数量"], rows)
 
 
+def _refusal_count(w: _Window) -> int:
+    """Refused attempts, each once (the section above counts reasons: one refusal has several)."""
+    if w.area_id is not None:
+        return 0  # stations belong to no delivery area (NOT_AREA_BOUND)
+    return db.session.scalar(select(func.count()).select_from(Event)
+                             .where(*w.events("fill_refused"))) or 0
+
+
 def monthly_report(month: str, org_id: int | None = None,
                    area_id: int | None = None) -> MonthlyReport:
     """Count one month's fills, refusals, flags, black cylinders, inspections and deliveries."""
@@ -200,7 +208,7 @@ def monthly_report(month: str, org_id: int | None = None,
         area = area_names({area_id}).get(area_id, "—")
         scope = area if org_id is None else f"{scope} · {area}"
     totals = {"fills": sum(r[1] for r in sections[0].rows),
-              "refusals": sum(r[2] for r in sections[1].rows),
+              "refusals": _refusal_count(w),
               "flags_raised": sum(r[2] for r in sections[2].rows),
               "flags_resolved": sum(r[3] for r in sections[2].rows),
               "deliveries": sections[5].rows[0][1]}
