@@ -19,6 +19,7 @@ from app.oversight.services import require_regulator
 from app.traceability.checks import Reason
 from app.traceability.events import record_event
 from app.traceability.models import Cylinder, Flag
+from app.traceability.names import normalise_name
 from app.traceability.services import raise_flag
 
 
@@ -34,7 +35,7 @@ def next_month(day: dt.date) -> dt.date:
 def covers(entry: BlacklistEntry | ActiveEntry, manufacturer: str, model: str,
            made: dt.date) -> bool:
     """Tell whether an entry covers a cylinder with these stamped facts."""
-    if entry.manufacturer is not None and entry.manufacturer != manufacturer:
+    if entry.manufacturer is not None and entry.manufacturer != normalise_name(manufacturer):
         return False
     if entry.model is not None and entry.model != model:
         return False
@@ -73,7 +74,7 @@ def add_entry(actor: User, *, scope: str, reason: str, manufacturer: str | None 
               model: str | None = None, made_in: dt.date | None = None) -> BlacklistEntry:
     """Blacklist a product and flag every registered cylinder it covers."""
     require_regulator(actor)
-    manufacturer = (manufacturer or "").strip() or None
+    manufacturer = normalise_name(manufacturer or "") or None
     model = (model or "").strip() or None
     if not reason or not reason.strip():
         raise ValidationFailed(N_("Give the reason for blacklisting."), code="reason_required")

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.oversight.models import CylinderParty, CylinderTrace
 from app.traceability.codes import ALPHABET, BODY_LEN, CODE_LEN, is_valid, normalise
 from app.traceability.models import Code, Cylinder, Flag
+from app.traceability.names import normalise_name
 
 STATUSES = ("in_service", "inspection_overdue", "beyond_service_life", "seized", "scrapped",
             "registration_cancelled")
@@ -86,7 +87,7 @@ def search_query(f: Filters, on: dt.date | None = None) -> Select:
     if f.serial_no:
         q = q.where(Cylinder.serial_no == f.serial_no.strip())
     if f.manufacturer:
-        q = q.where(Cylinder.manufacturer == f.manufacturer.strip())
+        q = q.where(Cylinder.manufacturer == normalise_name(f.manufacturer))
     if f.model:
         q = q.where(Cylinder.model == f.model.strip())
     if f.owner_org_id is not None:

@@ -25,6 +25,7 @@ from app.traceability.checks import flag_area
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
 from app.traceability.events import hold_cylinder, record_event
 from app.traceability.models import Code, CodeBatch, Cylinder, Flag
+from app.traceability.names import normalise_name
 from app.traceability.rule_store import life_rules, spec_for
 from app.traceability.rules import CylinderFacts, CylinderState, default_design_life, derive_state
 
@@ -112,6 +113,11 @@ class Registration:
     registration_no: str | None = None
     last_inspected_on: dt.date | None = None
     design_life_years: int | None = None
+
+    def __post_init__(self) -> None:
+        # stored, compared and blacklisted in one spelling (app/traceability/names.py)
+        self.serial_no = normalise_name(self.serial_no)
+        self.manufacturer = normalise_name(self.manufacturer)
 
 
 def validate_registration(reg: Registration, on: dt.date) -> list[tuple[str, str, str]]:

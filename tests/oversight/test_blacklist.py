@@ -42,6 +42,31 @@ def test_blacklisting_a_batch_flags_its_cylinders_and_refuses_filling(api, regis
     assert again.status_code == 409
 
 
+@pytest.mark.parametrize("listed, registered", [
+    ("保定某钢瓶（集团）有限公司", "保定某钢瓶(集团)有限公司"),  # full-width brackets
+    ("QA厂", "ＱＡ厂"),                                          # full-width letters
+    ("QA厂", "QA\u200b厂"),                                     # a zero-width space
+    ("QA  厂", " QA 厂 "),                                        # spaces
+])
+def test_a_manufacturer_is_one_name_however_it_is_typed(api, registry, world, listed,
+                                                        registered):
+    early = registry.cylinder(manufacturer=registered, manufactured_on="2024-03-01")
+    resp = api.post("/api/v1/blacklist", world.regulator, json={
+        "scope": "manufacturer", "manufacturer": listed, "reason": "焊缝缺陷"})
+    assert resp.status_code == 201 and resp.json["cylinders"] == 1
+    late = registry.cylinder(manufacturer=registered, manufactured_on="2024-03-01")
+    assert {f.code for f in _flags()} == {early["code"], late["code"]}
+    refused = api.post("/api/v1/fillings", world.filler_a, json={"code": late["code"]})
+    assert refused.status_code == 409
+    assert "blacklisted" in [r["code"] for r in refused.json["reasons"]]
+    same_serial = api.post("/api/v1/cylinders", world.regulator, json={
+        "code": registry.codes(1)[0]["code"], "serial_no": early["serial_no"],
+        "manufacturer": listed, "model": "YSP35.5", "manufactured_on": "2024-03-01",
+        "owner_org_id": world.orgs["company"]})
+    assert (same_serial.status_code, same_serial.json["error"]["code"]) == (409,
+                                                                          "duplicate_serial")
+
+
 def test_a_model_ban_covers_cylinders_registered_later(api, registry, world, events):
     resp = api.post("/api/v1/blacklist", world.regulator, json={
         "scope": "model", "model": "YSP12", "reason": "召回"})

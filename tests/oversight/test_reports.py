@@ -54,6 +54,7 @@ def test_numbers_match_the_events(api, registry, world, events):
     assert report.totals["fills"] == len(stored_fills) == 4
     refusals = {r[0]: r[2] for r in _rows(report, "refusals")}
     assert refusals == {"inspection_overdue": 2, "not_owned": 1}
+    assert report.totals["refusals"] == 2  # two refused attempts, three reasons between them
     assert dict((r[0], r[1]) for r in _rows(report, "deliveries")) == {
         "配送次数": 2, "随瓶安检": 1, "未随瓶安检": 1, "超区域配送": 1}
     assert dict((r[0], r[1]) for r in _rows(report, "black")) == {
@@ -64,6 +65,7 @@ def test_numbers_match_the_events(api, registry, world, events):
     assert _rows(report, "hazards") == [["发现隐患", 0], ["已整改", 0], ["逾期未整改", 0]]
     station = monthly_report(_month(), world.orgs["station_b"])
     assert station.totals["fills"] == 2 and station.scope == "南郊充装站"
+    assert station.totals["refusals"] == 1
 
 
 def test_report_files_and_access(api, registry, world, events):

@@ -1,0 +1,16 @@
+"""One spelling for the names stamped on a cylinder, however they were typed."""
+from __future__ import annotations
+
+import unicodedata
+
+
+def normalise_name(text: str) -> str:
+    """Fold full-width forms (NFKC), drop invisible characters, collapse spaces.
+
+    Chinese input methods mix full- and half-width brackets, letters and digits, and text
+    pasted from documents carries zero-width characters. Without one spelling, a blacklisted
+    manufacturer or an already registered serial number slips past an exact comparison.
+    """
+    folded = unicodedata.normalize("NFKC", text or "")
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split())
