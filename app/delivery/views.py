@@ -100,6 +100,7 @@ def driver() -> str:
     rules = delivery_rules()
     config = {
         "batchUrl": url_for("delivery_round_api.batch"),
+        "batchBytes": (current_app.config.get("MAX_CONTENT_LENGTH") or 25 * 2**20) // 2,
         "swUrl": url_for(".service_worker"), "swScope": url_for(".driver"),
         "userId": current_user.id,
         "labels": _labels(),

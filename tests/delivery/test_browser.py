@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+import random
 import uuid
 
 import pytest
@@ -205,6 +206,42 @@ def test_offline_round_with_a_sync_cut_off_half_way(page, live_server):
         assert len(delivered) == 2 and all(e.data["flags"] == [] for e in delivered)
         assert all(e.lat == 38.86 and e.received_at > e.occurred_at for e in delivered)
         assert all(e.data["safety_check_id"] == str(check_ids[0]) for e in delivered)
+
+
+def noisy_png(seed: int) -> bytes:
+    """A photo JPEG cannot shrink much: about 50 KB once the page has re-encoded it."""
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (200, 200), random.Random(seed).randbytes(200 * 200 * 3)).save(
+        buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_an_offline_round_of_photos_larger_than_one_upload_still_syncs(page, live_server):
+    fleet, driver = prepare(live_server)
+    config = live_server.app.config
+    limit = config.get("MAX_CONTENT_LENGTH")
+    config["MAX_CONTENT_LENGTH"] = 200 * 1024  # the page reads it: batches of half that
+    sent: list[int] = []
+    try:
+        open_driver_page(page, live_server, driver, fleet.ids["inside"])
+        page.context.set_offline(True)
+        page.wait_for_selector("[data-testid=online-state].badge-warn")
+        for seed in range(5):
+            page.check("[data-testid=mode-delivery]")
+            page.select_option("[data-testid=customer-select]", str(fleet.customers["home"]))
+            page.check("[data-testid=check-hose_over_2m-fail]")
+            page.set_input_files("[data-testid=check-photo-hose_over_2m]", files=[{
+                "name": "fail.png", "mimeType": "image/png", "buffer": noisy_png(seed)}])
+            page.click("[data-testid=check-all-pass]")
+            queued(page, lambda: page.click("[data-testid=check-submit]"))
+        wait_counts(page, 5, 0, 0)
+        page.on("request", lambda r: sent.append(len(r.post_data_buffer or b""))
+                if r.url.endswith("/api/v1/events/batch") else None)
+        page.context.set_offline(False)
+        wait_counts(page, 0, 5, 0)  # one body of all five would be refused as too large
+    finally:
+        config["MAX_CONTENT_LENGTH"] = limit
+    assert sum(sent) > 200 * 1024 and len(sent) >= 3 and max(sent) <= 100 * 1024
 
 
 def test_reload_with_no_signal_keeps_the_page_and_the_queue(page, live_server):

@@ -116,11 +116,32 @@
     if (again && !failed) sync(); // queued while the counts were drawn
   }
 
+  /* Batches of at most 50 events and config.batchBytes of JSON (half the server's upload
+     limit): a round of photographed checks sent as one body would be refused as too large,
+     and the same chunk retried for ever would hold back every scan after it. */
+  function batches(records) {
+    const out = [];
+    let current = [];
+    let size = 0;
+    for (const r of records) {
+      const bytes = JSON.stringify({ event_id: r.event_id, type: r.type,
+        occurred_at: r.occurred_at, payload: r.payload }).length;
+      if (current.length && (current.length >= 50 || size + bytes > config.batchBytes)) {
+        out.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push(r);
+      size += bytes;
+    }
+    if (current.length) out.push(current);
+    return out;
+  }
+
   async function sendPending() {
     const pending = (await all()).filter((r) => r.state === "pending")
       .sort((a, b) => a.created - b.created);
-    for (let i = 0; i < pending.length; i += 50) {
-      const chunk = pending.slice(i, i + 50);
+    for (const chunk of batches(pending)) {
       const body = { events: chunk.map((r) => ({ event_id: r.event_id, type: r.type,
         occurred_at: r.occurred_at, payload: r.payload })) };
       let answer;
