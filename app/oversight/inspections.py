@@ -1,7 +1,9 @@
 """Periodic inspections and safety assessments recorded by inspection agencies.
 
 A pass sets the new due date; a fail scraps the cylinder. A passed safety assessment extends
-the service life once, by at most the rule table's extension (hard end at design life + 4 y).
+the service life once, by at most the rule table's extension (hard end at design life + 4 y),
+and only near the design end. An agency records results only on cylinders in its hands: never
+on one another agency holds, and on a seized one only once it was handed to this agency.
 """
 from __future__ import annotations
 
@@ -11,12 +13,12 @@ import uuid
 from app.auth.models import User
 from app.clock import today
 from app.errors import N_, Conflict, ValidationFailed
-from app.oversight.seizure import scrap_cylinder
+from app.oversight.seizure import require_with_agency, scrap_cylinder
 from app.oversight.services import locked, record_step, replayed_step, require_agency_inspector
 from app.traceability.events import Recorded
 from app.traceability.models import Cylinder
 from app.traceability.rule_store import life_rules
-from app.traceability.rules import LifeRules, add_years
+from app.traceability.rules import LifeRules, add_years, extension_window_opens
 from app.traceability.services import refresh_derived, snapshot
 
 RESULTS = ("pass", "fail")
@@ -32,14 +34,26 @@ class ExtensionRefused(ValueError):
 
 def allowed_extension(manufactured_on: dt.date, design_life_years: int,
                       already_extended: bool, refurbished: bool, requested: dt.date | None,
-                      rules: LifeRules) -> dt.date:
-    """Return the new end of service life a passed assessment grants, or refuse."""
+                      rules: LifeRules, as_of: dt.date) -> dt.date:
+    """Return the new end of service life a passed assessment grants, or refuse.
+
+    The one extension is spent only when it is worth something: near the design end, and
+    reaching past `as_of` (today).
+    """
     if refurbished:
         raise ExtensionRefused("refurbished", "A refurbished cylinder's life is never extended.")
     if already_extended:
         raise ExtensionRefused("already_extended", "The service life was extended once already.")
+    opens = extension_window_opens(manufactured_on, design_life_years)
+    if as_of < opens:
+        raise ExtensionRefused("assessment_too_early",
+                               f"The life may be extended from {opens.isoformat()} on.")
     design_end = add_years(manufactured_on, design_life_years)
     hard_end = add_years(design_end, rules.extension_max_years)
+    if hard_end <= as_of:
+        raise ExtensionRefused("extension_already_past",
+                               f"Any extension would end by {hard_end.isoformat()}, "
+                               "which is past.")
     if requested is None:
         return hard_end
     if requested <= design_end:
@@ -48,6 +62,9 @@ def allowed_extension(manufactured_on: dt.date, design_life_years: int,
     if requested > hard_end:
         raise ExtensionRefused("extension_too_long",
                                f"The life may be extended to {hard_end.isoformat()} at most.")
+    if requested <= as_of:
+        raise ExtensionRefused("extension_already_past",
+                               "The extension must end after today.")
     return requested
 
 
@@ -72,6 +89,7 @@ def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: 
                                code="invalid_date")
     if result == "pass" and cyl.seized_at:
         raise Conflict(N_("A seized cylinder cannot pass back into service."), code="seized")
+    require_with_agency(actor, cyl, inspecting=True)  # before the event moves custody here
     before = snapshot(cyl)
     next_due = None
     if result == "pass":
@@ -98,13 +116,16 @@ def record_safety_assessment(actor: User, cyl: Cylinder, *, result: str,
         return replay
     cyl = locked(cyl)
     _check_usable(cyl)
+    if result == "pass" and cyl.seized_at:
+        raise Conflict(N_("A seized cylinder cannot pass back into service."), code="seized")
+    require_with_agency(actor, cyl, inspecting=True)
     before = snapshot(cyl)
     granted = None
     if result == "pass":
         try:
             granted = allowed_extension(cyl.manufactured_on, cyl.design_life_years,
                                         cyl.life_extended_until is not None, cyl.refurbished,
-                                        extended_until, life_rules())
+                                        extended_until, life_rules(), today())
         except ExtensionRefused as exc:
             raise Conflict(str(exc), code=exc.code) from exc
         cyl.life_extended_until = granted

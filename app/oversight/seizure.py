@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.database import utcnow
+from app.delivery.custody import custody_of
 from app.errors import N_, Conflict
 from app.extensions import db
 from app.oversight.services import (
@@ -72,9 +73,33 @@ def current_agency(cyl: Cylinder) -> int | None:
     return int(data["agency_org_id"]) if data and data.get("agency_org_id") else None
 
 
+def require_with_agency(actor: User, cyl: Cylinder, *, inspecting: bool = False) -> None:
+    """Refuse unless the cylinder is in the hands of the actor's agency (409 not_with_agency).
+
+    A seized cylinder is only ever in an agency's hands once handed over to it: a regulator's
+    seizure must not be cut short by any agency. Scrapping outright needs that hand-over. An
+    inspection or assessment (`inspecting`) of a cylinder not seized is the normal periodic
+    flow, where the owner brings it in and the recorded inspection moves custody to the
+    agency, so it is refused only while another agency holds the cylinder.
+    """
+    if cyl.seized_at or not inspecting:
+        if current_agency(cyl) != actor.org_id:
+            message = (N_("A seized cylinder must be handed to your agency first.") if inspecting
+                       else N_("Only a cylinder handed to your agency can be scrapped."))
+            raise Conflict(message, code="not_with_agency")
+        return
+    holder = custody_of(cyl)
+    if holder.kind == "agency" and holder.org_id != actor.org_id:
+        raise Conflict(N_("This cylinder is in another agency's custody."),
+                       code="not_with_agency")
+
+
 def scrap_cylinder(actor: User, cyl: Cylinder, *, note: str, event_id: uuid.UUID | None = None,
                    after_failed_inspection: bool = False) -> Recorded:
-    """Scrap (报废) a cylinder held by the inspector's agency; retire its code for good."""
+    """Scrap (报废) a cylinder held by the inspector's agency; retire its code for good.
+
+    `after_failed_inspection`: the inspection just recorded by this agency brought it in.
+    """
     require_agency_inspector(actor)
     replay = replayed_step(event_id, cyl, "scrapped")
     if replay:
@@ -82,9 +107,7 @@ def scrap_cylinder(actor: User, cyl: Cylinder, *, note: str, event_id: uuid.UUID
     cyl = locked(cyl)
     if cyl.scrapped_at:
         raise Conflict(N_("This cylinder is scrapped already."), code="already_scrapped")
-    if not after_failed_inspection and current_agency(cyl) != actor.org_id:
-        raise Conflict(N_("Only a cylinder handed to your agency can be scrapped."),
-                       code="not_with_agency")
+    require_with_agency(actor, cyl, inspecting=after_failed_inspection)
     before = snapshot(cyl)
     cyl.scrapped_at = utcnow()
     code = db.session.get(Code, cyl.code)

@@ -13,6 +13,9 @@ from pathlib import Path
 STATUSES = ("in_service", "inspection_overdue", "beyond_service_life", "seized", "scrapped",
             "registration_cancelled")
 DEFAULTS_FILE = Path(__file__).with_name("rule_defaults.toml")
+# The one life extension is granted only from this long before the design end on: an
+# assessment years early would use it up while the cylinder still has most of its life.
+EXTENSION_WINDOW_YEARS = 1
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ def default_design_life(manufactured_on: dt.date, life: LifeRules) -> int:
     if manufactured_on >= life.gb5842_2006_from:
         return life.life_years_from_2006_standard
     return life.life_years_before_2006_standard
+
+
+def extension_window_opens(manufactured_on: dt.date, design_life_years: int) -> dt.date:
+    """First day a passed safety assessment may extend the service life."""
+    return add_years(manufactured_on, design_life_years - EXTENSION_WINDOW_YEARS)
 
 
 def service_life_ends(facts: CylinderFacts, life: LifeRules) -> dt.date:

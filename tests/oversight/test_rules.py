@@ -17,7 +17,12 @@ from app.oversight.clones import (
 from app.oversight.inspections import ExtensionRefused, allowed_extension
 from app.oversight.search import one_edit_variants
 from app.traceability.codes import ALPHABET, is_valid, new_code
-from app.traceability.rules import LifeRules, add_years
+from app.traceability.rules import (
+    EXTENSION_WINDOW_YEARS,
+    LifeRules,
+    add_years,
+    extension_window_opens,
+)
 
 T0 = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 LIMITS = CloneLimits()
@@ -63,25 +68,47 @@ def test_baoding_to_beijing_is_about_140_km():
     assert 130 < distance_km(38.87, 115.46, 39.90, 116.40) < 150
 
 
-@given(st.dates(dt.date(1995, 1, 1), dt.date(2025, 12, 31)), st.sampled_from([8, 12, 15]),
-       st.one_of(st.none(), st.dates(dt.date(1995, 1, 1), dt.date(2050, 12, 31))))
-def test_extension_never_passes_the_hard_end(made, life, requested):
+made_on = st.dates(dt.date(1995, 1, 1), dt.date(2025, 12, 31))
+days = st.dates(dt.date(1995, 1, 1), dt.date(2050, 12, 31))
+
+
+@given(made_on, st.sampled_from([8, 12, 15]), st.one_of(st.none(), days), days)
+def test_extension_never_passes_the_hard_end(made, life, requested, today):
     design_end = add_years(made, life)
     try:
-        granted = allowed_extension(made, life, False, False, requested, RULES)
+        granted = allowed_extension(made, life, False, False, requested, RULES, today)
     except ExtensionRefused as exc:
-        assert requested is not None
-        assert exc.code in ("extension_too_long", "extension_not_later")
+        assert exc.code in ("extension_too_long", "extension_not_later", "assessment_too_early",
+                            "extension_already_past")
+        assert requested is not None or exc.code in ("assessment_too_early",
+                                                     "extension_already_past")
         return
     assert design_end < granted <= add_years(design_end, RULES.extension_max_years)
+    assert granted > today  # an extension is never spent on a date already gone
 
 
-@given(st.booleans(), st.booleans())
-def test_extension_is_once_and_never_for_refurbished(extended, refurbished):
+@given(made_on, st.sampled_from([8, 12, 15]), days)
+def test_extension_only_from_the_window_before_the_design_end(made, life, today):
+    opens = extension_window_opens(made, life)
+    assert (add_years(made, life) - opens).days in range(365 * EXTENSION_WINDOW_YEARS,
+                                                         366 * EXTENSION_WINDOW_YEARS + 1)
+    hard_end = add_years(add_years(made, life), RULES.extension_max_years)
+    try:
+        allowed_extension(made, life, False, False, None, RULES, today)
+    except ExtensionRefused as exc:
+        expected = "assessment_too_early" if today < opens else "extension_already_past"
+        assert exc.code == expected
+        assert today < opens or hard_end <= today
+    else:
+        assert opens <= today < hard_end
+
+
+@given(st.booleans(), st.booleans(), days)
+def test_extension_is_once_and_never_for_refurbished(extended, refurbished, today):
     if not (extended or refurbished):
         return
     try:
-        allowed_extension(dt.date(2018, 1, 1), 8, extended, refurbished, None, RULES)
+        allowed_extension(dt.date(2018, 1, 1), 8, extended, refurbished, None, RULES, today)
     except ExtensionRefused as exc:
         assert exc.code in ("already_extended", "refurbished")
     else:
