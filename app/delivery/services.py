@@ -201,49 +201,64 @@ def dispatch_blockers(cylinder: Cylinder) -> list[Reason]:
     return dispatch_reasons(facts)
 
 
-def _dispatch_vehicle(actor: User, cyl: Cylinder, step: Step, vehicle_id: int | None,
-                      driver_id: int | None) -> tuple[Vehicle | None, User | None, list[Reason]]:
-    if actor.role == "driver":
-        assignment = assignment_on(actor.id, step.day)
-        if vehicle_id is None and assignment is None:
-            return None, actor, [NO_ASSIGNMENT]
-        vehicle_id = vehicle_id or assignment.vehicle_id  # type: ignore[union-attr]
-        driver: User | None = actor
-    elif vehicle_id is None:
-        raise ValidationFailed(N_("vehicle_id is required."), code="vehicle_required")
+NO_ASSIGNMENT = Reason("no_assignment", "送气工今日没有人车分配",
+                       "The driver has no vehicle and area assigned for the day.")
+NOT_YOUR_VEHICLE = Reason("not_your_vehicle", "该车辆不是送气工当日分配的车辆（人车不符）",
+                          "The vehicle is not the one assigned to the driver for the day.")
+VEHICLE_UNASSIGNED = Reason("vehicle_unassigned", "该车辆当日没有分配送气工",
+                            "No driver is assigned to this vehicle for the day.")
+
+
+def _named_vehicle(actor: User, cyl: Cylinder, vehicle_id: int) -> Vehicle:
     vehicle = db.session.get(Vehicle, vehicle_id)
     if vehicle is None or vehicle.org_id not in (cyl.owner_org_id, actor.org_id):
         raise NotFound(f"No vehicle {vehicle_id}.", code="vehicle_not_found")
-    if actor.role != "driver":
-        driver_id = driver_id or vehicle_driver_on(vehicle.id, step.day)
+    return vehicle
+
+
+def _dispatch_crew(actor: User, cyl: Cylinder, step: Step, vehicle_id: int | None,
+                   driver_id: int | None) -> tuple[Vehicle | None, User | None, list[Reason]]:
+    """The vehicle and driver of a load: the driver's assignment on the day, and nothing else.
+
+    A vehicle named in the request must be that assignment's (人车对应): otherwise a driver,
+    or a station loading for one, could put cylinders on a vehicle nobody answers for.
+    """
+    named = _named_vehicle(actor, cyl, vehicle_id) if vehicle_id is not None else None
+    if actor.role == "driver":
+        driver = actor
+    else:
+        if named is None:
+            raise ValidationFailed(N_("vehicle_id is required."), code="vehicle_required")
+        driver_id = driver_id or vehicle_driver_on(named.id, step.day)
         if driver_id is None:
-            raise ValidationFailed(N_(
-                "No driver is assigned to this vehicle today; send driver_id."),
-                code="driver_required")
-        driver = db.session.get(User, driver_id)
-        if driver is None or driver.role != "driver" or driver.org_id != vehicle.org_id:
+            return named, None, [VEHICLE_UNASSIGNED]
+        found = db.session.get(User, driver_id)
+        if found is None or found.role != "driver" or found.org_id != named.org_id:
             raise NotFound(f"No driver {driver_id}.", code="driver_not_found")
-    return vehicle, driver, []
-
-
-NO_ASSIGNMENT = Reason("no_assignment", "送气工今日没有人车分配",
-                       "The driver has no vehicle and area assigned for the day.")
+        driver = found
+    assignment = assignment_on(driver.id, step.day)
+    if assignment is None:
+        return named, driver, [NO_ASSIGNMENT]
+    if named is not None and named.id != assignment.vehicle_id:
+        return named, driver, [NOT_YOUR_VEHICLE]
+    return named or db.session.get(Vehicle, assignment.vehicle_id), driver, []
 
 
 def dispatch_cylinder(actor: User, step: Step, vehicle_id: int | None = None,
                       driver_id: int | None = None) -> Outcome:
-    """Load a filled cylinder onto a vehicle, if its last fill passed and nothing holds it."""
+    """Load a filled cylinder onto its driver's assigned vehicle, if its last fill passed and
+    nothing holds it."""
     cyl = round_cylinder(actor, step)
     if (done := replayed(step, cyl, "dispatched", "dispatch_refused")) is not None:
         return done
-    vehicle, driver, reasons = _dispatch_vehicle(actor, cyl, step, vehicle_id, driver_id)
+    vehicle, driver, reasons = _dispatch_crew(actor, cyl, step, vehicle_id, driver_id)
     cyl, done = _lock(step, cyl, "dispatched", "dispatch_refused")
     if done is not None:
         return done
     holder = custody_of(cyl)
     data = {"vehicle_id": vehicle.id if vehicle else None,
             "driver_id": driver.id if driver else None, "station_org_id": holder.org_id}
-    if vehicle is not None and driver is not None:
+    if vehicle is not None and driver is not None and not reasons:
         reasons += dispatch_blockers(cyl)
         if holder.kind != "station":
             reasons.append(Reason(f"at_{holder.kind}", f"气瓶不在站内（当前在 {holder.kind}）",

@@ -6,6 +6,7 @@ Database trouble is not a refusal: it fails the whole batch, which the phone ret
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -101,9 +102,25 @@ def sync_one(actor: User, item: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def processing_order(events: list[dict[str, Any]]) -> list[int]:
+    """The indexes of a batch in the order its events happened, checklists first.
+
+    A phone may queue a hand-over before the loading it depends on; stored in the order sent,
+    the delivery would be refused and the loading stored after it. Checklists go first so a
+    visit's deliveries find their check (the rule counts any check of that day). Equal times
+    keep the order sent; an event without a time keeps the time of the one sent before it.
+    """
+    times: list[dt.datetime | None] = []
+    for item in events:
+        times.append(item.get("occurred_at") or (times[-1] if times else None))
+    earliest = min((t for t in times if t is not None), default=None)
+    return sorted(range(len(events)), key=lambda i: (
+        events[i]["type"] != "safety_check", times[i] or earliest or dt.datetime.min))
+
+
 def sync_batch(actor: User, events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Store a batch; checklists go first so a visit's deliveries find their check."""
-    order = sorted(range(len(events)), key=lambda i: events[i]["type"] != "safety_check")
+    """Store a batch in the order it happened; answer in the order it was sent."""
+    order = processing_order(events)
     results: list[dict[str, Any] | None] = [None] * len(events)
     seen: dict[str, int] = {}
     for index in order:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.traceability.models import Flag
-from tests.delivery.conftest import OUTSIDE, PNG_1PX, add_driver, checklist
+from tests.delivery.conftest import INSIDE, OUTSIDE, PNG_1PX, add_driver, at, checklist
 
 
 def flags_of(kind: str) -> list[Flag]:
@@ -129,25 +129,76 @@ def test_station_filler_loads_onto_the_company_vehicle(fleet, world):
     assert (no_vehicle.status_code, no_vehicle.json["error"]["code"]) == (400, "vehicle_required")
 
 
-def test_out_of_zone_wrong_vehicle_and_missing_check_are_flagged(fleet, world):
+def test_out_of_zone_wrong_vehicle_and_missing_check_are_flagged(fleet, api, world):
     fleet.customer("shop", "restaurant")
-    code, spare_load = fleet.cylinder(), fleet.cylinder()
+    code, overnight = fleet.cylinder(), fleet.cylinder()
     assert fleet.dispatch(code).status_code == 201
-    # loaded by the station onto the spare vehicle, for this driver: not the assigned one
-    resp = fleet.dispatch(spare_load, actor=world.filler_a, vehicle_id=fleet.ids["spare"],
-                          driver_id=world.driver.id)
-    assert resp.status_code == 201, resp.json
+    # loaded on the last day of June onto the assigned vehicle, handed over on 1 July when the
+    # driver has moved to the spare vehicle: the cylinder is on a vehicle not assigned today
+    assert fleet.dispatch(overnight, occurred_at=at(0, "2026-06-30")).status_code == 201
+    fleet.post("/api/v1/assignments", world.company_admin, {
+        "driver_id": world.driver.id, "vehicle_id": fleet.ids["spare"],
+        "area_id": fleet.ids["area"], "starts_on": "2026-07-01", "ends_on": "2026-07-31"}, 201)
     far = fleet.deliver(code, "shop", position=OUTSIDE)
     assert far.status_code == 201
     assert set(far.json["flags"]) == {"out_of_zone", "no_safety_check"}
     assert far.json["data"]["zone"]["distance_outside_m"] > 4000
-    fleet.check("shop")
-    wrong = fleet.deliver(spare_load, "shop")
-    assert wrong.status_code == 201
+    july = at(30, "2026-07-01")
+    fleet.post("/api/v1/safety-checks", world.driver, {
+        "customer_id": fleet.customers["shop"], "occurred_at": july, **INSIDE,
+        "items": checklist()}, 201)
+    wrong = fleet.deliver(overnight, "shop", occurred_at=july)
+    assert wrong.status_code == 201, wrong.json
     assert wrong.json["flags"] == ["wrong_vehicle"]
     assert len(flags_of("out_of_zone")) == 1
     assert len(flags_of("wrong_vehicle")) == 1
     assert flags_of("no_safety_check")[0].details["customer_id"] == fleet.customers["shop"]
+
+
+def test_dispatch_goes_only_onto_the_drivers_assigned_vehicle(fleet, api, world):
+    """人车对应: naming another vehicle, or a driver without an assignment, loads nothing."""
+    idle = add_driver(world, "idle_driver")
+    other = add_driver(world, "driver2")
+    api.put(f"/api/v1/drivers/{other.id}/certificate", world.company_admin,
+            json={"certificate_no": "冀F-QP-0002", "certificate_expires_on": "2028-01-01"})
+    third = fleet.post("/api/v1/vehicles", world.company_admin, {
+        "plate": "冀F10003", "permit_no": "冀交运管危字10003",
+        "permit_expires_on": "2027-03-31"}, 201).json["id"]
+    fleet.post("/api/v1/assignments", world.company_admin, {
+        "driver_id": other.id, "vehicle_id": third, "area_id": fleet.ids["area"],
+        "starts_on": "2026-06-01", "ends_on": "2026-06-30"}, 201)
+    vehicle, spare = fleet.ids["vehicle"], fleet.ids["spare"]
+    code = fleet.cylinder()
+    filler = world.filler_a
+    for actor, body, reason in (
+            (idle, {}, "no_assignment"),
+            (idle, {"vehicle_id": vehicle}, "no_assignment"),  # another driver's vehicle
+            (idle, {"vehicle_id": spare}, "no_assignment"),  # a vehicle nobody is assigned
+            (world.driver, {"vehicle_id": spare}, "not_your_vehicle"),
+            (world.driver, {"vehicle_id": third}, "not_your_vehicle"),
+            (world.driver, {"occurred_at": at(0, "2026-07-01")}, "no_assignment"),  # ended
+            (filler, {"vehicle_id": spare, "driver_id": idle.id}, "no_assignment"),
+            (filler, {"vehicle_id": vehicle, "driver_id": idle.id}, "no_assignment"),
+            (filler, {"vehicle_id": spare, "driver_id": world.driver.id}, "not_your_vehicle"),
+            (filler, {"vehicle_id": third, "driver_id": world.driver.id}, "not_your_vehicle"),
+            (filler, {"vehicle_id": spare}, "vehicle_unassigned")):
+        resp = fleet.dispatch(code, actor=actor, **body)
+        assert resp.status_code == 409, (actor.name, body, resp.json)
+        assert resp.json["error"]["code"] == "dispatch_refused"
+        assert [r["code"] for r in resp.json["error"]["reasons"]] == [reason], (actor.name, body)
+        assert fleet.custody(code)["kind"] == "station"
+    history = api.get(f"/api/v1/cylinders/{code}/history", world.regulator).json
+    assert "dispatched" not in [e["type"] for e in history["events"]]
+
+    own = fleet.dispatch(code, vehicle_id=vehicle)  # naming one's own vehicle is fine
+    assert own.status_code == 201, own.json
+    assert fleet.custody(code)["vehicle_id"] == vehicle
+    for_driver = fleet.dispatch(fleet.cylinder(), actor=filler, vehicle_id=vehicle,
+                                driver_id=world.driver.id)
+    assert for_driver.status_code == 201, for_driver.json
+    by_vehicle = fleet.dispatch(fleet.cylinder(), actor=filler, vehicle_id=third)
+    assert by_vehicle.status_code == 201, by_vehicle.json
+    assert by_vehicle.json["data"]["driver_id"] == other.id
 
 
 def test_delivery_without_position_counts_as_out_of_zone(fleet):

@@ -2,6 +2,7 @@
 concurrent retries never double anything."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import uuid
 
@@ -153,3 +154,44 @@ def test_concurrent_retries_store_every_event_once(fleet, clean_app, world):
     assert after["safety_check"] == 1 and after["hazard"] == 1
     db.session.rollback()  # end the read snapshot: see what the requests committed
     assert db.session.scalar(select(func.count()).select_from(Flag)) == 0
+
+
+def test_a_batch_is_stored_in_the_order_it_happened(fleet, api, world):
+    """A hand-over queued before its loading: the loading is stored first, then the delivery."""
+    fleet.customer("home")
+    code = fleet.cylinder()
+    check = event("safety_check", 35, customer_id=fleet.customers["home"], **INSIDE,
+                  items=checklist())
+    delivery = event("delivery", 30, code=code, customer_id=fleet.customers["home"], **INSIDE,
+                     safety_check_id=check["event_id"])
+    events = [delivery, event("dispatch", 0, code=code), check]
+    resp = api.post("/api/v1/events/batch", world.driver, json={"events": events})
+    assert resp.status_code == 200, resp.json
+    results = resp.json["results"]
+    assert [r["event_id"] for r in results] == [e["event_id"] for e in events]  # as sent
+    assert [r["status"] for r in results] == ["stored"] * 3, results
+    assert [r["result"]["type"] for r in results[:2]] == ["delivered", "dispatched"]
+    assert results[0]["result"]["flags"] == []
+    assert results[1]["result"]["seq"] < results[0]["result"]["seq"]
+    assert fleet.custody(code)["kind"] == "customer"
+    before = counts()
+    assert before["dispatched"] == before["delivered"] == 1
+    assert "delivery_refused" not in before
+
+    again = api.post("/api/v1/events/batch", world.driver, json={"events": events})
+    assert [r["status"] for r in again.json["results"]] == ["already_stored"] * 3
+    assert [r["event_id"] for r in again.json["results"]] == [e["event_id"] for e in events]
+    assert counts() == before
+
+
+def test_processing_order_is_by_time_stable_and_checklists_first():
+    from app.delivery.sync import processing_order
+
+    def item(type_: str, minute: int | None) -> dict:
+        return {"type": type_, "occurred_at": None if minute is None else
+                dt.datetime.fromisoformat(at(minute))}
+
+    events = [item("dispatch", None), item("delivery", 30), item("dispatch", 0),
+              item("unload", 30), item("return", None), item("safety_check", 40)]
+    # no time: the one sent before it's (or the earliest); equal times: the order sent
+    assert processing_order(events) == [5, 0, 2, 1, 3, 4]
