@@ -122,6 +122,27 @@ def customer_reasons(customer: CustomerFacts, model: str, rules: DeliveryRules) 
     return reasons
 
 
+def found_reasons(customer: CustomerFacts, failed: Iterable[str],
+                  rules: DeliveryRules) -> list[Reason]:
+    """Refuse a handover when the linked doorstep check found what the customer rules forbid.
+
+    The customer record may be stale; what the driver saw at the door counts the same way.
+    """
+    found = set(failed)
+    reasons = []
+    if "underground_use" in found and customer.kind in rules.underground_banned_kinds:
+        reasons.append(Reason("underground_use_found",
+                              "安检发现在地下或半地下场所使用瓶装液化石油气，不得配送",
+                              "The safety check found LPG used underground or "
+                              "semi-underground; do not deliver."))
+    if "dual_phase_cylinder" in found:
+        reasons.append(Reason("dual_phase_cylinder_found",
+                              "安检发现在用50公斤气液双相气瓶，不得配送",
+                              "The safety check found a 50 kg dual-phase cylinder in use; "
+                              "do not deliver."))
+    return reasons
+
+
 def storage_hazard(customer: CustomerFacts, stored_kg: float, rules: DeliveryRules) -> bool:
     """A restaurant storing more than the threshold needs a dedicated cylinder room."""
     return (customer.kind == "restaurant" and not customer.has_cylinder_room

@@ -43,6 +43,8 @@ from app.delivery.rules import (
     check_satisfied,
     customer_reasons,
     dispatch_reasons,
+    failed_items,
+    found_reasons,
     load_rules,
     storage_hazard,
 )
@@ -303,6 +305,23 @@ def _zone(assignment: Assignment, step: Step) -> dict[str, Any]:
     return out
 
 
+def linked_check(customer: Customer, safety_check_id: uuid.UUID | None) -> SafetyCheck | None:
+    """The safety check a delivery names: one of this customer's, else the delivery is a 4xx.
+
+    Dropping a bad id silently would store the delivery as checked by nothing, or unrefused.
+    """
+    if safety_check_id is None:
+        return None
+    check = db.session.get(SafetyCheck, safety_check_id)
+    if check is None or check.org_id != customer.org_id:
+        raise NotFound(N_("No safety check with this id is visible to you."),
+                       code="safety_check_not_found")
+    if check.customer_id != customer.id:
+        raise ValidationFailed(N_("The safety check is of another customer."),
+                               code="safety_check_other_customer")
+    return check
+
+
 def deliver_cylinder(actor: User, step: Step, customer_id: int,
                      safety_check_id: uuid.UUID | None = None) -> Outcome:
     """Hand a cylinder over at the door: custody, area, vehicle, customer and check rules."""
@@ -310,6 +329,7 @@ def deliver_cylinder(actor: User, step: Step, customer_id: int,
 
     cyl = round_cylinder(actor, step)
     customer = get_customer(actor, customer_id, served=True)
+    check = linked_check(customer, safety_check_id)
     if (done := replayed(step, cyl, "delivered", "delivery_refused")) is not None:
         return done
     cyl, done = _lock(step, cyl, "delivered", "delivery_refused")
@@ -319,12 +339,16 @@ def deliver_cylinder(actor: User, step: Step, customer_id: int,
     assignment = assignment_on(actor.id, step.day)
     holder = custody_of(cyl)
     data: dict[str, Any] = {"customer_id": customer.id, "driver_id": actor.id,
-                            "vehicle_id": holder.vehicle_id}
+                            "vehicle_id": holder.vehicle_id,
+                            "safety_check_id": str(check.id) if check else None}
     reasons = [] if assignment else [NO_ASSIGNMENT]
     if holder.kind != "vehicle" or holder.driver_id != actor.id:
         reasons.append(Reason("not_on_your_vehicle", "该气瓶未装上本人车辆，不得交付",
                               "The cylinder was not dispatched onto your vehicle."))
     reasons += customer_reasons(customer_facts(customer), cyl.model, rules)
+    if check is not None:
+        reasons += found_reasons(customer_facts(customer), failed_items(check.items, rules),
+                                 rules)
     state = cylinder_state(cyl).status
     if state != "in_service":
         reasons.append(Reason("not_in_service", f"气瓶状态为 {state}，不得交付",
@@ -334,9 +358,6 @@ def deliver_cylinder(actor: User, step: Step, customer_id: int,
         return _refuse(cyl, "delivery_refused", actor, step, data, reasons)
     assert assignment is not None
     zone = _zone(assignment, step)
-    check = db.session.get(SafetyCheck, safety_check_id) if safety_check_id else None
-    if check is not None and check.customer_id != customer.id:
-        check = None
     checked = check_satisfied(customer.kind, last_check_day(customer, step.day), step.day, rules)
     wrong_vehicle = holder.vehicle_id != assignment.vehicle_id
     flags = [kind for kind, raised in (("out_of_zone", zone["out_of_zone"]),
@@ -347,7 +368,6 @@ def deliver_cylinder(actor: User, step: Step, customer_id: int,
     over_storage = storage_hazard(customer_facts(customer), stored_kg, rules)
     data.update({"out_of_zone": zone["out_of_zone"], "zone": zone,
                  "assigned_vehicle_id": assignment.vehicle_id,
-                 "safety_check_id": str(check.id) if check else None,
                  "stored_kg_after": stored_kg, "storage_hazard": over_storage, "flags": flags})
     if step.lat is not None and step.lon is not None:
         data["distance_to_customer_m"] = round(geo.point_distance_m(

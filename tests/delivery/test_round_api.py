@@ -397,3 +397,55 @@ def test_overfill_from_the_real_interlock_holds_until_reweighed(fleet, world, ap
                        json={"net_mass_kg": 14.8})
     assert cleared.status_code in (200, 201), cleared.json
     assert fleet.dispatch(code).status_code == 201
+
+
+def test_check_that_found_underground_use_or_dual_phase_refuses_the_delivery(fleet, api, world):
+    fleet.customer("diner", "restaurant")  # the record says ground floor
+    fleet.customer("home")
+    code, other = fleet.cylinder(), fleet.cylinder()
+    fleet.dispatch(code)
+    fleet.dispatch(other)
+    found = fleet.check("diner", underground_use="fail", dual_phase_cylinder="fail",
+                        no_gas_detector="fail")
+    assert (found.status_code, found.json["result"]) == (201, "hazards")
+
+    refused = fleet.deliver(code, "diner", safety_check_id=found.json["id"])
+    assert refused.status_code == 409, refused.json
+    assert refused.json["error"]["code"] == "delivery_refused"
+    reasons = refused.json["error"]["reasons"]
+    assert [r["code"] for r in reasons] == ["underground_use_found", "dual_phase_cylinder_found"]
+    assert all(r["message"] and r["message_en"] for r in reasons)
+    assert fleet.custody(code)["kind"] == "vehicle"  # nothing handed over
+    history = api.get(f"/api/v1/cylinders/{code}/history", world.regulator).json
+    assert history["events"][-1]["type"] == "delivery_refused"  # the refusal is history
+    ledger = api.get(f"/api/v1/hazards?customer_id={fleet.customers['diner']}",
+                     world.company_admin).json
+    assert len(ledger["hazards"]) == 3  # every failed item stays in the ledger
+
+    # other failures keep their hazards and the delivery goes ahead
+    fixed = fleet.check("diner", no_gas_detector="fail")
+    delivered = fleet.deliver(code, "diner", safety_check_id=fixed.json["id"])
+    assert delivered.status_code == 201, delivered.json
+    # underground use is refused only where the rules ban it (restaurants by default)
+    cellar = fleet.check("home", underground_use="fail")
+    at_home = fleet.deliver(other, "home", safety_check_id=cellar.json["id"])
+    assert at_home.status_code == 201, at_home.json
+
+
+def test_unknown_or_other_customers_safety_check_is_refused_and_nothing_written(fleet, api,
+                                                                                 world):
+    fleet.customer("home")
+    fleet.customer("neighbour")
+    code = fleet.cylinder()
+    fleet.dispatch(code)
+    theirs = fleet.check("neighbour")
+    fleet.check("home")
+    unknown = fleet.deliver(code, "home", safety_check_id=str(uuid.uuid4()))
+    assert (unknown.status_code, unknown.json["error"]["code"]) == (404,
+                                                                    "safety_check_not_found")
+    mismatched = fleet.deliver(code, "home", safety_check_id=theirs.json["id"])
+    assert (mismatched.status_code, mismatched.json["error"]["code"]) == (
+        400, "safety_check_other_customer")
+    history = api.get(f"/api/v1/cylinders/{code}/history", world.regulator).json
+    assert [e["type"] for e in history["events"]] == ["registered", "filled", "dispatched"]
+    assert fleet.custody(code)["kind"] == "vehicle"

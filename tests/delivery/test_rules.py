@@ -19,6 +19,7 @@ from app.delivery.rules import (
     customer_reasons,
     dispatch_reasons,
     failed_items,
+    found_reasons,
     hazard_deadline,
     is_overdue,
     load_rules,
@@ -68,6 +69,27 @@ def test_customer_rules(kind, premises, model):
     codes = [r.code for r in customer_reasons(CustomerFacts(kind, premises, False), model, RULES)]
     assert ("underground_premises" in codes) == (kind == "restaurant" and premises != "ground")
     assert ("dual_phase_cylinder" in codes) == (model == "YSP118-II")
+
+
+@given(kind=st.sampled_from(CUSTOMER_KINDS), premises=st.sampled_from(PREMISES),
+       failed=st.frozensets(st.sampled_from(ITEMS)))
+def test_check_findings_refuse_what_the_customer_rules_refuse(kind, premises, failed):
+    codes = [r.code for r in found_reasons(CustomerFacts(kind, premises, False), failed, RULES)]
+    assert ("underground_use_found" in codes) == (
+        kind == "restaurant" and "underground_use" in failed)
+    assert ("dual_phase_cylinder_found" in codes) == ("dual_phase_cylinder" in failed)
+    assert len(codes) == len(set(codes))
+    # the record's premises make no difference: what the driver found at the door counts
+    ground = found_reasons(CustomerFacts(kind, "ground", False), failed, RULES)
+    assert [r.code for r in ground] == codes
+
+
+def test_check_findings_follow_the_rules_data():
+    rules = load_rules({"underground_banned_kinds": ["restaurant", "canteen"]})
+    canteen = CustomerFacts("canteen", "ground", False)
+    assert [r.code for r in found_reasons(canteen, ["underground_use"], rules)] == [
+        "underground_use_found"]
+    assert found_reasons(canteen, ["underground_use"], RULES) == []
 
 
 @given(kind=st.sampled_from(CUSTOMER_KINDS), room=st.booleans(),

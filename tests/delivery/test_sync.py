@@ -65,11 +65,14 @@ def test_batch_stores_each_event_and_reports_refusals(fleet, api, world):
 def test_retrying_a_batch_cut_off_half_way_doubles_nothing(fleet, api, world):
     events = offline_round(fleet)
     first = api.post("/api/v1/events/batch", world.driver, json={"events": events[:3]})
-    assert [r["status"] for r in first.json["results"]] == ["stored"] * 3
+    # the delivery names a check this part of the batch does not carry: it alone fails
+    assert [r["status"] for r in first.json["results"]] == ["stored", "stored", "refused"]
+    assert first.json["results"][2]["error"]["code"] == "safety_check_not_found"
     before = counts()
+    assert "delivered" not in before and "delivery_refused" not in before  # nothing written
     again = api.post("/api/v1/events/batch", world.driver, json={"events": events})
     assert [r["status"] for r in again.json["results"]] == [
-        "already_stored", "already_stored", "already_stored", "stored", "refused", "stored"]
+        "already_stored", "already_stored", "stored", "stored", "refused", "stored"]
     third = api.post("/api/v1/events/batch", world.driver, json={"events": events})
     assert [r["status"] for r in third.json["results"]] == [
         "already_stored"] * 4 + ["refused", "already_stored"]
@@ -195,3 +198,38 @@ def test_processing_order_is_by_time_stable_and_checklists_first():
               item("unload", 30), item("return", None), item("safety_check", 40)]
     # no time: the one sent before it's (or the earliest); equal times: the order sent
     assert processing_order(events) == [5, 0, 2, 1, 3, 4]
+
+
+def test_batch_checks_the_linked_safety_check_item_by_item(fleet, api, world):
+    fleet.customer("diner", "restaurant")
+    fleet.customer("home")
+    found, fine, lost, bogus = (fleet.cylinder() for _ in range(4))
+    basement = event("safety_check", 5, customer_id=fleet.customers["diner"], **INSIDE,
+                     items=checklist(underground_use="fail"),
+                     photos={"underground_use": PNG_1PX})
+    unstored = event("safety_check", 6, customer_id=fleet.customers["home"],
+                     items=checklist(tee_connection="fail"))  # no photo: not stored
+    clean = event("safety_check", 7, customer_id=fleet.customers["home"], items=checklist())
+    events = [*(event("dispatch", minute, code=code)
+                for minute, code in enumerate((found, fine, lost, bogus), 1)),
+              event("delivery", 8, code=found, customer_id=fleet.customers["diner"],
+                    safety_check_id=basement["event_id"], **INSIDE),
+              event("delivery", 9, code=fine, customer_id=fleet.customers["home"],
+                    safety_check_id=clean["event_id"], **INSIDE),
+              event("delivery", 10, code=lost, customer_id=fleet.customers["home"],
+                    safety_check_id=unstored["event_id"], **INSIDE),
+              event("delivery", 11, code=bogus, customer_id=fleet.customers["home"],
+                    safety_check_id=basement["event_id"], **INSIDE),
+              basement, unstored, clean]
+    resp = api.post("/api/v1/events/batch", world.driver, json={"events": events})
+    assert resp.status_code == 200, resp.json
+    results = resp.json["results"]
+    assert [r["status"] for r in results] == ["stored"] * 4 + [
+        "refused", "stored", "refused", "refused", "stored", "refused", "stored"]
+    assert [r["code"] for r in results[4]["reasons"]] == ["underground_use_found"]
+    assert results[5]["result"]["data"]["safety_check_id"] == clean["event_id"]
+    assert results[6]["error"]["code"] == "safety_check_not_found"
+    assert results[7]["error"]["code"] == "safety_check_other_customer"
+    assert results[9]["error"]["code"] == "photo_required"
+    assert counts() == {"registered": 4, "filled": 4, "dispatched": 4, "delivered": 1,
+                        "delivery_refused": 1, "safety_check": 2, "hazard": 1}
