@@ -11,9 +11,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select, update
 
 from app.database import utcnow
+from app.delivery.models import Customer
 from app.extensions import db
 from app.filling.rules import PRECHECK_ITEMS
-from app.traceability.models import Event
+from app.traceability.models import Cylinder, Event, Flag
+from app.traceability.rule_store import spec_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,6 +107,19 @@ def test_demo_data_lies_in_the_past_at_any_hour(clean_app, monkeypatch):
         assert db.session.scalar(select(func.max(Event.occurred_at))) <= utcnow()
         for data in db.session.scalars(select(Event.data).where(Event.type == "filled")):
             assert set(data["precheck"]) <= set(PRECHECK_ITEMS), data["precheck"]
+        # the demo obeys its own rules: each fill at its model's rated mass, overfills held
+        # at the station, no cylinder delivered to a cellar
+        fills = db.session.execute(select(Event.cylinder_id, Cylinder.model, Event.data).join(
+            Cylinder, Cylinder.id == Event.cylinder_id).where(Event.type == "filled")).all()
+        assert fills and all(d["rated_fill_kg"] == spec_for(m).rated_fill_kg
+                             for _c, m, d in fills)
+        held = set(db.session.scalars(select(Flag.cylinder_id).where(
+            Flag.kind == "overfill", Flag.status == "open")))
+        delivered = db.session.execute(select(Event.cylinder_id, Event.data).where(
+            Event.type == "delivered")).all()
+        assert held and not held & {c for c, _d in delivered}
+        cellars = set(db.session.scalars(select(Customer.id).where(Customer.premises != "ground")))
+        assert cellars and not cellars & {d["customer_id"] for _c, d in delivered}
 
 
 def test_ruff_is_clean():

@@ -13,9 +13,12 @@ from app.database import utcnow
 from app.delivery.models import Customer, Vehicle
 from app.extensions import db
 from app.filling.rules import PRECHECK_ITEMS
+from app.filling.services import cylinder_on_hold
 from app.oversight import blacklist, inspections, public, seizure
 from app.traceability.events import record_event
 from app.traceability.models import Cylinder
+from app.traceability.rule_store import spec_for
+from app.traceability.services import cylinder_state
 
 # Lianchi district, Baoding: around (38.87 N, 115.46 E).
 CENTRE = (38.865, 115.480)
@@ -38,18 +41,24 @@ def seed_oversight_demo(seed: int = 20261129) -> None:
     stations = {filler.id: filler.org_id, filler2.id: filler2.org_id}
     now = utcnow().replace(microsecond=0)
     vehicle = db.session.scalar(select(Vehicle).order_by(Vehicle.id))
-    customers = list(db.session.scalars(select(Customer).order_by(Customer.id)))
-    for index, cyl in enumerate(cylinders[6:30]):
+    # the demo's history obeys the rules it shows: ground-floor customers, fit cylinders only
+    customers = list(db.session.scalars(select(Customer).where(Customer.premises == "ground")
+                                        .order_by(Customer.id)))
+    fit = [c for c in cylinders[6:30]
+           if cylinder_state(c).status == "in_service" and not cylinder_on_hold(c)]
+    for index, cyl in enumerate(fit):
         at = now - dt.timedelta(days=rng.randint(2, 40), hours=rng.randint(0, 8))
         who = filler if index % 3 else filler2
+        rated = spec_for(cyl.model).rated_fill_kg
+        overfill = index == 5
+        mass = rated + 0.4 if overfill else round(rated * rng.uniform(0.93, 1.0), 2)
         record_event(cyl, "filled", who, occurred_at=at, place=who.org.name, data={
-            "station_org_id": stations[who.id], "net_mass_kg": round(rng.uniform(13.8, 14.9), 2),
-            "rated_fill_kg": 14.9, "overfill": index == 5,
-            "precheck": dict.fromkeys(PRECHECK_ITEMS, True)})
+            "station_org_id": stations[who.id], "net_mass_kg": mass, "rated_fill_kg": rated,
+            "overfill": overfill, "precheck": dict.fromkeys(PRECHECK_ITEMS, True)})
         lat = CENTRE[0] + rng.uniform(-0.03, 0.03)
         lon = CENTRE[1] + rng.uniform(-0.03, 0.03)
-        if vehicle is None or not customers:
-            continue  # no delivery set-up in this demo: fills only
+        if vehicle is None or not customers or overfill:
+            continue  # no delivery set-up in this demo, or held at the station
         record_event(cyl, "dispatched", driver, occurred_at=at + dt.timedelta(hours=1), data={
             "vehicle_id": vehicle.id, "driver_id": driver.id,
             "station_org_id": stations[who.id]})
@@ -57,7 +66,7 @@ def seed_oversight_demo(seed: int = 20261129) -> None:
                      lon=lon, place="莲池区用户", data={
                          "customer_id": customers[index % len(customers)].id,
                          "vehicle_id": vehicle.id, "driver_id": driver.id,
-                         "safety_check_id": None if index % 4 == 0 else 5000 + index,
+                         "safety_check_id": None,
                          "out_of_zone": False})
     refused = cylinders[6]
     record_event(refused, "fill_refused", filler2, occurred_at=now - dt.timedelta(days=1),
@@ -65,11 +74,13 @@ def seed_oversight_demo(seed: int = 20261129) -> None:
                      {"code": "inspection_overdue", "message": "超期未检",
                       "message_en": "inspection overdue"}]})
     clone = cylinders[8]
+    rated = spec_for(clone.model).rated_fill_kg
     for who, hours in ((filler, 3), (filler2, 1)):  # one code at both stations within hours
         record_event(clone, "filled", who, occurred_at=now - dt.timedelta(hours=hours),
                      place=who.org.name, data={"station_org_id": stations[who.id],
-                                               "net_mass_kg": 14.5, "rated_fill_kg": 14.9,
-                                               "overfill": False, "precheck": {}})
+                                               "net_mass_kg": round(rated * 0.97, 2),
+                                               "rated_fill_kg": rated, "overfill": False,
+                                               "precheck": {}})
     black = cylinders[9]
     seizure.seize_cylinder(regulator, black, note="演示：现场查获超期未检气瓶",
                            order_no="莲市监扣〔2026〕8号")
@@ -77,8 +88,8 @@ def seed_oversight_demo(seed: int = 20261129) -> None:
     seizure.scrap_cylinder(inspector, black, note="演示：压扁报废")
     seizure.cancel_registration(regulator, black, note="演示：注销使用登记")
     record_event(black, "filled", filler2, place="南郊液化气充装站", data={
-        "station_org_id": filler2.org_id, "net_mass_kg": 14.2, "rated_fill_kg": 14.9,
-        "overfill": False, "precheck": {}})
+        "station_org_id": filler2.org_id, "net_mass_kg": spec_for(black.model).rated_fill_kg,
+        "rated_fill_kg": spec_for(black.model).rated_fill_kg, "overfill": False, "precheck": {}})
     seizure.seize_cylinder(regulator, cylinders[10], note="演示：疑似翻新瓶，待移交检验")
     overdue = next((c for c in cylinders if c.next_inspection_due < today()
                     and c.scrapped_at is None and c.seized_at is None), None)
