@@ -92,8 +92,8 @@ def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: 
     require_with_agency(actor, cyl, inspecting=True)  # before the event moves custody here
     before = snapshot(cyl)
     next_due = None
-    if result == "pass":
-        cyl.last_inspected_on = inspected_on
+    if result == "pass":  # an older report entered late is history; it moves no date back
+        cyl.last_inspected_on = max(inspected_on, cyl.last_inspected_on or inspected_on)
         next_due = refresh_derived(cyl).next_inspection_due.isoformat()
     recorded = record_step(cyl, "inspected", actor, event_id, {
         "result": result, "inspected_on": inspected_on.isoformat(), "next_due": next_due,

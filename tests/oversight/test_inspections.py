@@ -26,6 +26,17 @@ def test_pass_sets_the_next_due_date(api, registry, world):
     assert resp.json["event"]["data"]["agency_org_id"] == world.orgs["agency"]
 
 
+def test_an_older_report_entered_late_moves_no_date_back(api, registry, world):
+    cyl = registry.cylinder(last_inspected_on="2021-05-01", manufactured_on="2020-01-01")
+    assert _inspect(api, world.inspector, cyl["code"], result="pass",
+                    inspected_on="2026-06-01").status_code == 201
+    late = _inspect(api, world.inspector, cyl["code"], result="pass", inspected_on="2022-01-01")
+    assert late.status_code == 201  # kept in the history ...
+    assert late.json["event"]["data"]["inspected_on"] == "2022-01-01"
+    read = api.get(f"/api/v1/cylinders/{cyl['code']}", world.regulator).json
+    assert (read["last_inspected_on"], read["status"]) == ("2026-06-01", "in_service")  # ... only
+
+
 def test_fail_scraps_and_retires_the_code(api, registry, world):
     code = registry.cylinder()["code"]
     resp = _inspect(api, world.inspector, code, result="fail", inspected_on="2026-06-01",
