@@ -144,7 +144,7 @@ def found_reasons(customer: CustomerFacts, failed: Iterable[str],
 
 
 def storage_hazard(customer: CustomerFacts, stored_kg: float, rules: DeliveryRules) -> bool:
-    """A restaurant storing more than the threshold needs a dedicated cylinder room."""
+    """A restaurant holding more LPG than the threshold needs a dedicated cylinder room."""
     return (customer.kind == "restaurant" and not customer.has_cylinder_room
             and stored_kg > rules.room_threshold_kg)
 

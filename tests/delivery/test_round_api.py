@@ -251,21 +251,18 @@ def test_dual_phase_cylinder_is_refused(fleet, ctx):
     assert [r["code"] for r in resp.json["error"]["reasons"]] == ["dual_phase_cylinder"]
 
 
-def test_restaurant_over_100kg_without_room_raises_a_hazard(fleet, api, world):
+def test_restaurant_over_50kg_of_lpg_without_room_raises_a_hazard(fleet, api, world):
     fleet.customer("hotpot", "restaurant")
     fleet.customer("roomy", "restaurant", room=True)
-    codes = [fleet.cylinder(model="YSP118") for _ in range(3)]
+    codes = [fleet.cylinder(model="YSP118") for _ in range(4)]
     for code in codes:
         fleet.dispatch(code)
     fleet.check("hotpot")
     fleet.check("roomy")
-    assert fleet.deliver(codes[0], "hotpot").json["hazards"] == []  # 49.5 kg
+    assert fleet.deliver(codes[0], "hotpot").json["hazards"] == []  # 49.5 kg: at most 50
     assert fleet.deliver(codes[1], "roomy").json["hazards"] == []
-    third = fleet.deliver(codes[2], "hotpot")  # 99 kg: still at most 100
-    assert third.json["hazards"] == []
-    more = fleet.cylinder(model="YSP35.5")
-    fleet.dispatch(more)
-    over = fleet.deliver(more, "hotpot")  # 113.9 kg
+    assert fleet.deliver(codes[2], "roomy").json["hazards"] == []  # 99 kg, in its room
+    over = fleet.deliver(codes[3], "hotpot")  # 99 kg of LPG and no room (二(四)2)
     assert over.status_code == 201
     assert len(over.json["hazards"]) == 1
     ledger = api.get("/api/v1/hazards?item=storage_over_100kg_no_room", world.company_admin).json

@@ -34,7 +34,7 @@ seqs = st.none() | st.integers(1, 1000)
 
 def test_defaults_have_the_thirteen_items_of_the_issue():
     assert RULES.item_codes == ITEMS
-    assert RULES.room_threshold_kg == 100
+    assert RULES.room_threshold_kg == 50  # 二(四)2: over 50 kg of LPG needs a room
     assert {item.severity for item in RULES.items} <= {"major", "general"}
 
 
@@ -94,9 +94,9 @@ def test_check_findings_follow_the_rules_data():
 
 @given(kind=st.sampled_from(CUSTOMER_KINDS), room=st.booleans(),
        kg=st.floats(0, 1000, allow_nan=False))
-def test_storage_hazard_only_for_restaurants_over_100kg_without_a_room(kind, room, kg):
+def test_storage_hazard_only_for_restaurants_over_50kg_of_lpg_without_a_room(kind, room, kg):
     facts = CustomerFacts(kind, "ground", room)
-    assert storage_hazard(facts, kg, RULES) == (kind == "restaurant" and not room and kg > 100)
+    assert storage_hazard(facts, kg, RULES) == (kind == "restaurant" and not room and kg > 50)
 
 
 @given(kind=st.sampled_from(CUSTOMER_KINDS), last=st.none() | days, on=days)
