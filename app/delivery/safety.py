@@ -146,7 +146,7 @@ def rectify_hazard(actor: User, hazard_id: int, evidence: str,
 
 
 def verify_hazard(actor: User, hazard_id: int, note: str | None = None) -> Hazard:
-    """Confirm a rectification; whoever reported the hazard may not verify it."""
+    """Confirm a rectification; whoever reported or rectified the hazard may not verify it."""
     hazard = get_hazard(actor, hazard_id)
     if hazard.status != "rectified":
         raise Conflict(f"The hazard is {hazard.status}; only a rectified hazard is verified.",
@@ -154,6 +154,9 @@ def verify_hazard(actor: User, hazard_id: int, note: str | None = None) -> Hazar
     if hazard.found_by_id == actor.id:
         raise Forbidden(N_("The person who reported a hazard may not verify it."),
                         code="reporter_cannot_verify")
+    if hazard.rectified_by_id == actor.id:  # a second pair of eyes, as for the reporter
+        raise Forbidden(N_("The person who rectified a hazard may not verify it."),
+                        code="rectifier_cannot_verify")
     hazard.status = "verified"
     hazard.verified_at = utcnow()
     hazard.verified_by_id = actor.id

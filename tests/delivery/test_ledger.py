@@ -96,6 +96,20 @@ def test_open_rectified_verified_by_someone_else(ledger, api, world):
     assert ok.json["status"] == "verified" and ok.json["verified_by_id"] == world.company_admin.id
 
 
+def test_whoever_rectified_a_hazard_does_not_verify_it(ledger, api, world):
+    hazard = next(h for h in api.get("/api/v1/hazards", world.company_admin).json["hazards"]
+                  if h["status"] == "open")
+    path = f"/api/v1/hazards/{hazard['id']}"
+    assert api.post(f"{path}/rectify", world.company_admin,
+                    json={"evidence": "已加装可燃气体探测器"}).status_code == 200
+    own = api.post(f"{path}/verify", world.company_admin, json={})
+    assert (own.status_code, own.json["error"]["code"]) == (403, "rectifier_cannot_verify")
+    ledger = api.get("/api/v1/hazards", world.company_admin).json["hazards"]
+    assert next(h for h in ledger if h["id"] == hazard["id"])["status"] == "rectified"
+    ok = api.post(f"{path}/verify", world.regulator, json={"note": "复查合格"})
+    assert (ok.status_code, ok.json["status"]) == (200, "verified")
+
+
 def test_overdue_hazards_are_flagged_once(ledger, app, api, world, ctx):
     import datetime as dt
 
