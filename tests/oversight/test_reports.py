@@ -94,6 +94,10 @@ def test_report_files_and_access(api, registry, world, events):
     assert api.get("/api/v1/reports/monthly?month=2026-13", world.regulator).status_code == 400
     assert api.get("/api/v1/reports/monthly?month=May", world.regulator).status_code == 400
     assert api.get(url + "&format=doc", world.regulator).status_code == 400
+    ahead = api.get("/api/v1/reports/monthly?month=2099-05", world.regulator)
+    assert (ahead.status_code, ahead.json["error"]["code"]) == (400, "month_in_future")
+    nobody = api.get(url + "&org_id=99999", world.regulator)
+    assert (nobody.status_code, nobody.json["error"]["code"]) == (404, "org_not_found")
 
 
 def test_cli_writes_both_files(app, registry, world, events, tmp_path, api):

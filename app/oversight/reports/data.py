@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.sql import ColumnElement
 
-from app.clock import DISTRICT_TZ
+from app.clock import DISTRICT_TZ, today
 from app.delivery.models import Hazard
 from app.errors import N_, ValidationFailed
 from app.extensions import db
@@ -60,6 +60,9 @@ def parse_month(text: str) -> tuple[dt.date, dt.date]:
         first = dt.datetime.strptime(text or "", "%Y-%m").date()
     except ValueError as exc:
         raise ValidationFailed(N_("month must look like 2026-05."), code="invalid_month") from exc
+    latest = max(today(), dt.datetime.now(DISTRICT_TZ).date())  # a fixed test clock may lag
+    if first > latest:
+        raise ValidationFailed(N_("That month has not begun yet."), code="month_in_future")
     nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, nxt
 
