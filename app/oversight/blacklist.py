@@ -20,6 +20,7 @@ from app.traceability.checks import Reason
 from app.traceability.events import record_event
 from app.traceability.models import Cylinder, Flag
 from app.traceability.names import normalise_name
+from app.traceability.rule_store import model_specs
 from app.traceability.services import raise_flag
 
 
@@ -79,6 +80,8 @@ def add_entry(actor: User, *, scope: str, reason: str, manufacturer: str | None 
     if not reason or not reason.strip():
         raise ValidationFailed(N_("Give the reason for blacklisting."), code="reason_required")
     validate_entry(scope, manufacturer, model, made_in)
+    if model is not None and model not in model_specs():  # it could never match a cylinder
+        raise ValidationFailed(N_("No such model in the model table."), code="unknown_model")
     if scope == "manufacturer":
         model = made_in = None
     elif scope == "model":

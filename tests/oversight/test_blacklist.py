@@ -95,6 +95,13 @@ def test_blacklist_refuses_incomplete_entries(api, world, body, code):
     assert resp.status_code == 400 and resp.json["error"]["code"] == code
 
 
+def test_a_model_that_no_cylinder_can_have_is_not_blacklisted(api, world):
+    typo = api.post("/api/v1/blacklist", world.regulator, json={
+        "scope": "model", "model": "YSP35.6", "reason": "召回"})
+    assert (typo.status_code, typo.json["error"]["code"]) == (400, "unknown_model")
+    assert api.get("/api/v1/blacklist", world.regulator).json == []
+
+
 def test_only_regulators_blacklist(api, world):
     body = {"scope": "manufacturer", "manufacturer": "厂", "reason": "x"}
     for actor in (world.filler_a, world.inspector, world.driver):
