@@ -54,10 +54,16 @@ def spec_for(model: str) -> ModelSpec:
     return spec
 
 
+MODEL_NAME_MAX = 32  # as long as a cylinder's model may be (Cylinder.model)
+
+
 def update_model_spec(model: str, changes: dict) -> ModelSpecRow:
     """Change a model's row of the rule table (the caller recomputes due dates)."""
     row = db.session.get(ModelSpecRow, model)
     if row is None:
+        if not model.strip() or model != model.strip() or len(model) > MODEL_NAME_MAX:
+            raise ValidationFailed(f"A model name has 1 to {MODEL_NAME_MAX} characters and no "
+                                   "spaces at either end.", code="invalid_model_name")
         row = ModelSpecRow(model=model)
         required = {"nominal_volume_l", "rated_fill_kg", "inspection_interval_years", "source"}
         missing = required - changes.keys()

@@ -113,8 +113,9 @@ class ImportReportOut(Schema):
 
 
 class ModelSpecIn(Schema):
-    nominal_volume_l = fields.Float(validate=validate.Range(min=0.1))
-    rated_fill_kg = fields.Float(validate=validate.Range(min=0.1))
+    # bounds of the bottled-LPG standards (GB 5842: up to 118 L, 49.5 kg), with room to spare
+    nominal_volume_l = fields.Float(validate=validate.Range(min=0.1, max=1000))
+    rated_fill_kg = fields.Float(validate=validate.Range(min=0.1, max=500))
     inspection_interval_years = fields.Integer(strict=True, validate=validate.Range(1, 20))
     banned = fields.Boolean()
     banned_reason = fields.String(allow_none=True)

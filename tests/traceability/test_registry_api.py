@@ -190,6 +190,20 @@ def test_rule_table_edit_takes_effect_without_code_changes(registry, api, world)
     assert resp.json["error"]["code"] == "banned_model"
 
 
+def test_the_rule_table_refuses_names_and_masses_no_cylinder_has(api, world):
+    new = {"nominal_volume_l": 24.0, "rated_fill_kg": 10.0, "inspection_interval_years": 4,
+           "source": "GB 5842"}
+    for name in ("%20", "YSP24%20", "Y" * 33):
+        resp = api.put(f"/api/v1/rules/models/{name}", world.regulator, json=new)
+        assert (resp.status_code, resp.json["error"]["code"]) == (400, "invalid_model_name"), name
+    absurd = api.put("/api/v1/rules/models/YSP35.5", world.regulator, json={"rated_fill_kg": 1e308})
+    assert absurd.status_code == 400  # it would switch the overfill check off for the model
+    assert api.put("/api/v1/rules/models/YSP24", world.regulator, json=new).status_code == 200
+    models = {r["model"]: r for r in api.get("/api/v1/rules/models", world.regulator).json}
+    assert models["YSP35.5"]["rated_fill_kg"] == 14.9 and "YSP24" in models
+    assert not any(m.strip() != m or not m for m in models)
+
+
 def test_flags_count_sightings_and_resolve_with_a_note(registry, api, world, ctx):
     from app.auth.models import User
     from app.traceability.services import find_cylinder, raise_flag
