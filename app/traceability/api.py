@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.auth.policy import allow
 from app.errors import Forbidden, NotFound, ValidationFailed
@@ -12,7 +12,7 @@ from app.extensions import db
 from app.traceability import services
 from app.traceability.events import cylinder_events, event_to_dict, verify_events
 from app.traceability.importer import import_cylinders
-from app.traceability.models import CodeBatch, Flag, ModelSpecRow
+from app.traceability.models import CodeBatch, Cylinder, Flag, ModelSpecRow
 from app.traceability.rule_store import update_model_spec
 from app.traceability.schemas import (
     CodeBatchIn,
@@ -145,8 +145,9 @@ def list_flags() -> list:
         query = query.where(Flag.status == status)
     if (area_id := request.args.get("area_id", type=int)) is not None:
         query = query.where(Flag.area_id == area_id)
-    if not services.is_oversight(current_user):
-        query = query.where(Flag.org_id == current_user.org_id)
+    if not services.is_oversight(current_user):  # its own flags, and those on its cylinders
+        owned = select(Cylinder.id).where(Cylinder.owner_org_id == current_user.org_id)
+        query = query.where(or_(Flag.org_id == current_user.org_id, Flag.cylinder_id.in_(owned)))
     return [f.to_dict() for f in db.session.scalars(query)]
 
 

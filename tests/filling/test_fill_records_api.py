@@ -7,12 +7,14 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app.auth import services as auth
 from app.extensions import db
 from app.filling.models import Fill, FillRefusal
 from app.filling.services import cylinder_on_hold
 from app.traceability.codes import new_code
 from app.traceability.models import Event, Flag
 from app.traceability.services import find_cylinder
+from tests.conftest import Actor
 from tests.db_helpers import count_statements
 from tests.filling.photos import qr_photo
 
@@ -78,6 +80,19 @@ def test_only_the_latest_fill_can_be_reweighed_to_lift_a_hold(registry, station,
     ok = api.post(f"/api/v1/fillings/{latest['event_id']}/reweigh", world.filler_a,
                   json={"net_mass_kg": 14.5})
     assert (ok.status_code, ok.json["cleared"], ok.json["on_hold"]) == (200, True, False)
+
+
+def test_the_owner_sees_the_hold_a_station_put_on_its_cylinder(registry, station, api, world):
+    cyl = registry.cylinder(owner="company")
+    assert station.entrust(station="station_a").status_code == 201
+    assert station.present(cyl["code"], net_mass_kg=16.0).json["fill"]["on_hold"] is True
+    rival = auth.create_user(None, "station_b_admin", world.orgs["station_b"], "admin")
+    rival = Actor(rival.name, rival.id, rival.org_id, "admin", auth.issue_token(rival))
+    db.session.commit()
+    for admin, sees in ((world.company_admin, True), (world.station_a_admin, True),
+                        (rival, False)):
+        flags = api.get("/api/v1/flags", admin).json
+        assert (("overfill", cyl["code"]) in {(f["kind"], f["code"]) for f in flags}) is sees
 
 
 def test_rated_mass_itself_is_not_an_overfill(registry, station):
