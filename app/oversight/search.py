@@ -12,14 +12,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, false, func, select
 
 from app.clock import today
 from app.extensions import db
 from app.oversight.models import CylinderParty, CylinderTrace
-from app.traceability.codes import ALPHABET, BODY_LEN, CODE_LEN, is_valid, normalise
+from app.traceability.codes import (
+    ALPHABET,
+    BODY_LEN,
+    CODE_LEN,
+    CodeError,
+    is_valid,
+    normalise,
+    parse_code,
+)
 from app.traceability.models import Code, Cylinder, Flag
 from app.traceability.names import normalise_name
+from app.traceability.services import public_base_url
 
 STATUSES = ("in_service", "inspection_overdue", "beyond_service_life", "seized", "scrapped",
             "registration_cancelled")
@@ -80,12 +89,19 @@ def search_query(f: Filters, on: dt.date | None = None) -> Select:
     q = select(Cylinder)
     if f.code:
         text = normalise(f.code)
-        if len(text) >= CODE_LEN:
+        if "://" in f.code:  # a handheld scanner types the whole QR payload into the box
+            try:
+                text = parse_code(f.code, public_base_url()).code
+            except CodeError:
+                text = ""
+        if not text:
+            q = q.where(false())  # nothing of a code in it: no cylinder matches
+        elif len(text) >= CODE_LEN:
             q = q.where(Cylinder.code == text)
         else:
             q = q.where(Cylinder.code >= text, Cylinder.code < text + "~")
     if f.serial_no:
-        q = q.where(Cylinder.serial_no == f.serial_no.strip())
+        q = q.where(Cylinder.serial_no == normalise_name(f.serial_no))
     if f.manufacturer:
         q = q.where(Cylinder.manufacturer == normalise_name(f.manufacturer))
     if f.model:

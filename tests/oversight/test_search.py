@@ -54,6 +54,19 @@ def test_paging_and_totals(api, registry, world):
     assert seen == set(made)
 
 
+def test_a_scanned_payload_or_a_full_width_serial_finds_the_cylinder(api, registry, world):
+    from urllib.parse import quote
+
+    cyl = registry.cylinder()
+    registry.cylinder()
+    get = lambda q: _codes(api.get(f"/api/v1/cylinders?{q}", world.regulator))  # noqa: E731
+    assert get(f"code={quote(cyl['payload'])}") == {cyl["code"]}  # a wedge scanner's text
+    assert get(f"code={quote('https://elsewhere.example/c/' + cyl['code'])}") == set()
+    assert get("code=_") == set() and get(f"code={quote('-- --')}") == set()
+    wide = cyl["serial_no"].translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    assert get(f"serial_no={quote(wide)}") == {cyl["code"]}
+
+
 def test_a_mistyped_code_suggests_the_nearest_codes(api, registry, world):
     code = registry.cylinder()["code"]
     registry.cylinder()
