@@ -74,6 +74,16 @@ def test_gbk_csv_from_excel_is_read(registry, api, world):
     assert upload(api, world.regulator, data, "ledger.csv").status_code == 201
 
 
+def test_excel_unicode_text_utf16_with_tabs_is_read(registry, api, world):
+    codes = [c["code"] for c in registry.codes(2)]
+    lines = ["\t".join(HEADER_ZH)] + ["\t".join(str(v) for v in r)
+                                      for r in rows_for(codes, "莲池燃气公司")]
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-16")  # with its byte-order mark
+    resp = upload(api, world.regulator, data, "台账.txt")
+    assert resp.status_code == 201, resp.json
+    assert resp.json["imported"] == 2
+
+
 def test_bad_rows_import_nothing_and_are_all_reported(registry, api, world, ctx):
     codes = [c["code"] for c in registry.codes(4)]
     rows = rows_for(codes, world.orgs["company"])
