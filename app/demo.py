@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth import services as auth
 from app.auth.models import Organisation
 from app.clock import today
+from app.database import utcnow
 from app.delivery.demo import seed_delivery_demo
 from app.extensions import db
 from app.filling.demo import seed_filling_demo
@@ -23,6 +24,7 @@ from app.traceability import services as registry
 from app.traceability.models import Cylinder
 
 DEMO_PASSWORD = "demo-pass-2026"
+REGISTERED_DAYS_AGO = 60  # before every backdated demo event (fills go back 40 days)
 ORGS = [
     ("莲池区市场监督管理局", "regulator"),
     ("保定市莲池燃气有限公司", "gas_company"),
@@ -81,7 +83,9 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
             manufacturer="河北百工高压容器有限公司",
             model=rng.choice(models), manufactured_on=made, owner_org_id=company.id,
             registration_no=f"TS-冀F-{number:06d}", last_inspected_on=inspected)
-        registry.register_cylinder(users["company"], reg)
+        # registered before the demo's backdated fills and rounds, so its history reads in order
+        registry.register_cylinder(users["company"], reg,
+                                   occurred_at=utcnow() - dt.timedelta(days=REGISTERED_DAYS_AGO))
     db.session.flush()
     assign_batch(users["regulator"], batch.id, orgs[5].id)
     seized = db.session.scalar(select(Cylinder).order_by(Cylinder.id).offset(3).limit(1))

@@ -118,6 +118,11 @@ def test_demo_data_lies_in_the_past_at_any_hour(clean_app, monkeypatch):
         delivered = db.session.execute(select(Event.cylinder_id, Event.data).where(
             Event.type == "delivered")).all()
         assert held and not held & {c for c, _d in delivered}
+        registered = dict(db.session.execute(select(Event.cylinder_id, Event.occurred_at).where(
+            Event.type == "registered")).all())
+        later = db.session.execute(select(Event.cylinder_id, Event.type, Event.occurred_at).where(
+            Event.type != "registered")).all()
+        assert [e for e in later if e.occurred_at < registered[e.cylinder_id]] == []
         cellars = set(db.session.scalars(select(Customer.id).where(Customer.premises != "ground")))
         assert cellars and not cellars & {d["customer_id"] for _c, d in delivered}
 

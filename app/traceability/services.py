@@ -201,8 +201,9 @@ def snapshot(cyl: Cylinder) -> dict[str, Any]:
     return snapshot_values(values, cylinder_state(cyl).status)
 
 
-def register_cylinder(actor: User, reg: Registration) -> Cylinder:
-    """Bind one issued, unused code to one physical cylinder (建档)."""
+def register_cylinder(actor: User, reg: Registration,
+                      occurred_at: dt.datetime | None = None) -> Cylinder:
+    """Bind one issued, unused code to one physical cylinder (建档), now or as of a time."""
     owner = get_org(reg.owner_org_id)
     if not is_oversight(actor) and actor.org_id != owner.id:
         raise Forbidden(N_("You may register cylinders only for your own organisation."))
@@ -241,7 +242,7 @@ def register_cylinder(actor: User, reg: Registration) -> Cylinder:
     except IntegrityError as exc:
         raise Conflict(N_("This cylinder or code is registered already."),
                        code="duplicate_serial") from exc
-    record_event(cyl, "registered", actor, data={
+    record_event(cyl, "registered", actor, occurred_at=occurred_at, data={
         "serial_no": cyl.serial_no, "manufacturer": cyl.manufacturer,
         "manufactured_on": cyl.manufactured_on.isoformat()}, after=snapshot(cyl))
     return cyl
