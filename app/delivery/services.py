@@ -345,10 +345,10 @@ def deliver_cylinder(actor: User, step: Step, customer_id: int,
     if holder.kind != "vehicle" or holder.driver_id != actor.id:
         reasons.append(Reason("not_on_your_vehicle", "该气瓶未装上本人车辆，不得交付",
                               "The cylinder was not dispatched onto your vehicle."))
-    reasons += customer_reasons(customer_facts(customer), cyl.model, rules)
+    facts = customer_facts(customer)
+    reasons += customer_reasons(facts, cyl.model, rules)
     if check is not None:
-        reasons += found_reasons(customer_facts(customer), failed_items(check.items, rules),
-                                 rules)
+        reasons += found_reasons(facts, failed_items(check.items, rules), rules)
     state = cylinder_state(cyl).status
     if state != "in_service":
         reasons.append(Reason("not_in_service", f"气瓶状态为 {state}，不得交付",
@@ -365,7 +365,7 @@ def deliver_cylinder(actor: User, step: Step, customer_id: int,
                                        ("no_safety_check", not checked)) if raised]
     stored_kg = (stored_at_customer_kg(customer.id, excluding=cyl.id)
                  + spec_for(cyl.model).rated_fill_kg)
-    over_storage = storage_hazard(customer_facts(customer), stored_kg, rules)
+    over_storage = storage_hazard(facts, stored_kg, rules)
     data.update({"out_of_zone": zone["out_of_zone"], "zone": zone,
                  "assigned_vehicle_id": assignment.vehicle_id,
                  "stored_kg_after": stored_kg, "storage_hazard": over_storage, "flags": flags})

@@ -73,6 +73,17 @@ def _check_usable(cyl: Cylinder) -> None:
         raise Conflict(N_("This cylinder is scrapped; its code is dead."), code="already_scrapped")
 
 
+def _check_in_hand(actor: User, cyl: Cylinder, result: str) -> None:
+    """A seized cylinder never passes; any result needs the cylinder in this agency's hands.
+
+    Checked before the result's event, which moves custody to the agency; a fail's scrap
+    relies on this check (scrap_cylinder's `after_failed_inspection`).
+    """
+    if result == "pass" and cyl.seized_at:
+        raise Conflict(N_("A seized cylinder cannot pass back into service."), code="seized")
+    require_with_agency(actor, cyl, inspecting=True)
+
+
 def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: dt.date,
                       note: str = "", event_id: uuid.UUID | None = None) -> Recorded:
     """Record a periodic inspection: pass sets the next due date, fail scraps the cylinder."""
@@ -87,9 +98,7 @@ def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: 
     if inspected_on > today() or inspected_on < cyl.manufactured_on:
         raise ValidationFailed(N_("The inspection date must lie between manufacture and today."),
                                code="invalid_date")
-    if result == "pass" and cyl.seized_at:
-        raise Conflict(N_("A seized cylinder cannot pass back into service."), code="seized")
-    require_with_agency(actor, cyl, inspecting=True)  # before the event moves custody here
+    _check_in_hand(actor, cyl, result)
     before = snapshot(cyl)
     next_due = None
     if result == "pass":  # an older report entered late is history; it moves no date back
@@ -116,9 +125,7 @@ def record_safety_assessment(actor: User, cyl: Cylinder, *, result: str,
         return replay
     cyl = locked(cyl)
     _check_usable(cyl)
-    if result == "pass" and cyl.seized_at:
-        raise Conflict(N_("A seized cylinder cannot pass back into service."), code="seized")
-    require_with_agency(actor, cyl, inspecting=True)
+    _check_in_hand(actor, cyl, result)
     before = snapshot(cyl)
     granted = None
     if result == "pass":

@@ -98,7 +98,8 @@ def scrap_cylinder(actor: User, cyl: Cylinder, *, note: str, event_id: uuid.UUID
                    after_failed_inspection: bool = False) -> Recorded:
     """Scrap (报废) a cylinder held by the inspector's agency; retire its code for good.
 
-    `after_failed_inspection`: the inspection just recorded by this agency brought it in.
+    `after_failed_inspection`: the inspection or assessment just recorded by this agency
+    checked its custody already (and its event made the agency the holder).
     """
     require_agency_inspector(actor)
     replay = replayed_step(event_id, cyl, "scrapped")
@@ -107,7 +108,8 @@ def scrap_cylinder(actor: User, cyl: Cylinder, *, note: str, event_id: uuid.UUID
     cyl = locked(cyl)
     if cyl.scrapped_at:
         raise Conflict(N_("This cylinder is scrapped already."), code="already_scrapped")
-    require_with_agency(actor, cyl, inspecting=after_failed_inspection)
+    if not after_failed_inspection:
+        require_with_agency(actor, cyl)
     before = snapshot(cyl)
     cyl.scrapped_at = utcnow()
     code = db.session.get(Code, cyl.code)

@@ -11,6 +11,10 @@ from app.traceability.models import Code
 from tests.conftest import Actor
 
 
+def _refused(resp, code):
+    assert resp.status_code == 409 and resp.json["error"]["code"] == code, resp.json
+
+
 def _inspect(api, actor, code, **body):
     return api.post(f"/api/v1/cylinders/{code}/inspections", actor, json=body)
 
@@ -47,7 +51,7 @@ def test_fail_scraps_and_retires_the_code(api, registry, world):
     history = api.get(f"/api/v1/cylinders/{code}/history", world.regulator).json
     assert [e["type"] for e in history["events"]][-2:] == ["inspected", "scrapped"]
     again = _inspect(api, world.inspector, code, result="pass", inspected_on="2026-06-02")
-    assert again.status_code == 409 and again.json["error"]["code"] == "already_scrapped"
+    _refused(again, "already_scrapped")
 
 
 def test_inspection_refusals(api, registry, world):
@@ -60,7 +64,7 @@ def test_inspection_refusals(api, registry, world):
     assert future.status_code == 400 and future.json["error"]["code"] == "invalid_date"
     api.post(f"/api/v1/cylinders/{code}/seize", world.regulator, json={"note": "x"})
     seized = _inspect(api, world.inspector, code, result="pass", inspected_on="2026-06-01")
-    assert seized.status_code == 409 and seized.json["error"]["code"] == "seized"
+    _refused(seized, "seized")
 
 
 def test_safety_assessment_extends_life_once_within_the_rules(api, registry, world):
@@ -70,14 +74,14 @@ def test_safety_assessment_extends_life_once_within_the_rules(api, registry, wor
     url = f"/api/v1/cylinders/{cyl['code']}/safety-assessments"
     too_long = api.post(url, world.inspector, json={"result": "pass",
                                                      "extended_until": "2031-01-01"})
-    assert too_long.status_code == 409 and too_long.json["error"]["code"] == "extension_too_long"
+    _refused(too_long, "extension_too_long")
     resp = api.post(url, world.inspector, json={"result": "pass"})
     assert resp.status_code == 201, resp.json
     assert resp.json["cylinder"]["service_life_ends"] == "2030-03-01"
     assert resp.json["cylinder"]["status"] == "in_service"
     assert resp.json["event"]["data"]["extended_until"] == "2030-03-01"
     twice = api.post(url, world.inspector, json={"result": "pass"})
-    assert twice.status_code == 409 and twice.json["error"]["code"] == "already_extended"
+    _refused(twice, "already_extended")
     failed = api.post(url, world.inspector, json={"result": "fail"})
     assert failed.status_code == 201 and failed.json["cylinder"]["status"] == "scrapped"
 
@@ -110,7 +114,7 @@ def test_an_agency_cannot_fail_a_cylinder_another_agency_holds(api, registry, wo
                     inspected_on="2026-06-01").status_code == 201
     for code in (seized, inspected):
         scrap = api.post(f"/api/v1/cylinders/{code}/scrap", other, json={"note": "x"})
-        assert scrap.status_code == 409 and scrap.json["error"]["code"] == "not_with_agency"
+        _refused(scrap, "not_with_agency")
         for resp in (_inspect(api, other, code, result="fail", inspected_on="2026-06-01"),
                      _assess(api, other, code, result="fail")):
             assert resp.status_code == 409, resp.json
@@ -129,7 +133,7 @@ def test_a_seized_cylinder_is_handed_over_before_any_result(api, registry, world
     api.post(f"/api/v1/cylinders/{code}/seize", world.regulator, json={"note": "黑气瓶"})
     for resp in (_inspect(api, world.inspector, code, result="fail", inspected_on="2026-06-01"),
                  _assess(api, world.inspector, code, result="fail")):
-        assert resp.status_code == 409 and resp.json["error"]["code"] == "not_with_agency"
+        _refused(resp, "not_with_agency")
     assert _assess(api, world.inspector, code, result="pass").json["error"]["code"] == "seized"
     assert _types(api, world, code) == ["registered", "seized"]
     api.post(f"/api/v1/cylinders/{code}/hand-over", world.inspector, json={"note": "移交"})
@@ -152,10 +156,10 @@ def test_life_is_extended_only_near_the_design_end(api, registry, world):
     early = registry.cylinder(manufactured_on="2023-05-01", last_inspected_on="2023-05-01")
     assert early["service_life_ends"] == "2031-05-01"
     resp = _assess(api, world.inspector, early["code"], result="pass")
-    assert resp.status_code == 409 and resp.json["error"]["code"] == "assessment_too_early"
+    _refused(resp, "assessment_too_early")
     edge = registry.cylinder(manufactured_on="2019-06-16", last_inspected_on="2023-06-16")
     resp = _assess(api, world.inspector, edge["code"], result="pass")  # window opens tomorrow
-    assert resp.status_code == 409 and resp.json["error"]["code"] == "assessment_too_early"
+    _refused(resp, "assessment_too_early")
     near = registry.cylinder(manufactured_on="2018-06-16", last_inspected_on="2022-06-16")
     resp = _assess(api, world.inspector, near["code"], result="pass")  # design end tomorrow
     assert resp.status_code == 201, resp.json
@@ -169,11 +173,11 @@ def test_an_extension_that_ends_in_the_past_is_refused_not_spent(api, registry, 
     old = registry.cylinder(manufactured_on="2005-06-01", last_inspected_on="2024-05-01")
     assert old["service_life_ends"] == "2020-06-01"
     resp = _assess(api, world.inspector, old["code"], result="pass")
-    assert resp.status_code == 409 and resp.json["error"]["code"] == "extension_already_past"
+    _refused(resp, "extension_already_past")
     lapsed = registry.cylinder(manufactured_on="2017-01-01", last_inspected_on="2025-01-01")
     resp = _assess(api, world.inspector, lapsed["code"], result="pass",
                    extended_until="2026-01-01")
-    assert resp.status_code == 409 and resp.json["error"]["code"] == "extension_already_past"
+    _refused(resp, "extension_already_past")
     for cyl in (old, lapsed):
         after = api.get(f"/api/v1/cylinders/{cyl['code']}", world.regulator).json
         assert after["life_extended_until"] is None
