@@ -29,8 +29,10 @@ class SearchQuery(Schema):
     made_to = fields.Date()
     due_from = fields.Date(metadata={"description": "Next inspection due on or after"})
     due_to = fields.Date()
-    seen_from = fields.Date(metadata={"description": "Last event on or after"})
-    seen_to = fields.Date()
+    seen_from = fields.Date(metadata={"description": "Last event on or after this day "
+                                                     "(the district's day, UTC+8)"})
+    seen_to = fields.Date(metadata={"description": "Last event on or before this day "
+                                                   "(the district's day, UTC+8)"})
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     per_page = fields.Integer(load_default=25, validate=validate.Range(1, 200))
 

@@ -14,7 +14,7 @@ from typing import Any
 from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import Select, and_, false, func, select
 
-from app.clock import today
+from app.clock import DISTRICT_TZ, today
 from app.extensions import db
 from app.oversight.models import CylinderParty, CylinderTrace
 from app.traceability.codes import (
@@ -60,7 +60,8 @@ class Filters:
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    """Midnight of a district day: the dates a regulator types are the district's."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=DISTRICT_TZ)
 
 
 def status_condition(status: str, on: dt.date) -> Any:

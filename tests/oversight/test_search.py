@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.clock import DISTRICT_TZ
 from app.database import utcnow
 from app.oversight.search import one_edit_variants
 from app.traceability.codes import is_valid
@@ -38,7 +39,8 @@ def test_filters(api, registry, world, events):
     assert get("flag=blacklisted") == set()
     assert get("made_from=2020-01-01&made_to=2020-03-31") == {a["code"]}
     assert get("due_to=2025-12-31") == {b["code"]}
-    now = utcnow().date()  # registration is the last event of each, stamped with the real clock
+    # registration is the last event of each, stamped with the real clock; days are the district's
+    now = utcnow().astimezone(DISTRICT_TZ).date()
     assert get(f"seen_from={now}&seen_to={now}") == {a["code"], b["code"], c["code"]}
     assert get(f"seen_to={now - dt.timedelta(days=1)}") == set()
     assert get(f"code={a['code'][:6]}") == {a["code"]}
@@ -100,3 +102,22 @@ def test_who_may_search(api, registry, world):
     for actor in (world.filler_a, world.driver, world.printer):
         assert api.get("/api/v1/cylinders", actor).status_code == 403
     assert api.get("/api/v1/cylinders").status_code == 401
+
+
+def test_seen_dates_are_the_districts_days(api, registry, world, events):
+    """A regulator's "seen on 10 March" is the district's 10 March, not UTC's (8 hours apart)."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.oversight.models import CylinderTrace
+
+    late, early = registry.cylinder()["code"], registry.cylinder()["code"]
+    for code, at in ((late, dt.datetime(2026, 3, 9, 16, 30, tzinfo=dt.UTC)),  # 00:30 on the 10th
+                     (early, dt.datetime(2026, 3, 10, 15, 30, tzinfo=dt.UTC))):  # 23:30 on the 10th
+        db.session.execute(update(CylinderTrace).values(last_event_at=at).where(
+            CylinderTrace.cylinder_id == events.cylinder(code).id))
+    db.session.commit()
+    get = lambda q: _codes(api.get(f"/api/v1/cylinders?{q}", world.regulator))  # noqa: E731
+    assert get("seen_from=2026-03-10&seen_to=2026-03-10") == {late, early}
+    assert get("seen_from=2026-03-09&seen_to=2026-03-09") == set()
+    assert get("seen_from=2026-03-11&seen_to=2026-03-11") == set()
