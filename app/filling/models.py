@@ -73,8 +73,10 @@ class FillRefusal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The `fill_refused` event's id when there is a cylinder; else the client's (or a new) id.
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
-    cylinder_id: Mapped[int | None] = mapped_column(ForeignKey("cylinders.id"), index=True)
-    code: Mapped[str | None] = mapped_column(String(16), index=True)
+    # Not indexed: nothing looks refusals up by cylinder or code (the history reads the
+    # `fill_refused` events); each index cost every refusal a written page.
+    cylinder_id: Mapped[int | None] = mapped_column(ForeignKey("cylinders.id"))
+    code: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(String(400))
     station_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     operator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
