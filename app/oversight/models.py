@@ -96,7 +96,10 @@ class CylinderTrace(db.Model):
     __table_args__ = (Index("ix_cylinder_traces_fill_org", "last_fill_org_id", "cylinder_id"),)
 
     cylinder_id: Mapped[int] = mapped_column(ForeignKey("cylinders.id"), primary_key=True)
-    last_event_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_event_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The district's day of last_event_at, indexed for the search by day: the time moves on
+    # every event (and would move its index entry), the day only with the first of each day.
+    last_seen_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     last_event_type: Mapped[str | None] = mapped_column(String(40))
     last_fill_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     last_filled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

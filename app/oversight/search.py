@@ -14,7 +14,7 @@ from typing import Any
 from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import Select, and_, false, func, select
 
-from app.clock import DISTRICT_TZ, today
+from app.clock import today
 from app.extensions import db
 from app.oversight.models import CylinderParty, CylinderTrace
 from app.traceability.codes import (
@@ -57,11 +57,6 @@ class Filters:
     due_to: dt.date | None = None
     seen_from: dt.date | None = None
     seen_to: dt.date | None = None
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    """Midnight of a district day: the dates a regulator types are the district's."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=DISTRICT_TZ)
 
 
 def status_condition(status: str, on: dt.date) -> Any:
@@ -114,9 +109,9 @@ def search_query(f: Filters, on: dt.date | None = None) -> Select:
         if f.station_org_id:
             q = q.where(CylinderTrace.last_fill_org_id == f.station_org_id)
         if f.seen_from:
-            q = q.where(CylinderTrace.last_event_at >= _day_start(f.seen_from))
+            q = q.where(CylinderTrace.last_seen_on >= f.seen_from)
         if f.seen_to:
-            q = q.where(CylinderTrace.last_event_at < _day_start(f.seen_to + dt.timedelta(1)))
+            q = q.where(CylinderTrace.last_seen_on <= f.seen_to)
     # IN (subquery) rather than EXISTS: the planner starts from the small indexed side.
     for kind, ref in (("customer", f.customer_id), ("driver", f.driver_id)):
         if ref is not None:

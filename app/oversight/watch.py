@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import User
+from app.clock import DISTRICT_TZ
 from app.extensions import db
 from app.fastsql import Prepared
 from app.oversight.clones import (
@@ -122,6 +123,9 @@ def _store_trace(cylinder_id: int, event: Event) -> LastSeen:
     if not known:
         row = conn.execute(read, {"b_id": cylinder_id}).first()
     changes = trace_changes(row, event)
+    if row is not None:  # a column set to what it holds still rewrites its index entries
+        changes = {name: value for name, value in changes.items()
+                   if getattr(row, name) != value}
     if row is None:
         add.defer(conn, {"cylinder_id": cylinder_id, **changes})
     elif changes:
@@ -139,7 +143,8 @@ def trace_changes(trace: Any, event: Event) -> dict[str, Any]:
     data = event.data or {}
     changes: dict[str, Any] = {}
     if was("last_event_at") is None or at >= was("last_event_at"):
-        changes.update(last_event_at=at, last_event_type=event.type)
+        changes.update(last_event_at=at, last_event_type=event.type,
+                       last_seen_on=at.astimezone(DISTRICT_TZ).date())
     if event.type == "filled" and (was("last_filled_at") is None or at >= was("last_filled_at")):
         changes.update(last_fill_org_id=_int(data.get("station_org_id")) or event.actor_org_id,
                        last_filled_at=at, last_fill_event_id=str(event.id))

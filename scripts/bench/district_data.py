@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from app.clock import DISTRICT_TZ
 from app.traceability.chain import canonical, chained_fields, event_hash
 from app.traceability.codes import new_code
 from app.traceability.models import GENESIS_HASH
@@ -195,6 +196,7 @@ class Generator:
                row: dict[str, Any], cid: int) -> None:
         at, kind, data = row["occurred_at"], row["type"], row["data"]
         trace["last_event_at"], trace["last_event_type"] = at, kind
+        trace["last_seen_on"] = at.astimezone(DISTRICT_TZ).date()
         if kind == "filled":
             trace.update(last_fill_org_id=data["station_org_id"], last_filled_at=at,
                          last_fill_event_id=str(row["id"]), custody="station",
@@ -214,7 +216,7 @@ class Generator:
 
 
 _EMPTY_TRACE = {k: None for k in (
-    "last_event_at", "last_event_type", "last_fill_org_id", "last_filled_at",
+    "last_event_at", "last_event_type", "last_seen_on", "last_fill_org_id", "last_filled_at",
     "last_fill_event_id", "custody", "custody_ref", "custody_at", "custody_event_id",
     "last_delivered_at", "last_delivery_lat", "last_delivery_lon", "last_delivery_event_id")}
 

@@ -34,3 +34,28 @@ def test_the_names_migration_folds_spellings_stored_before_it(clean_app, registr
             Cylinder.code == cyl["code"])).one()
         assert tuple(stored) == ("保定(集团)厂", "SN1")
         assert db.session.scalar(select(BlacklistEntry.manufacturer)) == "QA 厂"
+
+
+def test_the_seen_on_migration_fills_in_the_district_day(clean_app, registry):
+    """0012 backfills last_seen_on from last_event_at in the district's time (UTC+8)."""
+    import datetime as dt
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select, text
+
+    from app.oversight.models import CylinderTrace
+    from app.traceability.models import Cylinder
+
+    cyl = registry.cylinder()
+    with clean_app.app_context():
+        cylinder_id = db.session.scalar(select(Cylinder.id).where(Cylinder.code == cyl["code"]))
+        db.session.commit()
+        downgrade(revision="0011_refusal_indexes")
+        db.session.execute(text("UPDATE cylinder_traces SET last_event_at = :at "
+                                "WHERE cylinder_id = :id"),
+                           {"at": dt.datetime(2026, 3, 9, 16, 30), "id": cylinder_id})
+        db.session.commit()
+        upgrade()
+        seen = db.session.scalar(select(CylinderTrace.last_seen_on).where(
+            CylinderTrace.cylinder_id == cylinder_id))
+        assert seen == dt.date(2026, 3, 10)

@@ -112,12 +112,16 @@ def test_seen_dates_are_the_districts_days(api, registry, world, events):
     from app.oversight.models import CylinderTrace
 
     late, early = registry.cylinder()["code"], registry.cylinder()["code"]
-    for code, at in ((late, dt.datetime(2026, 3, 9, 16, 30, tzinfo=dt.UTC)),  # 00:30 on the 10th
-                     (early, dt.datetime(2026, 3, 10, 15, 30, tzinfo=dt.UTC))):  # 23:30 on the 10th
-        db.session.execute(update(CylinderTrace).values(last_event_at=at).where(
+    for code in (late, early):  # as if registered before March, so March's events move it
+        db.session.execute(update(CylinderTrace).values(
+            last_event_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), last_seen_on=None).where(
             CylinderTrace.cylinder_id == events.cylinder(code).id))
     db.session.commit()
+    events.fill(late, at=dt.datetime(2026, 3, 9, 16, 30, tzinfo=dt.UTC))  # 00:30 on the 10th
+    events.fill(early, at=dt.datetime(2026, 3, 10, 15, 30, tzinfo=dt.UTC))  # 23:30 on the 10th
     get = lambda q: _codes(api.get(f"/api/v1/cylinders?{q}", world.regulator))  # noqa: E731
     assert get("seen_from=2026-03-10&seen_to=2026-03-10") == {late, early}
     assert get("seen_from=2026-03-09&seen_to=2026-03-09") == set()
     assert get("seen_from=2026-03-11&seen_to=2026-03-11") == set()
+    assert get("seen_from=2026-03-10") >= {late, early}
+    assert get("seen_to=2026-03-10") == {late, early}
