@@ -152,7 +152,8 @@ def run_search(f: Filters, page: int = 1, per_page: int = 25) -> Page:
         total = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
         capped = total > COUNT_CAP
         total = min(total, COUNT_CAP)
-    suggestions = suggest_codes(f.code) if f.code and not items else []
+    suggestions = (suggest_codes(f.code, owner_org_id=f.owner_org_id)
+                   if f.code and not items else [])
     return Page(items, page, per_page, total, capped, suggestions)
 
 
@@ -176,20 +177,27 @@ def one_edit_variants(text: str) -> set[str]:
     return {c for c in out if c != text and is_valid(c)}
 
 
-def suggest_codes(typed: str, limit: int = 5) -> list[str]:
-    """Return the nearest issued codes to a partial or mistyped code, best first."""
+def suggest_codes(typed: str, limit: int = 5, *, owner_org_id: int | None = None) -> list[str]:
+    """Return the nearest issued codes to a partial or mistyped code, best first.
+
+    With `owner_org_id` only that owner's codes are offered: the search is scoped to one
+    owner (always so outside oversight), and a suggestion must not name another unit's code.
+    """
     text = normalise(typed or "")
     if not text or any(ch not in ALPHABET for ch in text):
         return []
+    codes = select(Code.code)
+    if owner_org_id is not None:
+        codes = codes.where(Code.owner_org_id == owner_org_id)
     candidates: set[str] = set()
     variants = one_edit_variants(text)
     if variants:
-        candidates.update(db.session.scalars(select(Code.code).where(Code.code.in_(variants))))
+        candidates.update(db.session.scalars(codes.where(Code.code.in_(variants))))
     # A partial code is a prefix; a full but wrong one shares its first half with the right one.
     prefix = text if len(text) < CODE_LEN else text[:CODE_LEN // 2]
     if len(prefix) >= PREFIX_MIN:
         candidates.update(db.session.scalars(
-            select(Code.code).where(Code.code >= prefix, Code.code < prefix + "~")
+            codes.where(Code.code >= prefix, Code.code < prefix + "~")
             .order_by(Code.code).limit(MAX_PREFIX_CANDIDATES)))
     candidates.discard(text)
 

@@ -125,3 +125,23 @@ def test_seen_dates_are_the_districts_days(api, registry, world, events):
     assert get("seen_from=2026-03-11&seen_to=2026-03-11") == set()
     assert get("seen_from=2026-03-10") >= {late, early}
     assert get("seen_to=2026-03-10") == {late, early}
+
+
+def test_suggestions_name_only_codes_the_searcher_may_see(api, registry, world):
+    own = registry.cylinder(owner="company")["code"]
+    other = registry.cylinder(owner="station_b")["code"]
+
+    def typo(code: str) -> str:
+        return code[:5] + ("A" if code[5] != "A" else "B") + code[6:]
+
+    def suggested(actor, typed: str) -> list[str]:
+        resp = api.get(f"/api/v1/cylinders?code={typed}", actor)
+        assert resp.status_code == 200 and resp.json["items"] == [], resp.json
+        return resp.json["suggestions"]
+
+    # a regulator is offered the nearest codes of any unit
+    assert other in suggested(world.regulator, typo(other))
+    # a company admin: its own codes, never another unit's (its search cannot find them)
+    assert own in suggested(world.company_admin, typo(own))
+    assert other not in suggested(world.company_admin, typo(other))
+    assert other not in suggested(world.company_admin, other[:4])
