@@ -16,6 +16,10 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        # A request that sends a token is judged by that token alone (the request loader
+        # below): a session cookie beside it must not stand in for a revoked or made-up one.
+        if _bearer_token() is not None:
+            return None
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 

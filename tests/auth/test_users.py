@@ -138,3 +138,40 @@ def test_a_token_revoked_through_one_worker_is_refused_at_once_by_another(app, a
     finally:
         with other.app_context():
             db.engine.dispose()
+
+
+def test_a_bad_bearer_token_is_refused_even_beside_a_signed_in_session(tmp_path):
+    """A request that sends a token is judged by that token, never by the session cookie
+    beside it: else a revoked or made-up token rode on the session, past the CSRF check."""
+    app = make_app("sqlite", tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        from app.auth import services
+
+        org = services.create_org("监管", "regulator")
+        services.create_user(None, "reg", org.id, "regulator", password="password-123")
+        other = services.create_user(None, "reg2", org.id, "regulator")
+        revoked = services.issue_token(other)
+        services.revoke_token(other, db.session.scalar(select(ApiToken.id)))
+        valid = services.issue_token(other)
+        db.session.commit()
+    client = app.test_client()
+    page = client.get("/login").data.decode()
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    assert client.post("/login", data={"name": "reg", "password": "password-123",
+                                       "csrf_token": token}).status_code == 302
+    assert client.get("/api/v1/me").json["name"] == "reg"  # the session alone still works
+    for bad in ("made-up", revoked):
+        headers = {"Authorization": f"Bearer {bad}"}
+        refused = client.post("/api/v1/orgs", json={"name": f"站{bad}", "kind": "printer"},
+                              headers=headers)
+        assert (refused.status_code, refused.json["error"]["code"]) == (401, "invalid_token")
+        assert client.get("/api/v1/me", headers=headers).status_code == 401
+    # a valid token speaks for its own user, not for the session's
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {valid}"}).json
+    assert me["name"] == "reg2"
+    with app.app_context():
+        from app.auth.models import Organisation
+
+        assert db.session.scalar(select(Organisation.id).where(
+            Organisation.kind == "printer")) is None
+        db.engine.dispose()
