@@ -250,7 +250,8 @@ def hazards() -> str | Response:
     return render_template(
         "delivery/hazards.html", rows=ledger_rows(items, rules, today()), counts=counts,
         args=args, areas=fleet.areas_of(org_id, everyone=True) if org_id else [], drivers=drivers,
-        items=rules.items, statuses=STATUS_ZH, export_query=request.query_string.decode())
+        items=rules.items, statuses=STATUS_ZH, export_query=request.query_string.decode(),
+        may_rectify=safety.may_rectify(current_user))
 
 
 EDITABLE: dict[str, tuple[type, Schema, Callable[..., Any], Callable[..., bool]]] = {

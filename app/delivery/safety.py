@@ -122,10 +122,21 @@ def get_hazard(actor: User, hazard_id: int) -> Hazard:
     return hazard
 
 
+RECTIFYING_ROLES = frozenset({"admin", "driver"})
+
+
+def may_rectify(user: User) -> bool:
+    """The company puts its hazards right (its admin or drivers); regulators only verify."""
+    return user.role in RECTIFYING_ROLES
+
+
 def rectify_hazard(actor: User, hazard_id: int, evidence: str,
                    photo: str | None = None) -> Hazard:
     """Record how an open hazard was put right, with evidence."""
     hazard = get_hazard(actor, hazard_id)
+    if not may_rectify(actor):
+        raise Forbidden(N_("Only the company's staff rectify hazards; regulators verify them."),
+                        code="rectify_forbidden")
     if hazard.status != "open":
         raise Conflict(f"The hazard is {hazard.status}, not open.", code="hazard_not_open")
     if not evidence or not evidence.strip():

@@ -103,3 +103,25 @@ def test_service_worker_keeps_the_driver_page(client):
     for asset in shell["assets"]:
         with client.get(asset) as kept:
             assert kept.status_code == 200, asset
+
+
+def test_the_ledger_page_lets_a_regulator_verify_but_not_rectify(fleet, as_user, api, world):
+    """Rectifying is the company's own step (API: admin, driver); the page keeps to that."""
+    fleet.customer("home")
+    assert fleet.check("home", hose_over_2m="fail").status_code == 201
+    hazard = api.get("/api/v1/hazards", world.company_admin).json["hazards"][0]
+    regulator = as_user("regulator")
+    page = regulator.get("/company/hazards").text
+    assert 'value="rectify"' not in page  # no rectify form for a regulator
+    resp = regulator.post("/company/hazards", data={"hazard_id": hazard["id"],
+                                                    "action": "rectify", "evidence": "监管代改"})
+    assert "隐患由燃气企业人员整改，监管人员只做复核。" in resp.text  # refused, and said why
+    stored = api.get("/api/v1/hazards", world.company_admin).json["hazards"][0]
+    assert (stored["status"], stored["rectified_by_id"]) == ("open", None)
+    # the company rectifies on the page, the regulator then verifies there
+    assert 'value="rectify"' in as_user("company_admin").get("/company/hazards").text
+    as_user("company_admin").post("/company/hazards", data={
+        "hazard_id": hazard["id"], "action": "rectify", "evidence": "更换胶管"})
+    regulator.post("/company/hazards", data={"hazard_id": hazard["id"], "action": "verify"})
+    stored = api.get("/api/v1/hazards", world.company_admin).json["hazards"][0]
+    assert (stored["status"], stored["verified_by_id"]) == ("verified", world.regulator.id)
