@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.auth.policy import allow
 from app.errors import Forbidden, NotFound, ValidationFailed
@@ -12,7 +12,7 @@ from app.extensions import db
 from app.traceability import services
 from app.traceability.events import cylinder_events, event_to_dict, verify_events
 from app.traceability.importer import import_cylinders
-from app.traceability.models import CodeBatch, Cylinder, Flag, ModelSpecRow
+from app.traceability.models import CodeBatch, ModelSpecRow
 from app.traceability.rule_store import update_model_spec
 from app.traceability.schemas import (
     CodeBatchIn,
@@ -139,16 +139,8 @@ def put_model_rule(body: dict, model: str) -> ModelSpecRow:
 @blp.response(200, FlagFullOut(many=True))
 def list_flags() -> list:
     """List flags, newest first (open ones by default)."""
-    status = request.args.get("status", "open")
-    query = select(Flag).order_by(Flag.last_seen_at.desc()).limit(500)
-    if status != "all":
-        query = query.where(Flag.status == status)
-    if (area_id := request.args.get("area_id", type=int)) is not None:
-        query = query.where(Flag.area_id == area_id)
-    if not services.is_oversight(current_user):  # its own flags, and those on its cylinders
-        owned = select(Cylinder.id).where(Cylinder.owner_org_id == current_user.org_id)
-        query = query.where(or_(Flag.org_id == current_user.org_id, Flag.cylinder_id.in_(owned)))
-    return [f.to_dict() for f in db.session.scalars(query)]
+    return services.flags_visible_to(current_user, request.args.get("status", "open"),
+                                     request.args.get("area_id", type=int))
 
 
 @blp.route("/flags/<int:flag_id>/resolve", methods=["POST"])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
@@ -397,6 +397,41 @@ def _count_sighting(row: dict[str, Any], now: dt.datetime, sighting: dict) -> Fl
         "b_id": row["id"], "b_occurrences": row["occurrences"],
         "occurrences": values["occurrences"], "last_seen_at": now, "details": values["details"]})
     return as_loaded(Flag, values) if counted.rowcount == 1 else None
+
+
+def flags_visible_to(user: User, status: str = "open", area_id: int | None = None,
+                     limit: int = 500) -> list[dict[str, Any]]:
+    """The flags a user may list, newest first, each as the user may read it.
+
+    Oversight reads every flag whole. Anyone else lists the flags its organisation raised
+    and those on its own cylinders; on a flag raised on someone else's cylinder it reads
+    only its own sightings: another station presenting the same cylinder counts on the
+    same flag, and who, where and when at that station is not this one's business.
+    """
+    query = select(Flag).order_by(Flag.last_seen_at.desc()).limit(limit)
+    if status != "all":
+        query = query.where(Flag.status == status)
+    if area_id is not None:
+        query = query.where(Flag.area_id == area_id)
+    if is_oversight(user):
+        return [f.to_dict() for f in db.session.scalars(query)]
+    owned = select(Cylinder.id).where(Cylinder.owner_org_id == user.org_id)
+    flags = list(db.session.scalars(query.where(
+        or_(Flag.org_id == user.org_id, Flag.cylinder_id.in_(owned)))))
+    ids = {f.cylinder_id for f in flags if f.cylinder_id is not None}
+    own_cylinders = set(db.session.scalars(owned.where(Cylinder.id.in_(ids)))) if ids else set()
+    return [f.to_dict() if f.cylinder_id in own_cylinders else _own_sightings(f, user.org_id)
+            for f in flags]
+
+
+def _own_sightings(flag: Flag, org_id: int) -> dict[str, Any]:
+    """A flag as an organisation reads it when the cylinder is not its own."""
+    out = flag.to_dict()
+    details = dict(out["details"] or {})
+    if "sightings" in details:
+        details["sightings"] = [s for s in details["sightings"] if s.get("org_id") == org_id]
+    out["details"] = details
+    return out
 
 
 def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:

@@ -251,3 +251,26 @@ def test_not_registered_code_is_flagged_but_foreign_text_is_not(registry, statio
     station.present(_mistyped(issued))
     flags = api.get("/api/v1/flags", world.regulator).json
     assert [(f["kind"], f["code"]) for f in flags] == [("fill_refused", issued)]
+
+
+def test_a_station_sees_only_its_own_sightings_on_a_flag_it_raised(registry, station, api,
+                                                                   world):
+    """Another station presenting the same cylinder counts on the first station's flag; the
+    first station must not read who, where and when at the other station."""
+    cyl = registry.cylinder(owner="company")
+    station.present(cyl["code"], place="一号秤", lat=38.86, lon=115.48)  # station_a first
+    station.present(cyl["code"], actor=world.filler_b, place="南郊二号秤", lat=38.81, lon=115.41)
+
+    def sightings(actor) -> list[dict]:
+        flags = [f for f in api.get("/api/v1/flags", actor).json
+                 if f["code"] == cyl["code"] and f["kind"] == "not_owned"]
+        assert len(flags) == 1
+        return flags[0]["details"]["sightings"]
+
+    everyone = {world.orgs["station_a"], world.orgs["station_b"]}
+    assert {s["org_id"] for s in sightings(world.regulator)} == everyone
+    # the owner follows its own cylinder wherever it is presented
+    assert {s["org_id"] for s in sightings(world.company_admin)} == everyone
+    own = sightings(world.station_a_admin)
+    assert [s["org_id"] for s in own] == [world.orgs["station_a"]]
+    assert "南郊二号秤" not in str(own) and "filler_b" not in str(own)
