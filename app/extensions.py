@@ -1,6 +1,7 @@
 """Extensions created once and bound to an app by the factory."""
 from __future__ import annotations
 
+from flask.globals import _cv_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -37,7 +38,19 @@ class ServiceApi(Api):
         return ErrorSchema
 
 
-db = SQLAlchemy(model_class=Base)
+def app_context_id() -> int:
+    """The session's scope: the current application context, read from its context variable.
+
+    Flask-SQLAlchemy's default reads the same object through a LocalProxy, and a request
+    looks its session up a few dozen times (every `db.session.x`).
+    """
+    try:
+        return id(_cv_app.get())
+    except LookupError:
+        raise RuntimeError("Working outside of application context.") from None
+
+
+db = SQLAlchemy(model_class=Base, session_options={"scopefunc": app_context_id})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 api = ServiceApi()
 babel = Babel()

@@ -131,3 +131,20 @@ def test_ruff_is_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_each_app_context_has_its_own_session(clean_app):
+    """The session is scoped by application context (app/extensions.app_context_id)."""
+    import pytest
+
+    from app.extensions import db
+
+    with clean_app.app_context():
+        outer = db.session()
+        assert db.session() is outer
+        with clean_app.app_context():
+            inner = db.session()
+            assert inner is not outer
+        assert db.session() is outer
+    with pytest.raises(RuntimeError, match="application context"):
+        db.session()
