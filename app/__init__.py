@@ -41,6 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_login(app)
 
+    from app.request_text import init_request_text
+
+    init_request_text(app)
+
     from app.idempotency import init_idempotency
 
     init_idempotency(app)

@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, update
 
+from app.auth.models import Organisation
 from app.database import utcnow
 from app.delivery.models import Customer
 from app.extensions import db
@@ -51,6 +52,37 @@ def test_api_errors_have_one_shape(client, world, api):
         assert resp.status_code == status, (resp.status_code, resp.data)
         assert set(resp.json) == {"error"} and resp.json["error"]["code"] == code
         assert resp.json["error"]["message"]
+
+
+def test_text_no_database_can_hold_is_refused_as_bad_input(client, world, api, registry):
+    # JSON may spell an unpaired surrogate or a NUL as an escape; the drivers cannot store the
+    # first (a 500 at the INSERT, on both databases) and PostgreSQL refuses the second
+    # (SQLite kept it), so both are refused where the body comes in
+    code = registry.cylinder()["code"]
+    for method, path, actor, raw in [
+        ("PUT", "/api/v1/rules/models/YSP35.5", world.regulator, '{"source": "\\ud800"}'),
+        ("PUT", "/api/v1/rules/models/YSP35.5", world.regulator, '{"banned_reason": "x\\uDFFF"}'),
+        ("POST", "/api/v1/fillings", world.filler_a, f'{{"code": "{code}\\udbff"}}'),
+        ("POST", "/api/v1/orgs", world.admin, '{"name": "a\\u0000b", "kind": "printer"}'),
+        ("POST", "/api/v1/orgs", world.admin, '{"name": "x", "kind": "printer", "\\ud800": 1}'),
+        ("POST", "/api/v1/events/batch", world.driver,
+         '{"events": [{"payload": {"n": ["\\ud800"]}}]}'),
+    ]:
+        resp = api.call(method, path, actor, data=raw, content_type="application/json")
+        assert resp.status_code == 400, (path, raw, resp.status_code, resp.data)
+        assert resp.json["error"]["code"] == "invalid_text", resp.json
+    rule = next(r for r in api.get("/api/v1/rules/models", world.regulator).json
+                if r["model"] == "YSP35.5")
+    assert "\ud800" not in rule["source"] and not rule["banned_reason"]
+    assert db.session.scalar(select(func.count()).select_from(Organisation)
+                             .where(Organisation.kind == "printer")) == 1
+    # a surrogate pair is one character, and an escaped backslash is just text
+    for name in ("站\\ud83d\\ude00", "\\\\ud800"):
+        resp = api.post("/api/v1/orgs", world.admin, content_type="application/json",
+                        data=f'{{"name": "{name}", "kind": "printer"}}')
+        assert resp.status_code == 201, resp.data
+    names = {o["name"] for o in api.get("/api/v1/orgs", world.admin).json}
+    assert {"站\U0001f600", "\\ud800"} <= names
 
 
 def test_openapi_document_describes_the_contract(client):
