@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_babel import gettext
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -181,6 +181,15 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.info("value out of range: %s", exc)
         return _respond(400, "value_out_of_range",
                         "A value in the request is out of range; nothing was saved.")
+
+    @app.errorhandler(StatementError)
+    def handle_unbindable(exc: StatementError) -> Response:
+        # SQLAlchemy wraps what fails while it binds a query's values: an OverflowError is a
+        # value from the request out of range there too (0001-01-01 in district time is
+        # year 0 in UTC); anything else (a naive datetime, a wrong type) is ours, a 500
+        if isinstance(exc.orig, OverflowError):
+            return handle_out_of_range(exc)
+        return handle_unexpected(exc)
 
     @app.errorhandler(RecursionError)
     def handle_deep_json(exc: RecursionError) -> Response:

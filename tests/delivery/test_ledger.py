@@ -72,6 +72,18 @@ def test_filters(ledger, api, world):
     assert (bad.status_code, bad.json["error"]["code"]) == (400, "validation_error")
 
 
+def test_dates_at_the_ends_of_the_calendar_are_bad_input(ledger, api, world):
+    # 0001-01-01 in district time is still year 0 in UTC: the conversion overflowed while the
+    # query's parameters were bound (a 500); 9999-12-31's next day overflowed before the query
+    for query in ("found_from=0001-01-01", "found_to=9999-12-31"):
+        for path in ("/api/v1/hazards", "/api/v1/hazards.xlsx"):
+            resp = api.get(f"{path}?{query}", world.regulator)
+            assert resp.status_code == 400, (path, query, resp.status_code, resp.data)
+            assert resp.json["error"]["code"] == "value_out_of_range"
+    resp = api.get("/api/v1/hazards?found_from=0001-01-02", world.regulator)
+    assert len(resp.json["hazards"]) == 3
+
+
 def test_open_rectified_verified_by_someone_else(ledger, api, world):
     hazard = api.get("/api/v1/hazards?item=tee_connection", world.company_admin).json[
         "hazards"][0]
