@@ -11,6 +11,7 @@ from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.filling.models import Entrustment
+from app.locks import lock_name
 from app.traceability.services import is_oversight
 
 STATION_KINDS = frozenset({"filling_station", "gas_company"})  # both may employ fillers
@@ -37,6 +38,9 @@ def create_entrustment(actor: User, owner_org_id: int, station_org_id: int,
         raise ValidationFailed(f"{station.name} does not fill cylinders.", code="not_a_station")
     if valid_to < valid_from:
         raise ValidationFailed("valid_to is before valid_from.", code="invalid_period")
+    # two requests for one pair must not both pass the check (PostgreSQL runs them side by
+    # side; SQLite writers queue already)
+    lock_name(f"entrustment:{owner.id}:{station.id}")
     overlapping = db.session.scalar(select(Entrustment.id).where(
         Entrustment.owner_org_id == owner.id, Entrustment.station_org_id == station.id,
         Entrustment.revoked_at.is_(None), Entrustment.valid_from <= valid_to,

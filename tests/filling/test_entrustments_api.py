@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.db_helpers import race_to_insert
+
 
 def _body(world, owner="company", station="station_a", valid_from="2026-01-01",
           valid_to="2026-12-31"):
@@ -81,6 +83,20 @@ def test_overlapping_entrustments_of_one_pair_conflict(api, world):
     assert revoke.status_code == 200 and revoke.json["revoked_at"]
     again = api.post("/api/v1/entrustments", world.regulator, json=_body(world))
     assert again.status_code == 201  # a revoked one no longer covers the period
+
+
+def test_overlapping_entrustments_sent_at_once_are_one_entrustment(api, world, clean_app):
+    # both passed the overlap check before either inserted (PostgreSQL runs them side by
+    # side), so both were stored: the pair then had two entrustments for one period
+    periods = [{}, {"valid_from": "2026-12-31", "valid_to": "2027-06-30"}]
+    answers = race_to_insert(clean_app, "entrustments", [
+        lambda client, changes=changes: client.post(
+            "/api/v1/entrustments", json=_body(world, **changes), headers=world.regulator.headers)
+        for changes in periods])
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.json for a in answers]
+    assert [a.json["error"]["code"] for a in answers if a.status_code == 409] == [
+        "entrustment_overlaps"]
+    assert len(api.get("/api/v1/entrustments", world.regulator).json) == 1
 
 
 def test_parties_see_their_entrustments_and_nobody_else_does(api, world):
