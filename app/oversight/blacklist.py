@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.database import utcnow
 from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.locks import lock_name
 from app.oversight.blacklist_cache import ActiveEntry, active_entry, blacklist_cache
 from app.oversight.models import BLACKLIST_SCOPES, BlacklistEntry
 from app.oversight.services import require_regulator
@@ -89,6 +90,9 @@ def add_entry(actor: User, *, scope: str, reason: str, manufacturer: str | None 
     entry = BlacklistEntry(scope=scope, manufacturer=manufacturer, model=model,
                            made_in=month_start(made_in) if made_in else None,
                            reason=reason.strip(), created_by_id=actor.id)
+    # two requests for one product must not both pass the duplicate check (PostgreSQL runs
+    # them side by side; SQLite writers queue already)
+    lock_name(f"blacklist:{scope}:{entry.manufacturer}:{entry.model}:{entry.made_in}")
     duplicate = db.session.scalar(select(BlacklistEntry.id).where(
         BlacklistEntry.active.is_(True), BlacklistEntry.scope == scope,
         _same(BlacklistEntry.manufacturer, entry.manufacturer),

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.oversight.blacklist import blacklist_fill_check
 from app.traceability.checks import extra_fill_reasons
 from app.traceability.models import Flag
+from tests.db_helpers import race_to_insert
 
 
 def _flags(kind="blacklisted"):
@@ -100,6 +101,20 @@ def test_a_model_that_no_cylinder_can_have_is_not_blacklisted(api, world):
         "scope": "model", "model": "YSP35.6", "reason": "召回"})
     assert (typo.status_code, typo.json["error"]["code"]) == (400, "unknown_model")
     assert api.get("/api/v1/blacklist", world.regulator).json == []
+
+
+def test_one_product_blacklisted_twice_at_once_is_one_entry(api, world, clean_app):
+    # both passed the duplicate check before either inserted (PostgreSQL runs them side by
+    # side): the product had two active entries, and lifting one left it blacklisted
+    body = {"scope": "model", "model": "YSP12", "reason": "召回"}
+    answers = race_to_insert(clean_app, "blacklist_entries", [
+        lambda client, actor=actor: client.post("/api/v1/blacklist", json=body,
+                                                headers=actor.headers)
+        for actor in (world.regulator, world.admin)])
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.json for a in answers]
+    assert [a.json["error"]["code"] for a in answers if a.status_code == 409] == [
+        "already_blacklisted"]
+    assert len(api.get("/api/v1/blacklist", world.regulator).json) == 1
 
 
 def test_only_regulators_blacklist(api, world):
