@@ -20,6 +20,7 @@ from app.delivery.models import Assignment, Customer, DeliveryArea, DriverProfil
 from app.delivery.rules import CUSTOMER_KINDS, ID_KINDS, PREMISES
 from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.locks import lock_name
 from app.traceability.checks import Reason
 from app.traceability.services import is_oversight
 
@@ -177,6 +178,9 @@ def checked_area(org_id: int, name: str, polygon: list, area_id: int | None = No
         shape = geo.to_polygon(polygon)
     except geo.AreaInvalid as exc:
         raise ValidationFailed(str(exc), code="invalid_polygon") from exc
+    # two requests for one company (new areas or edits) must not both pass the overlap check
+    # (PostgreSQL runs them side by side; SQLite writers queue already)
+    lock_name(f"areas:{org_id}")
     if db.session.scalar(select(DeliveryArea.id).where(
             DeliveryArea.org_id == org_id, DeliveryArea.name == name,
             DeliveryArea.id != (area_id or 0))):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.db_helpers import race_to_insert
 from tests.delivery.conftest import AREA, OUTSIDE, add_driver, licence_code, resident_id
 
 
@@ -40,6 +41,23 @@ def test_areas_are_valid_polygons_that_do_not_overlap(fleet, api, world):
     assert resp.status_code == 201  # touching along an edge is fine
     assert api.post("/api/v1/areas", admin, json={"name": "南关片区", "polygon": bowtie}
                     ).status_code == 400
+
+
+def test_overlapping_areas_sent_at_once_are_one_area(fleet, api, world, clean_app):
+    # both passed the overlap check before either inserted (PostgreSQL runs them side by
+    # side): the company then had two areas over the same streets
+    west = [[115.60, 38.85], [115.64, 38.85], [115.64, 38.88], [115.60, 38.88]]
+    east = [[p[0] + 0.01, p[1]] for p in west]
+    answers = race_to_insert(clean_app, "delivery_areas", [
+        lambda client, name=name, outline=outline: client.post(
+            "/api/v1/areas", json={"name": name, "polygon": outline},
+            headers=world.company_admin.headers)
+        for name, outline in (("西区", west), ("东区", east))])
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.json for a in answers]
+    assert [a.json["error"]["code"] for a in answers if a.status_code == 409] == [
+        "area_overlaps"]
+    names = {a["name"] for a in api.get("/api/v1/areas", world.company_admin).json}
+    assert len(names & {"西区", "东区"}) == 1
 
 
 def test_customers_join_the_area_they_lie_in(fleet, api, world):
