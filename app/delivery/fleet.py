@@ -240,6 +240,10 @@ def assignment_reasons(driver: User, vehicle: Vehicle, area: DeliveryArea, start
     if not area.active:
         reasons.append(Reason("area_inactive", f"配送区域 {area.name} 已停用",
                               f"The delivery area {area.name} is deactivated."))
+    # two requests (new or edited assignments) must not both pass the double-booking checks
+    # (PostgreSQL runs them side by side; SQLite writers queue already); the driver and the
+    # vehicle are the company's, so one lock per company covers both
+    lock_name(f"assignments:{vehicle.org_id}")
     clash = _overlapping(Assignment.driver_id, driver.id, starts_on, ends_on, assignment_id)
     if clash is not None:
         reasons.append(Reason("driver_already_assigned",

@@ -60,6 +60,23 @@ def test_overlapping_areas_sent_at_once_are_one_area(fleet, api, world, clean_ap
     assert len(names & {"西区", "东区"}) == 1
 
 
+def test_one_driver_assigned_twice_at_once_gets_one_assignment(fleet, api, world, clean_app):
+    # both passed the driver's overlap check before either inserted (PostgreSQL runs them
+    # side by side): the driver was on two vehicles for the same days
+    requests = [{"driver_id": world.driver.id, "vehicle_id": fleet.ids[vehicle],
+                 "area_id": fleet.ids["area"], "starts_on": starts, "ends_on": ends}
+                for vehicle, starts, ends in (("vehicle", "2026-07-01", "2026-07-10"),
+                                              ("spare", "2026-07-05", "2026-07-15"))]
+    answers = race_to_insert(clean_app, "assignments", [
+        lambda client, body=body: client.post("/api/v1/assignments", json=body,
+                                              headers=world.company_admin.headers)
+        for body in requests])
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.json for a in answers]
+    refused = next(a.json for a in answers if a.status_code == 409)
+    assert [r["code"] for r in refused["error"]["reasons"]] == ["driver_already_assigned"]
+    assert len(api.get("/api/v1/assignments", world.company_admin).json) == 2
+
+
 def test_customers_join_the_area_they_lie_in(fleet, api, world):
     inside = fleet.customer("in")
     outside = fleet.customer("out", position=OUTSIDE)
