@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import JSON, DateTime, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.types import TypeDecorator
 
-from app.errors import APIError, error_body
+from app.errors import OUT_OF_RANGE, APIError, is_bad_value, respond
 from app.extensions import db
 from app.fastsql import batch_writes
 from app.sqlite import begin_writing, configure_sqlite, engine_options
@@ -135,6 +134,14 @@ def _commit() -> tuple[int, str, str] | None:
         if isinstance(exc, IntegrityError):
             return 409, "conflict", "The change conflicted with another one; nothing was saved."
         return 503, "database_busy", "The database is busy; retry the request."
+    except (StatementError, OverflowError) as exc:
+        # a value the database refuses only now, at the flush of the request's commit (e.g. a
+        # NUL in PostgreSQL text): bad input, as when a service's own flush meets it
+        if not is_bad_value(exc):
+            raise
+        db.session.rollback()
+        current_app.logger.info("commit refused a value: %s", exc)
+        return 400, *OUT_OF_RANGE
     return None
 
 
@@ -177,8 +184,7 @@ def init_db(app: Flask) -> None:
         if failed is None:
             return response
         status, code, message = failed
-        return Response(json.dumps(error_body(code, message)), status=status,
-                        mimetype="application/json")
+        return respond(status, code, message)
 
     @app.teardown_request
     def remove_session(_exc: BaseException | None) -> None:

@@ -96,11 +96,28 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": err}
 
 
+def is_bad_value(exc: BaseException) -> bool:
+    """Whether the database (or SQLAlchemy binding a value for it) refused a value as out of
+    range: a number beyond 64 bits, a NUL in PostgreSQL text, a date past year 1 or 9999 in
+    UTC. Such a value comes from the request; it is bad input, not an internal error."""
+    if isinstance(exc, DataError | OverflowError):
+        return True
+    return isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
+
+
+OUT_OF_RANGE = ("value_out_of_range", "A value in the request is out of range; nothing was saved.")
+
+
 def _wants_json() -> bool:
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
+
+
+def respond(status: int, code: str, message: str, details: Any = None) -> Response:
+    """The error answer: JSON for the API (and clients asking for it), else the error page."""
+    return _respond(status, code, message, details)
 
 
 def _respond(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -179,15 +196,14 @@ def register_error_handlers(app: Flask) -> None:
         # a number or text the database cannot hold (e.g. an id beyond 64 bits) is bad input
         _rollback_quietly()
         app.logger.info("value out of range: %s", exc)
-        return _respond(400, "value_out_of_range",
-                        "A value in the request is out of range; nothing was saved.")
+        return _respond(400, *OUT_OF_RANGE)
 
     @app.errorhandler(StatementError)
     def handle_unbindable(exc: StatementError) -> Response:
         # SQLAlchemy wraps what fails while it binds a query's values: an OverflowError is a
         # value from the request out of range there too (0001-01-01 in district time is
         # year 0 in UTC); anything else (a naive datetime, a wrong type) is ours, a 500
-        if isinstance(exc.orig, OverflowError):
+        if is_bad_value(exc):
             return handle_out_of_range(exc)
         return handle_unexpected(exc)
 

@@ -112,6 +112,25 @@ def test_only_regulators_close_a_report_from_the_flags_page(api, world, ctx):
     assert db.session.get(PublicReport, report_id).status == "closed"
 
 
+def test_a_value_the_database_refuses_at_the_final_commit_is_bad_input(api, world, ctx):
+    # closing a report writes nothing until the request's commit; PostgreSQL refuses a NUL
+    # in text there (a DataError), which the commit hook let through as a 500 page
+    from app.oversight.public import submit_report
+
+    report_id = submit_report("ABC", "other", "m", None).id
+    db.session.commit()
+    resp = api.post(f"/oversight/public-reports/{report_id}/close", world.regulator,
+                    data={"note": "a\x00b"}, headers={"Accept": "text/html"})
+    db.session.rollback()
+    status = db.session.get(PublicReport, report_id).status
+    if ctx.config["BACKEND"] == "postgresql":
+        assert resp.status_code == 400, resp.data
+        assert b"value_out_of_range" in resp.data and resp.mimetype == "text/html"
+        assert status == "open"
+    else:  # SQLite stores the NUL
+        assert (resp.status_code, status) == (303, "closed")
+
+
 def test_rate_limits_answer_429_in_the_error_shape(tmp_path):
     limited = make_app("sqlite", tmp_path, RATELIMIT_ENABLED=True)
     client = limited.test_client()
