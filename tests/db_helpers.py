@@ -38,12 +38,19 @@ def race_to_insert(app, table: str, requests: list) -> list:
     lets every one of them insert, one that takes its lock before the check lets one through.
     Each request is a callable taking a test client; their answers come back in order.
     """
+    prefix = f"INSERT INTO {table.upper()} "
+    return race(app, requests, lambda sql: sql.lstrip().upper().startswith(prefix))
+
+
+def race(app, requests: list, at) -> list:
+    """Run requests in threads at once, each pausing before its first statement for which
+    `at(sql)` is true until all the others reach one too (or 3 s pass); see race_to_insert."""
     import threading
 
     barrier = threading.Barrier(len(requests))
 
     def pause(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()} "):
+        if at(statement):
             # broken: the others are held up before their check, so carry on alone
             with suppress(threading.BrokenBarrierError):
                 barrier.wait(3)

@@ -23,7 +23,7 @@ from app.loaded import as_loaded
 from app.locks import lock_name
 from app.traceability.checks import flag_area
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
-from app.traceability.events import hold_cylinder, record_event
+from app.traceability.events import hold_cylinder, lock_cylinder, record_event
 from app.traceability.models import Code, CodeBatch, Cylinder, Flag
 from app.traceability.names import normalise_name
 from app.traceability.rule_store import life_rules, spec_for
@@ -441,15 +441,20 @@ def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:
         raise NotFound(f"No flag {flag_id}.")
     if not note or not note.strip():
         raise ValidationFailed(N_("A resolution note is required."), code="note_required")
+    # resolutions (and sightings, see raise_flag) of one flag queue on the lock raise_flag
+    # takes, and the status is read again under it: two regulators resolving at once on
+    # PostgreSQL both read it open, and the cylinder's history said it was resolved twice
+    cyl = lock_cylinder(flag.cylinder_id) if flag.cylinder_id is not None else None
+    if cyl is None:
+        lock_name(f"flag:{flag.kind}:{flag.code}")
+    db.session.refresh(flag)
     if flag.status != "open":
         raise Conflict(N_("This flag is resolved already."), code="flag_already_resolved")
     flag.status = "resolved"
     flag.resolved_at = utcnow()
     flag.resolved_by_id = actor.id
     flag.resolution_note = note.strip()
-    if flag.cylinder_id is not None:
-        cyl = db.session.get(Cylinder, flag.cylinder_id)
-        assert cyl is not None
+    if cyl is not None:
         record_event(cyl, "flag_resolved", actor, data={"flag_id": flag.id, "kind": flag.kind,
                                                         "note": flag.resolution_note})
     return flag

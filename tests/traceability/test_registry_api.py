@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.traceability.codes import ALPHABET, is_valid
 from app.traceability.models import Code, Event
+from tests.db_helpers import race
 
 
 def test_code_batch_issues_unique_valid_codes_with_payloads(registry):
@@ -202,6 +203,31 @@ def test_the_rule_table_refuses_names_and_masses_no_cylinder_has(api, world):
     models = {r["model"]: r for r in api.get("/api/v1/rules/models", world.regulator).json}
     assert models["YSP35.5"]["rated_fill_kg"] == 14.9 and "YSP24" in models
     assert not any(m.strip() != m or not m for m in models)
+
+
+def test_a_flag_resolved_twice_at_once_is_resolved_once(registry, api, world, ctx, clean_app):
+    # both read the flag open before either wrote (PostgreSQL runs them side by side): both
+    # answered 200 and the cylinder's tamper-evident history said it was resolved twice
+    from app.auth.models import User
+    from app.traceability.services import find_cylinder, raise_flag
+
+    cyl = find_cylinder(registry.cylinder()["code"])
+    flag_id = raise_flag("not_owned", cylinder=cyl,
+                         actor=db.session.get(User, world.filler_a.id)).id
+    db.session.commit()
+    answers = race(clean_app, [
+        lambda client, actor=actor: client.post(
+            f"/api/v1/flags/{flag_id}/resolve", json={"note": f"checked by {actor.name}"},
+            headers=actor.headers)
+        for actor in (world.regulator, world.admin)],
+        at=lambda sql: sql.startswith("UPDATE flags "))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.json for a in answers]
+    assert [a.json["error"]["code"] for a in answers if a.status_code == 409] == [
+        "flag_already_resolved"]
+    history = api.get(f"/api/v1/cylinders/{cyl.code}/history", world.regulator).json
+    assert [e["type"] for e in history["events"]] == ["registered", "flag_raised", "flag_resolved"]
+    resolved = next(a.json for a in answers if a.status_code == 200)
+    assert history["events"][-1]["data"]["note"] == resolved["resolution_note"]
 
 
 def test_flags_count_sightings_and_resolve_with_a_note(registry, api, world, ctx):
