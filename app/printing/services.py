@@ -16,11 +16,13 @@ from app.printing.models import PrintedCode, PrintJob
 from app.traceability.codes import payload_for
 from app.traceability.models import Code, CodeBatch, Cylinder
 from app.traceability.services import is_oversight, parse
-from labels import Label, Template, TemplateError, load_templates
+from labels import CjkFont, FontError, Label, Template, TemplateError, load_font, load_templates
 
 BATCH_STATUSES = ("issued", "assigned", "printed", "delivered")
 FORMATS = ("pdf", "zpl", "png", "svg", "preview")
 MAX_REPRINT = 5000
+# the lines a label prints from stored data, as the refusal names them
+LABEL_TEXTS = {"owner_name": "owner's name", "model": "model", "serial_no": "serial number"}
 
 
 def templates() -> dict[str, Template]:
@@ -109,6 +111,7 @@ class PrintRequest:
 
 
 def _labels(codes: list[str]) -> list[Label]:
+    """Build the labels, refusing (409) any whose stored text the label cannot print."""
     base = current_app.config["PUBLIC_BASE_URL"]
     rows = db.session.execute(
         select(Code.code, Organisation.name, Cylinder.model, Cylinder.serial_no)
@@ -116,8 +119,36 @@ def _labels(codes: list[str]) -> list[Label]:
         .outerjoin(Cylinder, Cylinder.code == Code.code)
         .where(Code.code.in_(codes))).all()
     by_code = {r.code: r for r in rows}
+    font, printable = load_font(), set()
+    for c in codes:
+        texts = {"owner_name": by_code[c].name, "model": by_code[c].model,
+                 "serial_no": by_code[c].serial_no}
+        for field, text in texts.items():
+            if text and text not in printable:
+                _check_printable(c, field, text, font)
+                printable.add(text)
     return [Label(code=c, payload=payload_for(c, base), owner_name=by_code[c].name,
                   model=by_code[c].model, serial_no=by_code[c].serial_no) for c in codes]
+
+
+def _check_printable(code: str, field: str, text: str, font: CjkFont) -> None:
+    """Refuse a text with a control character or one the label font has no glyph for.
+
+    The renderer would raise half-way through a sheet; the print shop cannot fix the
+    record, so the refusal names the code, the field and the character for its owner.
+    """
+    for ch in text:
+        if ch >= " ":
+            try:
+                font.glyph(ch)
+                continue
+            except FontError:
+                pass
+        raise Conflict(
+            f"The label of code {code} cannot be printed: its {LABEL_TEXTS[field]} {text!r} "
+            f"contains U+{ord(ch):04X}, which labels cannot print. Correct the record first.",
+            code="label_text_unprintable",
+            details={"code": code, "field": field, "character": f"U+{ord(ch):04X}"})
 
 
 def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: int,
@@ -167,8 +198,9 @@ def print_batch(actor: User, batch_id: int, template_name: str, fmt: str, skip: 
                                     .order_by(Code.code)))
     if fmt == "preview":
         codes = codes[:template.per_page - skip]
+    labels = _labels(codes)
     job = _record(actor, codes, template, fmt, skip, batch.id, reason)
-    return PrintRequest(_labels(codes), template, job)
+    return PrintRequest(labels, template, job)
 
 
 def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
@@ -196,9 +228,10 @@ def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
                            "new labels.", code="code_retired")
     template = template_named(template_name)
     _check_skip(template, skip)
+    labels = _labels(codes)
     job = _record(actor, codes, template, fmt, skip, None, reason)
     job.reprint = True
-    return PrintRequest(_labels(codes), template, job)
+    return PrintRequest(labels, template, job)
 
 
 def jobs_for(actor: User, reprints_only: bool = False) -> list[PrintJob]:

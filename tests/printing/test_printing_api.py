@@ -159,3 +159,52 @@ def test_cli_render_with_progress(batch, clean_app, tmp_path, world):
         "--out", str(out), "--as-user", "printer"])
     assert result.exit_code == 0, result.output
     assert decode_pdf(out.read_bytes()) == [f"https://gas.example.cn/c/{c}" for c in codes]
+
+
+@pytest.mark.parametrize("serial_no", ["SN😀01", "SN\x0702"])
+def test_a_serial_number_the_label_cannot_print_is_a_clear_409(batch, api, registry, world,
+                                                              serial_no):
+    """A stored text with an emoji or a control character used to make every download a 500."""
+    from app.traceability.models import Cylinder
+
+    batch_id, codes = batch
+    registry.cylinder(code=codes[3])
+    # as an import or an older release may have stored it (the registry's input is not the
+    # only way in): the label must refuse it by name, not crash
+    db.session.execute(update(Cylinder).where(Cylinder.code == codes[3])
+                       .values(serial_no=serial_no))
+    db.session.commit()
+    downloads = [
+        api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf", world.printer),
+        api.get(f"/api/v1/code-batches/{batch_id}/labels.zpl", world.printer),
+        api.get(f"/api/v1/code-batches/{batch_id}/preview.png", world.printer),
+        api.get(f"/api/v1/codes/{codes[3]}/label.png", world.printer),
+        api.get(f"/api/v1/codes/{codes[3]}/label.svg", world.printer),
+        api.post("/api/v1/labels/reprint", world.printer,
+                 json={"codes": [codes[3]], "reason": "标签破损"}),
+    ]
+    for resp in downloads:
+        assert resp.status_code == 409, (resp.status_code, resp.json)
+        error = resp.json["error"]
+        assert error["code"] == "label_text_unprintable"
+        assert error["details"]["code"] == codes[3]
+        assert error["details"]["field"] == "serial_no"
+        assert codes[3] in error["message"]
+    assert api.get("/api/v1/print-jobs", world.printer).json == []  # nothing was recorded
+    # the other codes of the batch still print
+    ok = api.post("/api/v1/labels/reprint", world.printer,
+                  json={"codes": [codes[4]], "reason": "标签破损"})
+    assert ok.status_code == 200 and ok.mimetype == "application/pdf"
+
+
+def test_an_owner_name_the_label_cannot_print_is_a_clear_409(batch, api, world):
+    from app.auth.models import Organisation
+
+    batch_id, _ = batch
+    db.session.execute(update(Organisation).where(Organisation.id == world.orgs["company"])
+                       .values(name="燃气\U0001F525公司"))
+    db.session.commit()
+    resp = api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf", world.printer)
+    assert resp.status_code == 409, (resp.status_code, resp.json)
+    assert resp.json["error"]["details"]["field"] == "owner_name"
+    assert "U+1F525" in resp.json["error"]["message"]
