@@ -15,6 +15,9 @@ from app.extensions import db
 from app.traceability.codes import CodeError, parse_code
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
+# A phone photo has 12-50 megapixels; a few hundred bytes of PNG can claim billions, which
+# whoever opens the stored photo would have to decode (the scanner's limit, app.scan).
+MAX_PHOTO_PIXELS = 50_000_000
 DATA_URL = re.compile(r"^data:(image/[a-z0-9.+-]+)?(;[a-z0-9=-]+)*;base64,", re.IGNORECASE)
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 
@@ -40,8 +43,15 @@ def image_type(data: bytes) -> str:
     """The mimetype of an image file's bytes, or a 400 if it is not a picture."""
     try:
         with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+            if width * height > MAX_PHOTO_PIXELS:
+                raise Image.DecompressionBombError(f"{width}x{height}")
             img.verify()
             kind = FORMATS.get(img.format or "")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # not OSErrors (the warning is one where warnings are errors): they escaped as a 500
+        raise ValidationFailed(N_("The photo has too many pixels (50 megapixels at most)."),
+                               code="photo_too_large") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ValidationFailed(N_("The photo is not a readable image."),
                                code="invalid_photo") from exc

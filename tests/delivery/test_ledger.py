@@ -202,3 +202,25 @@ def test_export_opens_in_libreoffice(ledger, api, world, tmp_path):
     assert len([r for r in rows[3:] if r and r[0].isdigit()]) == 3
     assert {r[7] for r in rows[3:]} == {"胶管长度超过2米", "私接三通",
                                         "未安装可燃气体报警器或不能正常工作"}
+
+
+@pytest.mark.parametrize("side", [100_000, 8_000])  # Pillow's own bomb error; our limit
+def test_a_photo_with_a_bomb_of_a_header_is_refused_not_a_500(ledger, api, world, side):
+    """A PNG claiming side x side pixels (a few hundred bytes) crashed the photo check."""
+    import base64
+
+    from tests.reliability.hostile_images import png_claiming
+
+    bomb = "data:image/png;base64," + base64.b64encode(png_claiming(side, side)).decode()
+    hazard = api.get("/api/v1/hazards?item=tee_connection", world.company_admin).json[
+        "hazards"][0]
+    resp = api.post(f"/api/v1/hazards/{hazard['id']}/rectify", world.driver,
+                    json={"evidence": "拆除三通", "photo": bomb})
+    assert (resp.status_code, resp.json["error"]["code"]) == (400, "photo_too_large"), resp.json
+    again = api.get("/api/v1/hazards?item=tee_connection", world.company_admin).json
+    assert again["hazards"][0]["status"] == "open"  # nothing half-written
+    before = api.get("/api/v1/hazards", world.company_admin).json["counts"]["total"]
+    ledger.customer("bomb")
+    check = ledger.check("bomb", photos={"no_gas_detector": bomb}, no_gas_detector="fail")
+    assert (check.status_code, check.json["error"]["code"]) == (400, "photo_too_large")
+    assert api.get("/api/v1/hazards", world.company_admin).json["counts"]["total"] == before
