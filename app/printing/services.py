@@ -194,8 +194,13 @@ def print_batch(actor: User, batch_id: int, template_name: str, fmt: str, skip: 
     batch = visible_batch(actor, batch_id)
     template = template_named(template_name)
     _check_skip(template, skip)
-    codes = list(db.session.scalars(select(Code.code).where(Code.batch_id == batch.id)
+    # a code retired with its scrapped cylinder gets no new label (as in reprint_codes)
+    codes = list(db.session.scalars(select(Code.code).where(Code.batch_id == batch.id,
+                                                            Code.status != "retired")
                                     .order_by(Code.code)))
+    if not codes:
+        raise Conflict("Every code of this batch was retired with its scrapped cylinder; "
+                       "there is nothing to print.", code="no_codes_to_print")
     if fmt == "preview":
         codes = codes[:template.per_page - skip]
     labels = _labels(codes)

@@ -208,3 +208,33 @@ def test_an_owner_name_the_label_cannot_print_is_a_clear_409(batch, api, world):
     assert resp.status_code == 409, (resp.status_code, resp.json)
     assert resp.json["error"]["details"]["field"] == "owner_name"
     assert "U+1F525" in resp.json["error"]["message"]
+
+
+def test_a_batch_download_leaves_out_codes_retired_with_their_scrapped_cylinder(batch, api,
+                                                                               world):
+    """The hand-picked reprint refused retired codes, but a batch download printed them."""
+    batch_id, codes = batch
+    db.session.execute(update(Code).where(Code.code.in_([codes[5], codes[9]]))
+                       .values(status="retired"))
+    db.session.commit()
+    live = [c for c in codes if c not in (codes[5], codes[9])]
+    resp = api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf", world.printer)
+    assert resp.status_code == 200, resp.json
+    assert decode_pdf(resp.data) == [f"https://gas.example.cn/c/{c}" for c in live]
+    zpl = api.get(f"/api/v1/code-batches/{batch_id}/labels.zpl?reason=%E5%8D%A1%E7%BA%B8",
+                  world.printer)
+    assert zpl.status_code == 200 and zpl.data.decode().count("^XA") == len(live)
+    assert f"/c/{codes[5]}".encode() not in zpl.data
+    jobs = api.get("/api/v1/print-jobs", world.printer).json
+    assert [j["codes"] for j in jobs] == [live, live]
+    assert [j["code_count"] for j in jobs] == [len(live), len(live)]
+
+
+def test_a_batch_whose_codes_are_all_retired_has_nothing_to_print(batch, api, world):
+    batch_id, codes = batch
+    db.session.execute(update(Code).where(Code.code.in_(codes)).values(status="retired"))
+    db.session.commit()
+    for fmt in ("labels.pdf", "labels.zpl", "preview.png"):
+        resp = api.get(f"/api/v1/code-batches/{batch_id}/{fmt}", world.printer)
+        assert (resp.status_code, resp.json["error"]["code"]) == (409, "no_codes_to_print"), fmt
+    assert api.get("/api/v1/print-jobs", world.printer).json == []
