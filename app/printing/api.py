@@ -97,7 +97,7 @@ def batch_zpl(query: dict, batch_id: int) -> Response:
     """Download a batch as ZPL II for thermal printers, one label per code."""
     req = services.print_batch(current_user, batch_id, query["template"], "zpl",
                                0, query["reason"])
-    return _download(render.zpl_file(req, query["dpi"]), "text/plain; charset=utf-8",
+    return _download(render.zpl_file(req, query["dpi"]), ZPL,
                      f"batch-{batch_id}-{query['dpi']}dpi.zpl")
 
 
@@ -139,7 +139,7 @@ def reprint(body: dict) -> Response:
     req = services.reprint_codes(current_user, body["codes"], body["template"], body["format"],
                                  body["reason"], body["skip"])
     if body["format"] == "zpl":
-        return _download(render.zpl_file(req, body["dpi"]), "text/plain; charset=utf-8",
+        return _download(render.zpl_file(req, body["dpi"]), ZPL,
                          "reprint.zpl")
     return _download(render.pdf_file(req, body["skip"]), PDF, "reprint.pdf")
 

@@ -238,3 +238,14 @@ def test_a_batch_whose_codes_are_all_retired_has_nothing_to_print(batch, api, wo
         resp = api.get(f"/api/v1/code-batches/{batch_id}/{fmt}", world.printer)
         assert (resp.status_code, resp.json["error"]["code"]) == (409, "no_codes_to_print"), fmt
     assert api.get("/api/v1/print-jobs", world.printer).json == []
+
+
+def test_zpl_downloads_name_their_charset_once(batch, api, world):
+    """The header read `text/plain; charset=utf-8; charset=utf-8` (a repeated parameter)."""
+    batch_id, codes = batch
+    sheet = api.get(f"/api/v1/code-batches/{batch_id}/labels.zpl", world.printer)
+    picked = api.post("/api/v1/labels/reprint", world.printer,
+                      json={"codes": codes[:1], "reason": "卡纸", "format": "zpl"})
+    for resp in (sheet, picked):
+        assert resp.status_code == 200
+        assert resp.headers["Content-Type"] == "text/plain; charset=utf-8"
