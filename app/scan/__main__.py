@@ -38,8 +38,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="image files")
     args = parser.parse_args(argv)
     for path in args.files:
-        print(json.dumps(describe(path), ensure_ascii=False), flush=True)
+        print(json_line(describe(path), sys.stdout.encoding), flush=True)
     return 0
+
+
+def json_line(record: dict[str, object], encoding: str | None) -> str:
+    """Render a record readably, or with \\u escapes where the output cannot carry a character.
+
+    A console in ASCII, GBK or cp1252, or a file name that is not valid UTF-8 (held as lone
+    surrogates), would otherwise stop the run with a UnicodeEncodeError at that file.
+    """
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return json.dumps(record)
+    return line
 
 
 if __name__ == "__main__":

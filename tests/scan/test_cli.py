@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,36 @@ def test_wrong_arguments_exit_2(args: list[str]) -> None:
     assert done.returncode == 2
     assert "usage" in done.stderr
     assert done.stdout == ""
+
+
+def test_a_console_that_cannot_print_a_character_still_gets_every_line(tmp_path: Path) -> None:
+    """Under an ASCII (or GBK, cp1252) stdout, a Chinese text or file name crashed the run.
+
+    The CLI stopped at that file with a traceback and exit status 1. Lines are JSON, so a
+    character the console cannot print is written as a \\u escape instead.
+    """
+    text = "莲池燃气 ✓ https://gas.example.cn/c/5T8RX0ZQ1M4N6P2K"
+    image, _ = canvas([(text, 60, 60)], size=(400, 300))
+    named = tmp_path / "气瓶.png"
+    named.write_bytes(encode(image, "PNG"))
+    missing = tmp_path / "missing.jpg"
+    done = subprocess.run([sys.executable, "-m", "app.scan", str(named), str(missing)],
+                          cwd=REPO, capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    lines = [json.loads(line) for line in done.stdout.decode("ascii").splitlines()]
+    assert [line["file"] for line in lines] == [str(named), str(missing)]
+    assert [c["text"] for c in lines[0]["codes"]] == [text]
+
+
+def test_a_file_name_that_is_not_utf8_is_still_valid_json(tmp_path: Path) -> None:
+    image, _ = canvas([(TEXT, 60, 60)], size=(400, 300))
+    raw = os.fsencode(tmp_path) + b"/label\xff.png"
+    with open(raw, "wb") as out:
+        out.write(encode(image, "PNG"))
+    done = subprocess.run([sys.executable, "-m", "app.scan", os.fsdecode(raw)], cwd=REPO,
+                          capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    line = json.loads(done.stdout.decode("utf-8"))  # valid UTF-8, whatever the name's bytes
+    assert line["file"] == os.fsdecode(raw) and line["codes"][0]["text"] == TEXT
