@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -102,6 +103,9 @@ def code_entry(code: str) -> dict[str, str]:
 
 # --- cylinders -------------------------------------------------------------------------
 
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+
+
 @dataclass
 class Registration:
     code: str
@@ -123,6 +127,13 @@ class Registration:
 def validate_registration(reg: Registration, on: dt.date) -> list[tuple[str, str, str]]:
     """Check a registration's own fields; return (field, code, message) for each problem."""
     problems = []
+    texts = {"serial_no": "Serial number", "manufacturer": "Manufacturer",
+             "registration_no": "Registration number"}
+    for name, label in texts.items():
+        # invisible, unprintable on a label, and a NUL is refused by PostgreSQL alone
+        if CONTROL_CHARACTER.search(getattr(reg, name) or ""):
+            problems.append((name, "control_character",
+                             f"{label} contains a control character."))
     if not reg.serial_no.strip():
         problems.append(("serial_no", "required", "Serial number is required."))
     if not reg.manufacturer.strip():

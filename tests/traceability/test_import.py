@@ -176,3 +176,15 @@ def test_a_large_import_refreshes_the_planners_statistics(registry, api, world, 
         db.session.rollback()
         assert db.session.scalar(text(
             "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")) == 0
+
+
+def test_an_import_row_with_a_control_character_is_reported(registry, api, world):
+    codes = [c["code"] for c in registry.codes(2)]
+    rows = rows_for(codes, world.orgs["company"])
+    rows[1][1] = "IMP\x0700"                      # line 3: a BEL in the serial number
+    before = count(Cylinder)
+    resp = upload(api, world.company_admin, as_csv(HEADER_EN, rows), "bel.csv")
+    assert resp.status_code == 400, resp.json
+    found = {(e["line"], e["column"], e["code"]) for e in resp.json["error"]["details"]["errors"]}
+    assert found == {(3, "serial_no", "control_character")}
+    assert count(Cylinder) == before

@@ -254,3 +254,20 @@ def test_flags_count_sightings_and_resolve_with_a_note(registry, api, world, ctx
     history = api.get(f"/api/v1/cylinders/{cyl.code}/history", world.regulator).json
     assert [e["type"] for e in history["events"]] == ["registered", "flag_raised", "flag_resolved"]
     assert history["chain_ok"]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("serial_no", "SN\x0001"), ("serial_no", "SN\x07"), ("manufacturer", "百工\x1b容器"),
+    ("registration_no", "R\x7f1")])
+def test_registration_refuses_control_characters(api, registry, world, field, value):
+    """Stored as sent on SQLite (a serial number with a BEL then broke its labels), while
+    PostgreSQL refused a NUL as "out of range": one clear refusal on both."""
+    code = registry.codes(1)[0]["code"]
+    body = {"code": code, "serial_no": "SN000001", "manufacturer": "百工容器",
+            "model": "YSP35.5", "manufactured_on": "2022-03-01",
+            "owner_org_id": world.orgs["company"], field: value}
+    resp = api.post("/api/v1/cylinders", world.regulator, json=body)
+    assert resp.status_code == 400, resp.json
+    assert resp.json["error"]["code"] == "control_character"
+    assert resp.json["error"]["details"]["field"] == field
+    assert api.get(f"/api/v1/cylinders/{code}", world.regulator).status_code == 404
