@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from app.scan import ImageRejected, decode_image
+from app.scan.decoder import MAX_BYTES
 
 
 def describe(path: Path) -> dict[str, object]:
     """Decode one file into the JSON-ready record the CLI prints."""
     try:
-        data = path.read_bytes()
+        data = read_upload(path)
     except OSError as exc:
         return {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}
+    except ImageRejected as exc:
+        return {"file": str(path), "error": str(exc)}
     start = time.perf_counter()
     try:
         codes = decode_image(data)
@@ -29,6 +34,23 @@ def describe(path: Path) -> dict[str, object]:
         "codes": [{"text": c.text, "points": [list(p) for p in c.points]} for c in codes],
         "ms": round(ms, 1),
     }
+
+
+def read_upload(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """Read a file, but refuse one over the decoder's size limit before reading it whole.
+
+    A video or disk image passed by mistake (or a device such as /dev/zero) would otherwise
+    be read into memory entirely, only to be refused afterwards.
+    """
+    with path.open("rb") as file:
+        info = os.fstat(file.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise ImageRejected("image_too_large",
+                                f"{info.st_size} bytes is over the {limit}-byte limit")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ImageRejected("image_too_large", f"more than the {limit}-byte limit")
+    return data
 
 
 def main(argv: Sequence[str] | None = None) -> int:

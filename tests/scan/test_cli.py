@@ -90,3 +90,27 @@ def test_a_file_name_that_is_not_utf8_is_still_valid_json(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     line = json.loads(done.stdout.decode("utf-8"))  # valid UTF-8, whatever the name's bytes
     assert line["file"] == os.fsdecode(raw) and line["codes"][0]["text"] == TEXT
+
+
+def test_a_huge_file_is_refused_without_reading_it_into_memory(tmp_path: Path) -> None:
+    """The CLI read every file whole before the 25 MB check: a 4 GB file took 4 GB of memory.
+
+    Under a 1 GB address-space cap it died with a MemoryError traceback (exit status 1) and
+    printed nothing for the files after it.
+    """
+    huge = tmp_path / "video.jpg"
+    with huge.open("wb") as out:  # sparse: takes no disk space
+        out.truncate(4 * 2**30)
+    image, _ = canvas([(TEXT, 60, 60)], size=(400, 300))
+    good = tmp_path / "label.png"
+    good.write_bytes(encode(image, "PNG"))
+    cap = ("import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30));"
+           "sys.argv = ['app.scan', *sys.argv[1:]]; runpy.run_module('app.scan', "
+           "run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", cap, str(huge), str(good)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert lines[0] == {"file": str(huge), "error": f"image_too_large: {4 * 2**30} bytes is "
+                                                    "over the 26214400-byte limit"}
+    assert lines[1]["codes"][0]["text"] == TEXT
