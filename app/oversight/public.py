@@ -8,6 +8,7 @@ anyone can make such codes, so they would flood the queue; the page asks for a r
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -32,6 +33,8 @@ REPORT_CATEGORIES = {
     "fake_code": _l("The code looks fake or copied"), "other": _l("Something else"),
 }
 DEAD = ("scrapped", "registration_cancelled")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a textarea's \t\r\n pass
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -106,10 +109,14 @@ def submit_report(text: str, category: str, message: str, contact: str | None) -
         raise ValidationFailed(N_("Describe the problem in 1 to 1000 characters."),
                                code="invalid_message")
     contact = (contact or "").strip()[:100] or None
+    if _CONTROL.search(message) or (contact and _CONTROL.search(contact)):
+        # pasted junk; PostgreSQL refuses a NUL outright, so refuse it on every database
+        raise ValidationFailed(N_("The text holds invisible control characters; type it again."),
+                               code="invalid_message")
     try:
         code = parse_code(text, current_app.config["PUBLIC_BASE_URL"]).code
-    except CodeError:
-        code = (text or "").strip()[:64] or "?"
+    except CodeError:  # kept as scanned, less what no database column can hold
+        code = _CONTROL_OR_BREAK.sub("", text or "").strip()[:64] or "?"
     cyl = find_cylinder(code)
     report = PublicReport(code=code, cylinder_id=cyl.id if cyl else None, category=category,
                           message=message, contact=contact)

@@ -147,3 +147,30 @@ def test_rate_limits_answer_429_in_the_error_shape(tmp_path):
         assert db.session.scalar(db.select(db.func.count()).select_from(PublicReport)) == 5
         assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("fields", [{"message": "阀门\x00漏气"}, {"message": "阀门\x1b漏气"},
+                                    {"contact": "138\x0000"}])
+def test_a_report_with_a_control_character_gets_the_form_back(api, client, registry, world,
+                                                             fields):
+    """SQLite stored it; PostgreSQL refuses a NUL, and the reporter got a bare "value out of
+    range" error page instead of the form (and the same text was fine on SQLite)."""
+    code = registry.cylinder()["code"]
+    data = {"category": "leak", "message": "阀门漏气", **fields}
+    resp = client.post(f"/c/{code}/report", data=data, headers={"Accept": "text/html"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert 'data-testid="report-form"' in html and "alert-bad" in html
+    assert "控制字符" in html  # told in the page's language
+    assert api.get("/api/v1/public-reports", world.regulator).json == []
+    ok = client.post(f"/c/{code}/report", headers={"Accept": "text/html"},
+                     data={"category": "leak", "message": "阀门漏气\r\n第二行\t完"})
+    assert ok.status_code == 201  # line breaks and tabs of a textarea are fine
+
+
+def test_a_report_on_a_code_text_with_a_nul_is_taken(api, client, world):
+    resp = client.post("/c/AB%00CD/report", data={"category": "fake_code", "message": "假码"},
+                       headers={"Accept": "text/html"})
+    assert resp.status_code == 201
+    assert [r["code"] for r in api.get("/api/v1/public-reports", world.regulator).json] == [
+        "ABCD"]
