@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from app.auth.models import Organisation, User
 from app.database import utcnow
@@ -21,6 +21,7 @@ from labels import CjkFont, FontError, Label, Template, TemplateError, load_font
 BATCH_STATUSES = ("issued", "assigned", "printed", "delivered")
 FORMATS = ("pdf", "zpl", "png", "svg", "preview")
 MAX_REPRINT = 5000
+IN_CHUNK = 5000  # codes per IN list (a batch holds up to 100,000)
 # the lines a label prints from stored data, as the refusal names them
 LABEL_TEXTS = {"owner_name": "owner's name", "model": "model", "serial_no": "serial number"}
 
@@ -113,12 +114,13 @@ class PrintRequest:
 def _labels(codes: list[str]) -> list[Label]:
     """Build the labels, refusing (409) any whose stored text the label cannot print."""
     base = current_app.config["PUBLIC_BASE_URL"]
-    rows = db.session.execute(
-        select(Code.code, Organisation.name, Cylinder.model, Cylinder.serial_no)
-        .join(Organisation, Organisation.id == Code.owner_org_id)
-        .outerjoin(Cylinder, Cylinder.code == Code.code)
-        .where(Code.code.in_(codes))).all()
-    by_code = {r.code: r for r in rows}
+    by_code = {}
+    for chunk in _chunks(codes):
+        by_code.update((r.code, r) for r in db.session.execute(
+            select(Code.code, Organisation.name, Cylinder.model, Cylinder.serial_no)
+            .join(Organisation, Organisation.id == Code.owner_org_id)
+            .outerjoin(Cylinder, Cylinder.code == Code.code)
+            .where(Code.code.in_(chunk))))
     font, printable = load_font(), set()
     for c in codes:
         texts = {"owner_name": by_code[c].name, "model": by_code[c].model,
@@ -157,7 +159,10 @@ def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: i
     # two downloads at once must not both count as the first print (PostgreSQL; SQLite
     # writers queue anyway): print jobs are rare, so one lock for all of them is enough
     lock_name("printing:record")
-    already = set(db.session.scalars(select(PrintedCode.code).where(PrintedCode.code.in_(codes))))
+    already = set()
+    for chunk in _chunks(codes):
+        already.update(db.session.scalars(select(PrintedCode.code)
+                                          .where(PrintedCode.code.in_(chunk))))
     counts_as_print = fmt != "preview"
     reprint = counts_as_print and bool(already)
     if reprint and not (reason and reason.strip()):
@@ -171,12 +176,21 @@ def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: i
     db.session.flush()
     if counts_as_print:
         now = utcnow()
-        for row in db.session.scalars(select(PrintedCode).where(PrintedCode.code.in_(already))):
-            row.times_printed += 1
-            row.last_printed_at = now
-        db.session.add_all(PrintedCode(code=c, first_job_id=job.id, last_printed_at=now)
-                           for c in codes if c not in already)
+        for chunk in _chunks(sorted(already)):
+            db.session.execute(update(PrintedCode).where(PrintedCode.code.in_(chunk))
+                               .values(times_printed=PrintedCode.times_printed + 1,
+                                       last_printed_at=now)
+                               .execution_options(synchronize_session=False))
+        for chunk in _chunks([c for c in codes if c not in already]):
+            db.session.execute(insert(PrintedCode), [
+                {"code": c, "first_job_id": job.id, "times_printed": 1, "last_printed_at": now}
+                for c in chunk])
     return job
+
+
+def _chunks(items: list[str], size: int = IN_CHUNK) -> list[list[str]]:
+    """Split a code list for IN queries: PostgreSQL takes at most 65,535 parameters."""
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _check_skip(template: Template, skip: int) -> None:

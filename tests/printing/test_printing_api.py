@@ -249,3 +249,29 @@ def test_zpl_downloads_name_their_charset_once(batch, api, world):
     for resp in (sheet, picked):
         assert resp.status_code == 200
         assert resp.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.slow
+def test_a_batch_over_65535_codes_prints_on_every_database(api, world, ctx):
+    """Batches may hold 100,000 codes, but printing looked codes up with one IN list: on
+    PostgreSQL (at most 65,535 parameters a statement) the download failed with a 503
+    "database busy, retry" that no retry could cure."""
+    from app.auth.models import User
+    from app.printing import services
+    from app.traceability.services import issue_codes
+
+    regulator = db.session.get(User, world.regulator.id)
+    batch = issue_codes(regulator, world.orgs["company"], 66_000)  # just over the limit
+    db.session.commit()
+    assigned = api.post(f"/api/v1/code-batches/{batch.id}/assign", world.regulator,
+                        json={"printer_org_id": world.orgs["printer"]})
+    assert assigned.status_code == 200
+    db.session.rollback()  # see the assignment the API committed
+    printer = db.session.get(User, world.printer.id)
+    first = services.print_batch(printer, batch.id, "a4-3x8-70x37", "zpl")
+    assert len(first.labels) == 66_000 and not first.job.reprint
+    assert {lb.owner_name for lb in first.labels} == {"莲池燃气公司"}
+    db.session.commit()
+    again = services.print_batch(printer, batch.id, "a4-3x8-70x37", "pdf", reason="卡纸")
+    assert again.job.reprint and again.job.code_count == 66_000
+    db.session.commit()
