@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -17,13 +18,16 @@ from app.traceability.models import Cylinder, Event
 EVENT_LABELS = {
     "registered": _l("Registered"), "filled": _l("Filled"), "fill_refused": _l("Fill refused"),
     "reweighed": _l("Re-weighed"), "dispatched": _l("Dispatched"), "delivered": _l("Delivered"),
+    "dispatch_refused": _l("Dispatch refused"), "delivery_refused": _l("Delivery refused"),
+    "return_refused": _l("Return refused"),
     "returned": _l("Returned"), "unloaded": _l("Unloaded"), "inspected": _l("Inspected"),
     "safety_assessed": _l("Safety assessed"), "seized": _l("Seized"),
     "handed_to_agency": _l("Handed to inspection agency"), "scrapped": _l("Scrapped"),
     "registration_cancelled": _l("Registration cancelled"), "blacklisted": _l("Blacklisted"),
     "flag_raised": _l("Flag raised"), "flag_resolved": _l("Flag resolved"),
 }
-TONE = {"fill_refused": "bad", "seized": "bad", "scrapped": "bad", "blacklisted": "bad",
+REFUSALS = ("fill_refused", "dispatch_refused", "delivery_refused", "return_refused")
+TONE = {**dict.fromkeys(REFUSALS, "bad"), "seized": "bad", "scrapped": "bad", "blacklisted": "bad",
         "registration_cancelled": "bad", "flag_raised": "warn", "flag_resolved": "ok"}
 
 
@@ -37,6 +41,19 @@ class Step:
     detail: str
 
 
+def _reasons(reasons: list[Any]) -> str:
+    """A refusal's reasons in the reader's language (each reason carries both)."""
+    english = str(get_locale()) == "en"
+    texts = []
+    for r in reasons:
+        if not isinstance(r, dict):
+            texts.append(str(r))
+            continue
+        text = r.get("message_en") if english else r.get("message")
+        texts.append(str(text or r.get("message") or r.get("code") or "?"))
+    return ("; " if english else "；").join(texts)
+
+
 def _detail(event: Event) -> str:
     data: dict[str, Any] = event.data or {}
     kind = event.type
@@ -44,8 +61,8 @@ def _detail(event: Event) -> str:
         text = _("%(net)s kg of %(rated)s kg", net=data.get("net_mass_kg", "?"),
                  rated=data.get("rated_fill_kg", "?"))
         return text + (" · " + _("overfilled") if data.get("overfill") else "")
-    if kind == "fill_refused":
-        return "；".join(str(r.get("message", r.get("code"))) for r in data.get("reasons", []))
+    if kind in REFUSALS:
+        return _reasons(data.get("reasons") or [])
     if kind == "delivered":
         checked = data.get("safety_check_id")
         return (_("safety check %(id)s", id=checked) if checked

@@ -1,0 +1,51 @@
+"""A cylinder's timeline page as a reader sees it, in Chinese and in English."""
+from __future__ import annotations
+
+import re
+
+from tests.oversight.conftest import BASE
+
+
+def _steps(html: str) -> list[str]:
+    """The visible text of each timeline step after its time, tags stripped."""
+    items = re.findall(r'<li class="step[^"]*" data-type="[^"]+">(.*?)</li>', html, re.S)
+    text = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", i)).strip() for i in items]
+    return [re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d ", "", t) for t in text]
+
+
+def _refusal(events, code, kind, *reasons):
+    return events.add(code, kind, "driver", reasons=[
+        {"code": c, "message": zh, "message_en": en} for c, zh, en in reasons])
+
+
+def test_refused_round_steps_are_named_with_their_reasons(browser, registry, world, events):
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a", at=BASE)
+    _refusal(events, code, "dispatch_refused",
+             ("overfill", "上次充装超装，不得出站", "The last fill was an overfill."))
+    _refusal(events, code, "delivery_refused",
+             ("underground_premises", "不得向地下场所配送", "No LPG to underground premises."))
+    _refusal(events, code, "return_refused",
+             ("not_with_customer", "该气瓶不在此用户处", "The cylinder is not at this customer."))
+    c = browser.as_user(world.users["regulator"].id)
+    zh = _steps(c.get(f"/oversight/cylinders/{code}").get_data(as_text=True))
+    assert zh[-3].startswith("拒绝装车") and "上次充装超装，不得出站" in zh[-3]
+    assert zh[-2].startswith("拒绝交付") and "不得向地下场所配送" in zh[-2]
+    assert zh[-1].startswith("拒绝回收") and "该气瓶不在此用户处" in zh[-1]
+    en = _steps(c.get(f"/oversight/cylinders/{code}?lang=en").get_data(as_text=True))
+    assert en[-3].startswith("Dispatch refused") and "The last fill was an overfill." in en[-3]
+    assert en[-2].startswith("Delivery refused") and "No LPG to underground" in en[-2]
+    assert en[-1].startswith("Return refused") and "not at this customer" in en[-1]
+    assert not any("_refused" in s or "不得" in s for s in en)
+
+
+def test_fill_refusal_reasons_follow_the_page_language(browser, registry, world, events):
+    code = registry.cylinder()["code"]
+    events.add(code, "fill_refused", "filler_a", station_org_id=world.orgs["station_a"],
+               reasons=[{"code": "not_owned", "message": "非自有且非托管",
+                         "message_en": "Neither ours nor entrusted to us"}])
+    c = browser.as_user(world.users["regulator"].id)
+    zh = _steps(c.get(f"/oversight/cylinders/{code}").get_data(as_text=True))
+    assert "非自有且非托管" in zh[-1]
+    en = _steps(c.get(f"/oversight/cylinders/{code}?lang=en").get_data(as_text=True))
+    assert en[-1].startswith("Fill refused") and "Neither ours nor entrusted to us" in en[-1]
