@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from app.database import utcnow
 from app.extensions import db
+from app.oversight.labels import flag_label
 from app.oversight.models import PublicReport
-from app.oversight.reports.data import DISTRICT_TZ, FLAG_LABELS
+from app.oversight.reports.data import DISTRICT_TZ
 from app.oversight.services import area_names, org_names
 from app.traceability.models import Cylinder, Flag
 
@@ -68,7 +69,7 @@ def dashboard(days: int = TREND_DAYS) -> Dashboard:
     reports = db.session.scalar(select(func.count()).select_from(PublicReport)
                                 .where(PublicReport.status == "open")) or 0
     return Dashboard(
-        by_kind=sorted(((k, FLAG_LABELS.get(k, k), n) for k, n in kinds), key=lambda t: -t[2]),
+        by_kind=sorted(((k, flag_label(k), n) for k, n in kinds), key=lambda t: -t[2]),
         by_station=_named(stations), by_company=_named(companies), by_area=_areas(areas),
         days=[first + dt.timedelta(days=i) for i in range(days)],
         trend=dict(sorted(trend.items())), open_total=sum(n for _, n in kinds),

@@ -9,9 +9,9 @@ from app.auth.policy import allow
 from app.errors import APIError, Forbidden, page_message
 from app.extensions import db
 from app.oversight.dashboard import dashboard, open_reports, work_queue
+from app.oversight.labels import FLAG_KIND_LABELS
 from app.oversight.public import REPORT_CATEGORIES, close_report
 from app.oversight.reports.charts import trend_svg
-from app.oversight.reports.data import FLAG_LABELS
 from app.oversight.services import is_regulator, org_names
 from app.traceability.models import Cylinder
 from app.traceability.services import resolve_flag
@@ -36,10 +36,10 @@ def flags() -> str:
     queue = work_queue(kind, area_id)
     codes = {c.id: c.code for c in db.session.query(Cylinder).filter(
         Cylinder.id.in_({f.cylinder_id for f in queue if f.cylinder_id}))}
-    chart = trend_svg(d.days, d.trend, {k: str(v) for k, v in FLAG_LABELS.items()})
+    chart = trend_svg(d.days, d.trend, {k: str(v) for k, v in FLAG_KIND_LABELS.items()})
     return render_template("oversight/flags.html", d=d, queue=queue, kind=kind, chart=chart,
                            area_id=area_id, area={a: n for a, n, _n in d.by_area}.get(area_id),
-                           labels=FLAG_LABELS, codes=codes,
+                           labels=FLAG_KIND_LABELS, codes=codes,
                            orgs=org_names({f.org_id for f in queue}), reports=open_reports(),
                            categories=REPORT_CATEGORIES)
 

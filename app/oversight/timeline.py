@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.oversight.labels import flag_label, rule_label
 from app.oversight.services import org_names
 from app.traceability.events import ChainReport, cylinder_events, verify_events
 from app.traceability.models import Cylinder, Event
@@ -77,8 +78,8 @@ def _detail(event: Event) -> str:
         until = data.get("extended_until")
         return result + (" · " + _("life extended to %(day)s", day=until) if until else "")
     if kind in ("flag_raised", "flag_resolved"):
-        return " ".join(str(v) for v in (data.get("kind"), data.get("note") or data.get("rule"))
-                        if v)
+        return " · ".join(v for v in (flag_label(data.get("kind")),
+                                      data.get("note") or rule_label(data.get("rule"))) if v)
     parts = [data.get(k) for k in ("order_no", "note", "reason", "serial_no")]
     return " · ".join(str(p) for p in parts if p)
 

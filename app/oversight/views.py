@@ -19,8 +19,9 @@ from app.downloads import PDF, XLSX
 from app.errors import APIError, Forbidden, ValidationFailed, page_message
 from app.extensions import db
 from app.oversight import blacklist, inspections, seizure
+from app.oversight.labels import FLAG_KIND_LABELS
 from app.oversight.models import BlacklistEntry
-from app.oversight.reports.data import DISTRICT_TZ, FLAG_LABELS, monthly_report, parse_month
+from app.oversight.reports.data import DISTRICT_TZ, monthly_report, parse_month
 from app.oversight.reports.pdf import report_pdf
 from app.oversight.reports.scope import report_scope
 from app.oversight.reports.xlsx import report_xlsx
@@ -41,7 +42,7 @@ STATUS_LABELS = {
 
 @bp.app_context_processor
 def inject_labels() -> dict[str, Any]:
-    return {"status_labels": STATUS_LABELS, "flag_labels": FLAG_LABELS, "tz": DISTRICT_TZ}
+    return {"status_labels": STATUS_LABELS, "flag_labels": FLAG_KIND_LABELS, "tz": DISTRICT_TZ}
 
 
 def _orgs() -> list[Organisation]:

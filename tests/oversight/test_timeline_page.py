@@ -49,3 +49,23 @@ def test_fill_refusal_reasons_follow_the_page_language(browser, registry, world,
     assert "非自有且非托管" in zh[-1]
     en = _steps(c.get(f"/oversight/cylinders/{code}?lang=en").get_data(as_text=True))
     assert en[-1].startswith("Fill refused") and "Neither ours nor entrusted to us" in en[-1]
+
+
+def test_flag_kinds_are_named_in_the_page_language(browser, registry, world, events):
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a", at=BASE)
+    events.fill(code, "filler_b", at=BASE.replace(hour=9))  # two stations in an hour: a clone
+    c = browser.as_user(world.users["regulator"].id)
+    zh_page = c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
+    assert _steps(zh_page)[-1].startswith("产生标记 · 疑似克隆码")
+    pages = {"cylinder": c.get(f"/oversight/cylinders/{code}?lang=en"),
+             "dashboard": c.get("/oversight/flags?lang=en"),
+             "queue": c.get("/oversight/flags?kind=clone_suspected&lang=en"),
+             "search": c.get(f"/oversight/search?code={code}&lang=en")}
+    for name, resp in pages.items():
+        html = resp.get_data(as_text=True)
+        assert "Suspected cloned code" in html, name
+        assert "疑似克隆码" not in html and "黑气瓶" not in html, name
+    assert _steps(pages["cylinder"].get_data(as_text=True))[-1].startswith(
+        "Flag raised · Suspected cloned code")
+    assert "Black cylinder" in pages["search"].get_data(as_text=True)  # the flag filter
