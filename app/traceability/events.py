@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.auth.models import User
 from app.clock import DISTRICT_TZ
 from app.database import utcnow
-from app.errors import Conflict, ValidationFailed
+from app.errors import N_, Conflict, ValidationFailed
 from app.extensions import db
 from app.fastsql import Prepared
 from app.traceability.chain import chained_fields, event_hash
@@ -212,30 +212,39 @@ def _replayed(existing: Event, cylinder: Cylinder, type_: str) -> Recorded:
     return Recorded(existing, False)
 
 
+CHAIN_GAP = N_("event %(seq)s is missing (found %(found)s)")
+CHAIN_UNLINKED = N_("event %(seq)s does not link to the one before")
+CHAIN_ALTERED = N_("event %(seq)s was altered after it was stored")
+CHAIN_CUT = N_("events were removed from the end of the history")
+
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool
     checked: int
     problems: tuple[str, ...]
+    # each problem as (message, values): pages show it in the reader's language
+    issues: tuple[tuple[str, dict[str, int]], ...] = ()
 
 
 def verify_events(cylinder: Cylinder, events: list[Event]) -> ChainReport:
     """Check sequence, links and hashes of a cylinder's events against its stored head."""
-    problems: list[str] = []
+    issues: list[tuple[str, dict[str, int]]] = []
     prev = GENESIS_HASH
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
-            problems.append(f"event {expected_seq} is missing (found {event.seq})")
+            issues.append((CHAIN_GAP, {"seq": expected_seq, "found": event.seq}))
             break
         if event.prev_hash != prev:
-            problems.append(f"event {event.seq} does not link to the one before")
+            issues.append((CHAIN_UNLINKED, {"seq": event.seq}))
         if event_hash(chained_fields(event, cylinder.code), event.prev_hash) != event.hash:
-            problems.append(f"event {event.seq} was altered after it was stored")
+            issues.append((CHAIN_ALTERED, {"seq": event.seq}))
         prev = event.hash
     head = cylinder.chain_head or GENESIS_HASH
-    if not problems and (len(events) != cylinder.event_count or prev != head):
-        problems.append("events were removed from the end of the history")
-    return ChainReport(not problems, len(events), tuple(problems))
+    if not issues and (len(events) != cylinder.event_count or prev != head):
+        issues.append((CHAIN_CUT, {}))
+    return ChainReport(not issues, len(events),
+                       tuple(message % values for message, values in issues), tuple(issues))
 
 
 def cylinder_events(cylinder_id: int) -> list[Event]:

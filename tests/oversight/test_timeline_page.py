@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from app.extensions import db
+from app.traceability.models import Event
 from tests.oversight.conftest import BASE
 
 
@@ -69,3 +71,31 @@ def test_flag_kinds_are_named_in_the_page_language(browser, registry, world, eve
     assert _steps(pages["cylinder"].get_data(as_text=True))[-1].startswith(
         "Flag raised · Suspected cloned code")
     assert "Black cylinder" in pages["search"].get_data(as_text=True)  # the flag filter
+
+
+def _chain_badge(html: str) -> str:
+    badge = re.search(r'data-testid="chain-badge">(.*?)</span>', html, re.S)
+    assert badge, "no chain badge"
+    return re.sub(r"\s+", " ", badge.group(1))
+
+
+def test_a_broken_chain_is_explained_in_the_page_language(browser, registry, world, events):
+    altered, cut = registry.cylinder()["code"], registry.cylinder()["code"]
+    events.fill(altered, "filler_a", at=BASE)
+    event = events.fill(altered, "filler_a", at=BASE.replace(hour=9))
+    events.fill(cut, "filler_a", at=BASE)
+    last = events.fill(cut, "filler_a", at=BASE.replace(hour=9))
+    db.session.execute(db.update(Event).where(Event.id == event.id).values(
+        data={**event.data, "net_mass_kg": 9.9}))  # edited behind the service's back
+    db.session.execute(db.delete(Event).where(Event.id == last.id))
+    db.session.commit()
+    c = browser.as_user(world.users["regulator"].id)
+    zh = _chain_badge(c.get(f"/oversight/cylinders/{altered}").get_data(as_text=True))
+    assert "履历链校验失败" in zh and "第 3 条记录在保存后被改动" in zh and "event" not in zh
+    en = _chain_badge(c.get(f"/oversight/cylinders/{altered}?lang=en").get_data(as_text=True))
+    assert "History chain broken" in en and "event 3 was altered after it was stored" in en
+    zh = _chain_badge(c.get(f"/oversight/cylinders/{cut}").get_data(as_text=True))
+    assert "履历末尾的记录被删除" in zh and "events" not in zh
+    api = c.get(f"/api/v1/cylinders/{cut}/history").get_json()  # the API stays in English
+    assert api["chain_ok"] is False
+    assert api["chain_problems"] == ["events were removed from the end of the history"]
