@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.database import utcnow
 from app.extensions import db
-from app.oversight.labels import flag_label
+from app.oversight.labels import flag_label, rule_label
 from app.oversight.models import PublicReport
 from app.oversight.reports.data import DISTRICT_TZ
 from app.oversight.services import area_names, org_names
@@ -85,6 +85,40 @@ def work_queue(kind: str | None = None, area_id: int | None = None,
     if area_id is not None:
         query = query.where(Flag.area_id == area_id)
     return list(db.session.scalars(query.limit(limit)))
+
+
+def _local_time(stamp: Any) -> str:
+    """An ISO time stored in a flag's details, as district wall-clock time."""
+    try:
+        when = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp or "")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def queue_evidence(queue: list[Flag]) -> dict[int, str]:
+    """For each clone flag, its rule and the two sightings (step, district time, unit)."""
+    from app.oversight.timeline import EVENT_LABELS
+
+    def sightings(flag: Flag) -> list[dict[str, Any]]:
+        details = flag.details or {}
+        return [s for s in (details.get("first"), details.get("second")) if isinstance(s, dict)]
+
+    names = org_names({s.get("org_id") for f in queue for s in sightings(f) if s.get("org_id")})
+    out: dict[int, str] = {}
+    for flag in queue:
+        rule = (flag.details or {}).get("rule")
+        if not rule:
+            continue
+        parts = [rule_label(rule)]
+        for s in sightings(flag):
+            step = str(EVENT_LABELS.get(s.get("type", ""), s.get("type") or ""))
+            parts.append(" ".join(p for p in (step, _local_time(s.get("at")),
+                                               names.get(s.get("org_id") or 0, "")) if p))
+        out[flag.id] = " · ".join(parts)
+    return out
 
 
 def open_reports(limit: int = 100) -> list[PublicReport]:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.auth.policy import allow
 from app.errors import APIError, Forbidden, page_message
 from app.extensions import db
-from app.oversight.dashboard import dashboard, open_reports, work_queue
+from app.oversight.dashboard import dashboard, open_reports, queue_evidence, work_queue
 from app.oversight.labels import FLAG_KIND_LABELS
 from app.oversight.public import REPORT_CATEGORIES, close_report
 from app.oversight.reports.charts import trend_svg
@@ -39,7 +39,7 @@ def flags() -> str:
     chart = trend_svg(d.days, d.trend, {k: str(v) for k, v in FLAG_KIND_LABELS.items()})
     return render_template("oversight/flags.html", d=d, queue=queue, kind=kind, chart=chart,
                            area_id=area_id, area={a: n for a, n, _n in d.by_area}.get(area_id),
-                           labels=FLAG_KIND_LABELS, codes=codes,
+                           labels=FLAG_KIND_LABELS, codes=codes, evidence=queue_evidence(queue),
                            orgs=org_names({f.org_id for f in queue}), reports=open_reports(),
                            categories=REPORT_CATEGORIES)
 

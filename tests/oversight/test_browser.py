@@ -111,7 +111,8 @@ def test_flags_dashboard_shows_a_clone_and_resolves_it(page, live_server):
     assert page.locator("[data-testid=trend-chart] polyline").count() >= 1
     assert "疑似克隆码" in page.locator("[data-testid=by-kind]").inner_text()
     item = page.locator(f"[data-testid=queue] li:has(a[href*='{cyl['code']}'])")
-    assert "filled_at_two_stations" in item.inner_text()
+    assert item.locator("[data-rule=filled_at_two_stations]").count() == 1
+    assert "短时间内在两个充装站充装" in item.inner_text()  # the rule, in the reader's words
     screenshot(page, "flags")
     item.locator("input[name=note]").fill("两站核实：复制标签，已查扣")
     item.locator("button").click()

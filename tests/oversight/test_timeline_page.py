@@ -99,3 +99,23 @@ def test_a_broken_chain_is_explained_in_the_page_language(browser, registry, wor
     api = c.get(f"/api/v1/cylinders/{cut}/history").get_json()  # the API stays in English
     assert api["chain_ok"] is False
     assert api["chain_problems"] == ["events were removed from the end of the history"]
+
+
+def test_clone_evidence_in_the_queue_is_in_district_time_and_words(browser, registry, world,
+                                                                     events):
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a", at=BASE)  # 08:00 UTC is 16:00 in the district
+    events.fill(code, "filler_b", at=BASE.replace(hour=8, minute=40))
+    c = browser.as_user(world.users["regulator"].id)
+    html = c.get("/oversight/flags").get_data(as_text=True)
+    item = re.search(r'<li class="queue-item"[^>]*data-kind="clone_suspected">(.*?)</li>',
+                     html, re.S).group(1)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item))
+    assert "2026-05-10 16:00" in text and "2026-05-10 16:40" in text and "T08:" not in text
+    assert "充装" in text and "filled" not in text
+    assert "2026-05-10 16:00 第一充装站" in text and "2026-05-10 16:40 南郊充装站" in text
+    html = c.get("/oversight/flags?lang=en").get_data(as_text=True)
+    item = re.search(r'<li class="queue-item"[^>]*data-kind="clone_suspected">(.*?)</li>',
+                     html, re.S).group(1)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item))
+    assert "filled at two stations too close together" in text and "Filled 2026-05-10 16:00" in text
