@@ -20,7 +20,8 @@ from app.auth.policy import allow
 from app.clock import today
 from app.delivery import assignment_edit, fleet, fleet_edit, geo, safety
 from app.delivery.errors import Refused
-from app.delivery.ledger_export import STATUS_ZH, label_counts, ledger_rows
+from app.delivery.ledger_export import label_counts, ledger_rows
+from app.delivery.ledger_labels import STATUS_LABELS, item_choices, page_counts, page_rows
 from app.delivery.models import Assignment, Customer, DeliveryArea, Vehicle
 from app.delivery.rules import CUSTOMER_KINDS, PREMISES
 from app.delivery.schemas import (
@@ -244,14 +245,15 @@ def hazards() -> str | Response:
                                if k in safety.LedgerFilter.__dataclass_fields__})
     rules = delivery_rules()
     items = list(db.session.scalars(safety.hazard_query(current_user, f).limit(300)))
-    counts = label_counts(safety.hazard_counts(current_user, f), rules)
+    counts = page_counts(label_counts(safety.hazard_counts(current_user, f), rules), rules)
     org_id = safety.ledger_org(current_user, f.org_id)
     drivers = fleet.drivers_of(org_id) if org_id else []
     return render_template(
-        "delivery/hazards.html", rows=ledger_rows(items, rules, today()), counts=counts,
+        "delivery/hazards.html", rows=page_rows(ledger_rows(items, rules, today()), rules),
+        counts=counts,
         args=args, areas=fleet.areas_of(org_id, everyone=True) if org_id else [], drivers=drivers,
-        items=rules.items, statuses=STATUS_ZH, export_query=request.query_string.decode(),
-        may_rectify=safety.may_rectify(current_user))
+        items=item_choices(rules), statuses=STATUS_LABELS,
+        export_query=request.query_string.decode(), may_rectify=safety.may_rectify(current_user))
 
 
 EDITABLE: dict[str, tuple[type, Schema, Callable[..., Any], Callable[..., bool]]] = {

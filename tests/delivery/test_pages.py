@@ -1,9 +1,11 @@
 """The server-rendered pages: who may open them, forms through the same rules as the API."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 
 PAGES = ["/company/vehicles", "/company/areas", "/company/assignments", "/company/customers",
          "/company/hazards"]
@@ -125,3 +127,22 @@ def test_the_ledger_page_lets_a_regulator_verify_but_not_rectify(fleet, as_user,
     regulator.post("/company/hazards", data={"hazard_id": hazard["id"], "action": "verify"})
     stored = api.get("/api/v1/hazards", world.company_admin).json["hazards"][0]
     assert (stored["status"], stored["verified_by_id"]) == ("verified", world.regulator.id)
+
+
+def test_ledger_page_speaks_the_readers_language(fleet, as_user):
+    fleet.customer("home")
+    assert fleet.check("home", hose_over_2m="fail", tee_connection="fail").status_code == 201
+    admin = as_user("company_admin")
+    zh = admin.get("/company/hazards").text
+    for words in ("私接三通", "胶管长度超过2米", "重大隐患", "未整改"):
+        assert words in zh, words
+    en = admin.get("/company/hazards?lang=en").text
+    for words in ("Private tee connection", "Hose longer than 2 m", "Major", "Open"):
+        assert words in en, words
+    for words in ("私接三通", "胶管长度超过2米", "重大隐患", "一般隐患", "未整改", "已复核销号"):
+        assert words not in en, words
+    export = admin.get("/api/v1/hazards.xlsx?lang=en")  # the filed ledger stays Chinese
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row}
+    assert {"私接三通", "重大隐患", "未整改"} <= cells
