@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.auth.policy import allow
 from app.clock import today
 from app.delivery import assignment_edit, fleet, fleet_edit, geo, safety
+from app.delivery.customer_labels import CUSTOMER_KIND_LABELS, PREMISES_LABELS
 from app.delivery.errors import Refused
 from app.delivery.ledger_export import label_counts, ledger_rows
 from app.delivery.ledger_labels import STATUS_LABELS, item_choices, page_counts, page_rows
@@ -41,6 +42,11 @@ from app.errors import N_, APIError, Forbidden, page_message
 from app.extensions import db
 
 bp = Blueprint("company_pages", __name__, template_folder="templates", url_prefix="/company")
+
+
+@bp.context_processor
+def customer_labels() -> dict[str, Any]:
+    return {"kind_labels": CUSTOMER_KIND_LABELS, "premises_labels": PREMISES_LABELS}
 
 
 def _company() -> int:

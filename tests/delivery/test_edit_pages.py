@@ -33,7 +33,7 @@ def test_edit_retire_and_reactivate_through_the_pages(fleet, as_user, api, world
     form = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else v
             for k, v in form.items() if k not in ("id", "org_id", "area_id", "active")}
     resp = admin.post(page, data={**form, "premises": "underground", **OUTSIDE})
-    assert "flash-ok" in resp.text and 'selected>underground' in resp.text
+    assert "flash-ok" in resp.text and 'value="underground" selected>地下' in resp.text
     customer = api.get(f"/api/v1/customers/{shop}", world.company_admin).json
     assert (customer["premises"], customer["area_id"]) == ("underground", None)
     resp = admin.post(page, data={**form, "id_number": "123"})

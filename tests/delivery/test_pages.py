@@ -146,3 +146,15 @@ def test_ledger_page_speaks_the_readers_language(fleet, as_user):
     sheet = load_workbook(io.BytesIO(export.data)).active
     cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row}
     assert {"私接三通", "重大隐患", "未整改"} <= cells
+
+
+def test_customer_kinds_and_premises_are_named_not_coded(fleet, as_user):
+    fleet.customer("diner", "restaurant")
+    admin = as_user("company_admin")
+    zh = admin.get("/company/customers").text
+    row = zh[zh.index("data-customer="):zh.index("</tr>", zh.index("data-customer="))]
+    assert "餐饮企业" in row and "地上" in row and "restaurant" not in row.split(">", 1)[1]
+    assert '<option value="restaurant">餐饮企业</option>' in zh  # the form posts the code
+    assert '<option value="underground">地下</option>' in zh
+    en = admin.get("/company/customers?lang=en").text
+    assert "Restaurant" in en and "Above ground" in en and "Semi-underground" in en
