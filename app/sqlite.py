@@ -9,6 +9,7 @@ one commits, across threads and worker processes alike.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import sqlite3
 from collections.abc import Callable
@@ -80,9 +81,26 @@ def queue_path(database: str | None) -> str | None:
     return f"{database}.writers"
 
 
+UNREADABLE_JSON = "unreadable_json"
+
+
+def tolerant_json_loads(text: str) -> Any:
+    """Stored JSON as Python. SQLite keeps JSON as text that anyone with the file can edit:
+    text that no longer parses comes back as {UNREADABLE_JSON: text}, so a page can still show
+    the row (and the event chain reports it altered) instead of failing to read it."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {UNREADABLE_JSON: text}
+
+
 def engine_options(url: Any) -> dict[str, Any]:
-    """Engine options that make every connection of a SQLite file database queue its writes."""
-    return {"connect_args": {"factory": QueuedConnection}} if queue_path(url.database) else {}
+    """Engine options: tolerant JSON reads, and every connection of a SQLite file database
+    queues its writes."""
+    options: dict[str, Any] = {"json_deserializer": tolerant_json_loads}
+    if queue_path(url.database):
+        options["connect_args"] = {"factory": QueuedConnection}
+    return options
 
 
 def configure_sqlite(engine: Engine, begin_mode: Callable[[], str]) -> None:

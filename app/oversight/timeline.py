@@ -56,7 +56,8 @@ def _reasons(reasons: list[Any]) -> str:
 
 
 def _detail(event: Event) -> str:
-    data: dict[str, Any] = event.data or {}
+    # a hand-edited row may hold any JSON (or, on SQLite, none): the chain reports it altered
+    data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
     kind = event.type
     if kind == "filled":
         text = _("%(net)s kg of %(rated)s kg", net=data.get("net_mass_kg", "?"),

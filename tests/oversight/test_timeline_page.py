@@ -119,3 +119,28 @@ def test_clone_evidence_in_the_queue_is_in_district_time_and_words(browser, regi
                      html, re.S).group(1)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item))
     assert "filled at two stations too close together" in text and "Filled 2026-05-10 16:00" in text
+
+
+def test_hand_edited_event_data_is_reported_not_a_server_error(browser, registry, world,
+                                                               events):
+    codes = [registry.cylinder()["code"] for _ in range(2)]
+    stored = []
+    for code in codes:
+        events.fill(code, "filler_a", at=BASE)
+        stored.append(events.refuse(code, "filler_a", "not_owned"))
+    # one event's data overwritten with JSON that is not an object, the other (on SQLite,
+    # where the column is text) with text that is not JSON at all
+    db.session.execute(db.update(Event).where(Event.id == stored[0].id).values(data=[1, 2]))
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(db.text("UPDATE events SET data = :text WHERE id = :id"),
+                           {"text": '{"reasons": [', "id": stored[1].id.hex})
+    else:
+        db.session.execute(db.update(Event).where(Event.id == stored[1].id).values(data="x"))
+    db.session.commit()
+    db.session.expire_all()
+    c = browser.as_user(world.users["regulator"].id)
+    for code in codes:
+        resp = c.get(f"/oversight/cylinders/{code}")
+        assert resp.status_code == 200, code
+        badge = _chain_badge(resp.get_data(as_text=True))
+        assert "第 3 条记录在保存后被改动" in badge
