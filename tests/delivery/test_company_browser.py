@@ -48,3 +48,13 @@ def test_edit_and_retire_on_the_company_pages(page, live_server):
     with live_server.app.app_context():
         shown = fleet.api.get(f"/api/v1/customers/{home}", admin).json
     assert (shown["phone"], shown["active"]) == ("13912345678", True)
+
+
+def test_company_pages_fit_a_phone_screen(page, live_server):
+    prepare(live_server)  # a vehicle, an area, customers and today's assignment
+    login(page, "company_admin")
+    for path in ("/company/vehicles", "/company/areas", "/company/assignments",
+                 "/company/customers", "/company/hazards"):
+        page.goto(path)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= page.viewport_size["width"], (path, wide)  # no sideways scrolling
