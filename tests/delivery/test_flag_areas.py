@@ -1,6 +1,9 @@
 """Flags and the monthly report by delivery area: where a flag was seen, counted per area."""
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
@@ -116,3 +119,17 @@ def test_flags_page_counts_by_area_and_filters_the_queue(fleet, world, client):
     assert kinds == [1, 1]  # the east area's no_safety_check is not in the west queue
     report = get(f"/oversight/reports?month=2026-06&area_id={east}")
     assert "2026-06 · 莲池燃气公司 · 东关片区" in report and "不属于配送区域" in report
+
+
+def test_area_report_names_the_company_once(fleet, world, api):
+    east, _west = _two_areas(fleet, world)
+    url = f"/api/v1/reports/monthly?month=2026-06&area_id={east}"
+    own = api.get(url, world.company_admin)  # a company's admin reports on its own unit
+    assert own.status_code == 200, own.json
+    assert own.json["scope"] == "莲池燃气公司 · 东关片区"
+    company = world.orgs["company"]
+    chosen = api.get(f"{url}&org_id={company}", world.regulator).json
+    assert chosen["scope"] == "莲池燃气公司 · 东关片区"
+    book = load_workbook(io.BytesIO(api.get(url + "&format=xlsx", world.company_admin).data))
+    summary = {row[0]: row[1] for row in book["概要"].iter_rows(values_only=True)}
+    assert summary["报送范围"] == "莲池燃气公司 · 东关片区"

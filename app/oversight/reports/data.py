@@ -208,8 +208,9 @@ def monthly_report(month: str, org_id: int | None = None,
                 _hazards(w)]
     scope = org_names({org_id}).get(org_id or 0, "—") if org_id else "全区"
     if area_id is not None:
-        area = area_names({area_id}).get(area_id, "—")
-        scope = area if org_id is None else f"{scope} · {area}"
+        area = area_names({area_id}).get(area_id, "—")  # "company · area"
+        # the area's own company is named once; another unit's name stays in front
+        scope = area if org_id is None or area.startswith(f"{scope} · ") else f"{scope} · {area}"
     totals = {"fills": sum(r[1] for r in sections[0].rows),
               "refusals": _refusal_count(w),
               "flags_raised": sum(r[2] for r in sections[2].rows),
