@@ -105,7 +105,8 @@ def is_bad_value(exc: BaseException) -> bool:
     return isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
 
 
-OUT_OF_RANGE = ("value_out_of_range", "A value in the request is out of range; nothing was saved.")
+OUT_OF_RANGE = ("value_out_of_range",
+                N_("A value in the request is out of range; nothing was saved."))
 
 
 def _wants_json() -> bool:
@@ -120,19 +121,35 @@ def respond(status: int, code: str, message: str, details: Any = None) -> Respon
     return _respond(status, code, message, details)
 
 
-def _respond(status: int, code: str, message: str, details: Any = None) -> Response:
+def _respond(status: int, code: str, message: str, details: Any = None,
+             page: str | None = None) -> Response:
+    """Answer an error: the JSON body for the API, else an error page in the reader's
+    language (`page`, when given, is what the page says instead of the API's message)."""
     if _wants_json():
         resp = jsonify(error_body(code, message, details))
         resp.status_code = status
         return resp
     try:
         html = render_template("error.html", status=status, code=code,
-                               message=page_message(message))
+                               message=page_message(page or message))
     except Exception:  # a broken page must still answer, never loop into another 500
         current_app.logger.exception("error page failed to render")
         return Response(f"{status} {code}: {message}", status=status, mimetype="text/plain")
     return Response(html, status=status, mimetype="text/html")
 
+
+# Werkzeug's own descriptions are English only; pages say these instead.
+HTTP_PAGE_MESSAGES = {
+    400: N_("The request was not understood."),
+    401: N_("Please sign in."),
+    403: N_("You may not open this page."),
+    404: N_("There is no such page."),
+    405: N_("This page does not support that kind of request."),
+    413: N_("What was sent is too large."),
+    415: N_("This kind of upload is not supported."),
+    429: N_("Too many requests; wait a moment and try again."),
+}
+CSRF_PAGE_MESSAGE = N_("The form has expired; go back, reload the page and try again.")
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -154,19 +171,21 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         status = exc.code or 500
         code = _HTTP_CODES.get(status, "http_error")
-        details = None
+        details, page = None, None
         data = getattr(exc, "data", None)
         if status == 422 and data and "messages" in data:
             # webargs validation: report field errors as a 400 the client can fix
             status, code, details = 400, "validation_error", data["messages"]
-            message = "The request has invalid fields."
+            message = N_("The request has invalid fields.")
         elif status == 400 and request.is_json and request.get_json(silent=True) is None:
-            code, message = "invalid_json", "The request body is not valid JSON."
+            code, message = "invalid_json", N_("The request body is not valid JSON.")
         elif status == 400 and "CSRF" in (exc.description or ""):
             code, message = "csrf_failed", exc.description or "CSRF check failed."
+            page = CSRF_PAGE_MESSAGE
         else:
             message = exc.description or exc.name
-        resp = _respond(status, code, message, details)
+            page = HTTP_PAGE_MESSAGES.get(status)
+        resp = _respond(status, code, message, details, page)
         if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             resp.headers["Allow"] = ", ".join(exc.valid_methods)
         if status == 429:
@@ -178,7 +197,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         app.logger.info("integrity conflict: %s", exc.orig)
         return _respond(409, "conflict",
-                        "The change conflicts with existing data; nothing was saved.")
+                        N_("The change conflicts with existing data; nothing was saved."))
 
     @app.errorhandler(OperationalError)
     def handle_database_unavailable(exc: OperationalError) -> Response:
@@ -186,7 +205,7 @@ def register_error_handlers(app: Flask) -> None:
         _rollback_quietly()
         app.logger.warning("database unavailable: %s", exc.orig)
         resp = _respond(503, "database_unavailable",
-                        "The database is busy or restarting; nothing was saved, retry.")
+                        N_("The database is busy or restarting; nothing was saved, retry."))
         resp.headers["Retry-After"] = "1"
         return resp
 
@@ -214,10 +233,11 @@ def register_error_handlers(app: Flask) -> None:
         if "decoding a JSON" not in str(exc):
             return handle_unexpected(exc)
         _rollback_quietly()
-        return _respond(400, "invalid_json", "The request body is nested too deeply.")
+        return _respond(400, "invalid_json", N_("The request body is nested too deeply."))
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
         db.session.rollback()
         app.logger.exception("unhandled error")
-        return _respond(500, "internal_error", "An internal error occurred; nothing was saved.")
+        return _respond(500, "internal_error",
+                        N_("An internal error occurred; nothing was saved."))

@@ -12,6 +12,13 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs (as `app.errors.N_`; this module imports nothing of
+    the app): the API answers it in English, pages look it up in the reader's language."""
+    return message
+
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BODY_LEN = 15
 CODE_LEN = BODY_LEN + 1
@@ -103,14 +110,14 @@ def parse_code(text: str, public_base_url: str | None = None) -> ParsedCode:
     """Accept a bare code (any case, any separators) or our QR URL; reject anything else."""
     raw = (text or "").strip()
     if not raw:
-        raise InvalidCode("The code is empty.")
+        raise InvalidCode(N_("The code is empty."))
     if "://" in raw or raw.lower().startswith("www."):
         return ParsedCode(_code_from_url(raw, public_base_url), True)
     candidate = normalise(raw)
     if not _looks_like_code(candidate):
-        raise ForeignCode("This is not a cylinder code of this system.")
+        raise ForeignCode(N_("This is not a cylinder code of this system."))
     if len(candidate) != CODE_LEN or not is_valid(candidate):
-        raise InvalidCode("The code fails its check; it was mistyped or misread.")
+        raise InvalidCode(N_("The code fails its check; it was mistyped or misread."))
     return ParsedCode(candidate, False)
 
 
@@ -122,14 +129,14 @@ def _code_from_url(raw: str, public_base_url: str | None) -> str:
         same_host = parts.netloc.lower() == base.netloc.lower()
         base_path = base.path.rstrip("/")
         if not same_host or not path.startswith(base_path + "/c/"):
-            raise ForeignCode("This QR code belongs to another system.")
+            raise ForeignCode(N_("This QR code belongs to another system."))
         tail = path[len(base_path) + 3:]
     else:
         marker = path.rfind("/c/")
         if marker < 0:
-            raise ForeignCode("This QR code belongs to another system.")
+            raise ForeignCode(N_("This QR code belongs to another system."))
         tail = path[marker + 3:]
     candidate = normalise(tail)
     if not is_valid(candidate):
-        raise InvalidCode("The code in this QR fails its check.")
+        raise InvalidCode(N_("The code in this QR fails its check."))
     return candidate
