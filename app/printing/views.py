@@ -12,6 +12,8 @@ from app.web.nav import add_nav
 
 bp = Blueprint("printing", __name__, template_folder="templates")
 _registered = False
+BATCH_STATUS_LABELS = {"issued": _l("Issued"), "assigned": _l("Assigned"),
+                       "printed": _l("Printed"), "delivered": _l("Labels delivered")}
 
 
 @bp.route("/printing")
@@ -21,7 +23,8 @@ def index() -> str:
     batches = services.batches_for(current_user)
     jobs = services.jobs_for(current_user)[:20]
     return render_template("printing/index.html", batches=batches, jobs=jobs,
-                           templates=services.templates().values())
+                           templates=services.templates().values(),
+                           status_names=BATCH_STATUS_LABELS)
 
 
 @bp.route("/printing/reprint", methods=["POST"])

@@ -275,3 +275,15 @@ def test_a_batch_over_65535_codes_prints_on_every_database(api, world, ctx):
     again = services.print_batch(printer, batch.id, "a4-3x8-70x37", "pdf", reason="卡纸")
     assert again.job.reprint and again.job.code_count == 66_000
     db.session.commit()
+
+
+def test_printing_page_names_the_batch_status(batch, client, world):
+    with client.session_transaction() as session:
+        session["_user_id"] = str(world.users["printer"].id)
+        session["_fresh"] = True
+    with client.application.app_context():  # each request its own context, as in production
+        zh = client.get("/printing").get_data(as_text=True)
+    assert 'badge-warn">已分配</span>' in zh and ">assigned<" not in zh
+    with client.application.app_context():
+        en = client.get("/printing?lang=en").get_data(as_text=True)
+    assert 'badge-warn">Assigned</span>' in en
