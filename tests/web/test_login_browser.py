@@ -31,3 +31,14 @@ def test_login_shows_role_navigation_and_language_switch(page):
 def test_pages_require_login(page):
     page.goto("/")
     assert "/login" in page.url
+
+
+def test_pages_load_without_a_failed_request(page):
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append((r.status, r.url)))
+    page.on("console", lambda m: m.type == "error" and failed.append(m.text))
+    page.goto("/login")
+    login(page, "regulator")
+    page.goto("/oversight/search")
+    page.wait_for_load_state("networkidle")
+    assert failed == []  # e.g. no /favicon.ico 404 on every first visit
