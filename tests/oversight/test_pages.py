@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -137,3 +138,19 @@ def test_inspection_and_assessment_through_the_page(browser, registry, world):
     c.post(url + "/act", data={"action": "inspect", "result": "pass", "on": "not-a-date"})
     assert "不是有效日期" in c.get(url).get_data(as_text=True)
     assert events_of(code) == ["registered", "inspected", "safety_assessed"]
+
+
+def test_search_page_past_the_last_leads_back(browser, registry, world):
+    for _ in range(3):
+        registry.cylinder(manufacturer="乙厂")
+    c = _as(browser, world, "regulator")
+    html = c.get("/oversight/search?manufacturer=乙厂&per_page=2&page=2").get_data(as_text=True)
+    assert "共找到 3 只气瓶" in html and 'data-testid="next-page"' not in html
+    html = c.get("/oversight/search?manufacturer=乙厂&per_page=2&page=7").get_data(as_text=True)
+    assert "共找到 3 只气瓶" in html  # a stale or typed link past the end
+    back = re.search(r'<a href="([^"]+)"[^>]*>← ', html)
+    assert back and "page=2" in back.group(1).replace("&amp;", "&")  # back to the last page
+    assert "此页没有气瓶" in html
+    registry.cylinder(manufacturer="乙厂")  # four: the second page is full and the last
+    html = c.get("/oversight/search?manufacturer=乙厂&per_page=2&page=2").get_data(as_text=True)
+    assert 'data-testid="next-page"' not in html
