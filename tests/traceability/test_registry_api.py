@@ -268,6 +268,9 @@ def test_registration_refuses_control_characters(api, registry, world, field, va
             "owner_org_id": world.orgs["company"], field: value}
     resp = api.post("/api/v1/cylinders", world.regulator, json=body)
     assert resp.status_code == 400, resp.json
-    assert resp.json["error"]["code"] == "control_character"
-    assert resp.json["error"]["details"]["field"] == field
+    if "\x00" in value:  # a NUL is refused for every JSON body before any view (invalid_text)
+        assert resp.json["error"]["code"] == "invalid_text"
+    else:
+        assert resp.json["error"]["code"] == "control_character"
+        assert resp.json["error"]["details"]["field"] == field
     assert api.get(f"/api/v1/cylinders/{code}", world.regulator).status_code == 404
