@@ -59,8 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m app.scan", description="Find QR codes in image files (JPEG, PNG, WebP).")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="image files")
     args = parser.parse_args(argv)
-    for path in args.files:
-        print(json_line(describe(path), sys.stdout.encoding), flush=True)
+    try:
+        for path in args.files:
+            print(json_line(describe(path), sys.stdout.encoding), flush=True)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): end quietly, as Python's docs advise, with
+        # stdout pointed at /dev/null so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

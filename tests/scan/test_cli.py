@@ -114,3 +114,16 @@ def test_a_huge_file_is_refused_without_reading_it_into_memory(tmp_path: Path) -
     assert lines[0] == {"file": str(huge), "error": f"image_too_large: {4 * 2**30} bytes is "
                                                     "over the 26214400-byte limit"}
     assert lines[1]["codes"][0]["text"] == TEXT
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(files: list[Path]) -> None:
+    """`python -m app.scan *.jpg | head -1`: the closed pipe ends the run quietly."""
+    with subprocess.Popen([sys.executable, "-m", "app.scan", *map(str, files * 50)], cwd=REPO,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # as `head -1` does after its line
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=120)
+    assert json.loads(first)["file"] == str(files[0])
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
