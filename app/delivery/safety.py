@@ -122,6 +122,15 @@ def get_hazard(actor: User, hazard_id: int) -> Hazard:
     return hazard
 
 
+def _hazard_to_change(actor: User, hazard_id: int) -> Hazard:
+    """The hazard, its row locked and read again: two steps on one hazard at once (two
+    rectifications, a rectification and a verification) run one after the other, and the
+    second sees the first's status. SQLite writers already hold the write lock."""
+    hazard = get_hazard(actor, hazard_id)
+    db.session.refresh(hazard, with_for_update=True)
+    return hazard
+
+
 RECTIFYING_ROLES = frozenset({"admin", "driver"})
 
 
@@ -133,7 +142,7 @@ def may_rectify(user: User) -> bool:
 def rectify_hazard(actor: User, hazard_id: int, evidence: str,
                    photo: str | None = None) -> Hazard:
     """Record how an open hazard was put right, with evidence."""
-    hazard = get_hazard(actor, hazard_id)
+    hazard = _hazard_to_change(actor, hazard_id)
     if not may_rectify(actor):
         raise Forbidden(N_("Only the company's staff rectify hazards; regulators verify them."),
                         code="rectify_forbidden")
@@ -158,7 +167,7 @@ def rectify_hazard(actor: User, hazard_id: int, evidence: str,
 
 def verify_hazard(actor: User, hazard_id: int, note: str | None = None) -> Hazard:
     """Confirm a rectification; whoever reported or rectified the hazard may not verify it."""
-    hazard = get_hazard(actor, hazard_id)
+    hazard = _hazard_to_change(actor, hazard_id)
     if hazard.status != "rectified":
         raise Conflict(f"The hazard is {hazard.status}; only a rectified hazard is verified.",
                        code="hazard_not_rectified")

@@ -224,3 +224,26 @@ def test_a_photo_with_a_bomb_of_a_header_is_refused_not_a_500(ledger, api, world
     check = ledger.check("bomb", photos={"no_gas_detector": bomb}, no_gas_detector="fail")
     assert (check.status_code, check.json["error"]["code"]) == (400, "photo_too_large")
     assert api.get("/api/v1/hazards", world.company_admin).json["counts"]["total"] == before
+
+
+def test_a_hazard_rectified_twice_at_once_is_rectified_once(ledger, api, world, clean_app):
+    """Both read 'open' before either wrote (PostgreSQL runs them side by side): the second
+    overwrote the first's evidence and photo. Now the second waits and answers 409."""
+    from tests.db_helpers import race
+
+    hazard = next(h for h in api.get("/api/v1/hazards", world.company_admin).json["hazards"]
+                  if h["status"] == "open")
+    path = f"/api/v1/hazards/{hazard['id']}/rectify"
+    answers = race(clean_app, [
+        lambda client, actor=actor, text=text: client.post(path, json={"evidence": text},
+                                                           headers=actor.headers)
+        for actor, text in ((world.driver, "更换胶管"), (world.company_admin, "拆除三通"))],
+        lambda sql: sql.lstrip().upper().startswith("UPDATE HAZARDS"))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.json for a in answers]
+    assert [a.json["error"]["code"] for a in answers if a.status_code == 409] == [
+        "hazard_not_open"]
+    done = next(a for a in answers if a.status_code == 200).json
+    stored = next(h for h in api.get("/api/v1/hazards", world.company_admin).json["hazards"]
+                  if h["id"] == hazard["id"])
+    assert (stored["evidence"], stored["rectified_by_id"]) == (done["evidence"],
+                                                               done["rectified_by_id"])
