@@ -115,19 +115,14 @@ def open_hazard(customer: Customer, item: str, actor: User, *, found_at: dt.date
 
 # --- moving an entry -----------------------------------------------------------------------
 
-def get_hazard(actor: User, hazard_id: int) -> Hazard:
-    hazard = db.session.get(Hazard, hazard_id)
+def get_hazard(actor: User, hazard_id: int, *, lock: bool = False) -> Hazard:
+    """A hazard the actor may see. With `lock` its row is locked and read afresh, so two
+    steps on one hazard at once run one after the other and the second sees the first's
+    status (SQLite writers already hold the write lock)."""
+    hazard = db.session.get(Hazard, hazard_id, with_for_update=lock or None,
+                            populate_existing=lock)
     if hazard is None or not (is_oversight(actor) or hazard.org_id == actor.org_id):
         raise NotFound(f"No hazard {hazard_id}.", code="hazard_not_found")
-    return hazard
-
-
-def _hazard_to_change(actor: User, hazard_id: int) -> Hazard:
-    """The hazard, its row locked and read again: two steps on one hazard at once (two
-    rectifications, a rectification and a verification) run one after the other, and the
-    second sees the first's status. SQLite writers already hold the write lock."""
-    hazard = get_hazard(actor, hazard_id)
-    db.session.refresh(hazard, with_for_update=True)
     return hazard
 
 
@@ -142,7 +137,7 @@ def may_rectify(user: User) -> bool:
 def rectify_hazard(actor: User, hazard_id: int, evidence: str,
                    photo: str | None = None) -> Hazard:
     """Record how an open hazard was put right, with evidence."""
-    hazard = _hazard_to_change(actor, hazard_id)
+    hazard = get_hazard(actor, hazard_id, lock=True)
     if not may_rectify(actor):
         raise Forbidden(N_("Only the company's staff rectify hazards; regulators verify them."),
                         code="rectify_forbidden")
@@ -167,7 +162,7 @@ def rectify_hazard(actor: User, hazard_id: int, evidence: str,
 
 def verify_hazard(actor: User, hazard_id: int, note: str | None = None) -> Hazard:
     """Confirm a rectification; whoever reported or rectified the hazard may not verify it."""
-    hazard = _hazard_to_change(actor, hazard_id)
+    hazard = get_hazard(actor, hazard_id, lock=True)
     if hazard.status != "rectified":
         raise Conflict(f"The hazard is {hazard.status}; only a rectified hazard is verified.",
                        code="hazard_not_rectified")

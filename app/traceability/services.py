@@ -426,13 +426,12 @@ def flags_visible_to(user: User, status: str = "open", area_id: int | None = Non
         query = query.where(Flag.area_id == area_id)
     if is_oversight(user):
         return [f.to_dict() for f in db.session.scalars(query)]
-    owned = select(Cylinder.id).where(Cylinder.owner_org_id == user.org_id)
-    flags = list(db.session.scalars(query.where(
-        or_(Flag.org_id == user.org_id, Flag.cylinder_id.in_(owned)))))
-    ids = {f.cylinder_id for f in flags if f.cylinder_id is not None}
-    own_cylinders = set(db.session.scalars(owned.where(Cylinder.id.in_(ids)))) if ids else set()
-    return [f.to_dict() if f.cylinder_id in own_cylinders else _own_sightings(f, user.org_id)
-            for f in flags]
+    rows = db.session.execute(
+        query.add_columns(Cylinder.owner_org_id)
+        .outerjoin(Cylinder, Cylinder.id == Flag.cylinder_id)
+        .where(or_(Flag.org_id == user.org_id, Cylinder.owner_org_id == user.org_id)))
+    return [flag.to_dict() if owner == user.org_id else _own_sightings(flag, user.org_id)
+            for flag, owner in rows]
 
 
 def _own_sightings(flag: Flag, org_id: int) -> dict[str, Any]:
