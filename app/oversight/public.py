@@ -14,17 +14,19 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.clock import today
 from app.database import utcnow
+from app.delivery.rules import BLOCKING_FLAGS
 from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.oversight.blacklist import entries_covering
 from app.oversight.models import CylinderTrace, PublicReport
 from app.oversight.services import require_regulator
 from app.traceability.codes import CodeError, format_code, parse_code
-from app.traceability.models import Cylinder
+from app.traceability.models import Cylinder, Flag
 from app.traceability.services import cylinder_state, find_cylinder, org_name, raise_flag
 
 REPORT_CATEGORIES = {
@@ -93,11 +95,30 @@ def _describe(view: PublicView, cyl: Cylinder) -> PublicView:
         view.warnings.append(_("This cylinder was refurbished."))
     if entries_covering(cyl):
         view.warnings.append(_("This product is on the blacklist."))
+    view.warnings += _flag_warnings(cyl, state.status)
     view.danger = bool(view.warnings)
     if state.status in DEAD:
         raise_flag("black_cylinder", cylinder=cyl, details={"reason": "public_scan",
                                                             "status": state.status})
     return view
+
+
+def _flag_warnings(cyl: Cylinder, status: str) -> list[str]:
+    """Warn of the open flags that also stop a delivery at the door (`BLOCKING_FLAGS`).
+
+    A cylinder no driver may hand over must not look safe to whoever holds it. The words name
+    the kind of doubt, never who raised it or where it was seen.
+    """
+    messages = {
+        "overfill": _("It was overfilled and is held until it is weighed again."),
+        "clone_suspected": _("Its code was seen in two places at once: it may be a copy."),
+        "black_cylinder": _("The regulator is checking where this cylinder came from."),
+    }
+    kinds = set(db.session.scalars(select(Flag.kind).where(
+        Flag.cylinder_id == cyl.id, Flag.status == "open", Flag.kind.in_(BLOCKING_FLAGS))))
+    if status in DEAD:
+        kinds.discard("black_cylinder")  # its status says it already, more plainly
+    return [message for kind, message in messages.items() if kind in kinds]
 
 
 def submit_report(text: str, category: str, message: str, contact: str | None) -> PublicReport:

@@ -1,6 +1,8 @@
 """The public page behind the QR: plain answers, red warnings, no personal data, reports."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from app.auth.models import User
@@ -174,3 +176,45 @@ def test_a_report_on_a_code_text_with_a_nul_is_taken(api, client, world):
     assert resp.status_code == 201
     assert [r["code"] for r in api.get("/api/v1/public-reports", world.regulator).json] == [
         "ABCD"]
+
+
+def test_an_overfilled_cylinder_is_red_until_it_is_weighed_again(api, client, registry, world):
+    """The flags that stop a delivery at the door (overfill here) must not look safe to the
+    person holding the cylinder; clearing the hold turns the page green again."""
+    code = registry.cylinder()["code"]
+    entrusted = api.post("/api/v1/entrustments", world.company_admin, json={
+        "owner_org_id": world.orgs["company"], "station_org_id": world.orgs["station_a"],
+        "valid_from": "2026-01-01", "valid_to": "2099-12-31"})
+    assert entrusted.status_code == 201, entrusted.json
+    filled = api.post("/api/v1/fillings", world.filler_a, json={"code": code,
+                                                               "net_mass_kg": 16.4})
+    assert filled.status_code == 201 and filled.json["fill"]["overfill"] is True, filled.json
+    html = _page(client, f"/c/{code}").get_data(as_text=True)
+    assert "verdict-bad" in html and "超装" in html
+    event_id = filled.json["fill"]["event_id"]
+    cleared = api.post(f"/api/v1/fillings/{event_id}/reweigh", world.filler_a,
+                       json={"net_mass_kg": 14.5})
+    assert cleared.status_code == 200
+    html = _page(client, f"/c/{code}").get_data(as_text=True)
+    assert "verdict-ok" in html and "超装" not in html
+
+
+def test_a_suspected_clone_is_red_without_saying_where_it_was_seen(client, registry, events):
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a", at=BASE)
+    assert "verdict-ok" in _page(client, f"/c/{code}").get_data(as_text=True)
+    events.fill(code, "filler_b", at=BASE + dt.timedelta(hours=2))
+    html = _page(client, f"/c/{code}").get_data(as_text=True)
+    assert "verdict-bad" in html and "可能是仿冒" in html
+    assert "filler_b" not in html and "第一充装站" not in html  # the first sighting stays private
+
+
+def test_a_scrapped_code_says_scrapped_once_not_also_under_checking(client, registry, api,
+                                                                     world):
+    code = registry.cylinder()["code"]
+    api.post(f"/api/v1/cylinders/{code}/seize", world.regulator, json={"note": "x"})
+    api.post(f"/api/v1/cylinders/{code}/hand-over", world.inspector, json={"note": "x"})
+    api.post(f"/api/v1/cylinders/{code}/scrap", world.inspector, json={"note": "x"})
+    _page(client, f"/c/{code}")  # raises the black_cylinder flag
+    html = _page(client, f"/c/{code}").get_data(as_text=True)
+    assert "已报废" in html and "正在核查" not in html
