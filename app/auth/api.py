@@ -8,7 +8,15 @@ from sqlalchemy import select
 from app.auth import services
 from app.auth.models import ApiToken, Organisation
 from app.auth.policy import allow
-from app.auth.schemas import OrgIn, OrgOut, TokenOut, UserIn, UserOut
+from app.auth.schemas import (
+    OrgIn,
+    OrgOut,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+    UserQuery,
+)
 from app.errors import Forbidden
 from app.extensions import db
 
@@ -44,6 +52,25 @@ def create_user(body: dict) -> dict:
                                 password=body.get("password"),
                                 display_name=body.get("display_name"))
     return {**user.to_dict(), "token": services.issue_token(user, label="created")}
+
+
+@blp.route("/users", methods=["GET"])
+@allow("admin")
+@blp.arguments(UserQuery, location="query")
+@blp.response(200, UserOut(many=True))
+def list_users(query: dict) -> list:
+    """List an organisation's users, to find whom to deactivate (admins: their own org)."""
+    return services.describe_users(services.list_users(current_user, query.get("org_id")))
+
+
+@blp.route("/users/<int:user_id>", methods=["PATCH"])
+@allow("admin")
+@blp.arguments(UserPatch)
+@blp.response(200, UserOut)
+def edit_user(body: dict, user_id: int) -> dict:
+    """Deactivate (`{"active": false}`) or reactivate a user of an organisation you administer."""
+    user = services.set_user_active(current_user, user_id, body["active"])
+    return services.describe_users([user])[0]
 
 
 @blp.route("/me", methods=["GET"])

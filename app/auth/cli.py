@@ -51,6 +51,13 @@ def render_role_table(rows: list[tuple[str, str, str, str]]) -> str:
         "current and walks every route with every role. Organisation rules (a station sees only",
         "its own data) are enforced in the services on top of this table.",
         "",
+        "Users are managed by admins: an organisation's admin lists, creates, deactivates and",
+        "reactivates its own organisation's users; a platform admin (an admin of a regulator",
+        "organisation) those of any organisation. Another organisation's user is answered as a",
+        "missing one (404 `user_not_found`), and nobody deactivates themself (403",
+        "`self_deactivation`), so an organisation cannot lock out its last admin by accident.",
+        "Regulators register organisations but do not manage their people.",
+        "",
         "| path | method | endpoint | who |",
         "|---|---|---|---|",
     ]

@@ -33,8 +33,23 @@ class UserOut(Schema):
     org_id = fields.Integer()
     role = fields.String()
     active = fields.Boolean()
+    deactivated_at = fields.String(
+        allow_none=True, metadata={"description": "When it was deactivated (null while active)."})
+    deactivated_by_id = fields.Integer(
+        allow_none=True, metadata={"description": "Who deactivated it (null while active)."})
     token = fields.String(
         metadata={"description": "Shown once; store it, it cannot be read again."})
+
+
+class UserQuery(Schema):
+    org_id = fields.Integer(metadata={
+        "description": "Whose users (default: your own organisation; platform admins: all)."})
+
+
+class UserPatch(Schema):
+    active = fields.Boolean(required=True, truthy={True}, falsy={False}, metadata={
+        "description": "false deactivates the user (tokens and web sessions stop at once), "
+                       "true reactivates it. Nobody may deactivate themself."})
 
 
 class TokenOut(Schema):

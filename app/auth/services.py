@@ -7,10 +7,10 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth.models import ORG_KINDS, ROLES, ApiToken, Organisation, User
+from app.auth.models import ORG_KINDS, ROLES, ApiToken, Organisation, User, UserStatusChange
 from app.auth.token_cache import token_cache
 from app.database import utcnow
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 
 # Which roles make sense in which kind of organisation.
@@ -75,6 +75,66 @@ def create_user(actor: User | None, name: str, org_id: int, role: str,
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def administers(actor: User, org_id: int) -> bool:
+    """Whether the actor manages the org's users: its own admins, and platform admins anywhere."""
+    return actor.is_platform_admin or (actor.role == "admin" and actor.org_id == org_id)
+
+
+def list_users(actor: User, org_id: int | None = None) -> list[User]:
+    """The users of an organisation (the actor's own by default; every user for platform admins
+    who name none), so an admin can find whom to deactivate."""
+    if org_id is None and not actor.is_platform_admin:
+        org_id = actor.org_id
+    query = select(User).order_by(User.org_id, User.id)
+    if org_id is not None:
+        get_org(org_id)
+        if not administers(actor, org_id):
+            raise Forbidden(N_("You may only manage users of your own organisation."))
+        query = query.where(User.org_id == org_id)
+    return list(db.session.scalars(query))
+
+
+def set_user_active(actor: User, user_id: int, active: bool) -> User:
+    """Deactivate or reactivate a user, recording who did it and when.
+
+    Another organisation's user is answered as a missing one. Nobody deactivates themself, so
+    an organisation cannot lock out its last admin by accident. The commit bumps the token
+    cache's generation (an ORM change to a user), so every worker drops the user's tokens at
+    once; web sessions are checked against `active` on every request (`loaders.load_user`).
+    """
+    # the row lock orders two admins changing the same user (PostgreSQL; SQLite has one writer)
+    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update(of=User))
+    if user is None or not administers(actor, user.org_id):
+        raise NotFound(f"No user {user_id}.", code="user_not_found")
+    if user.id == actor.id and not active:
+        raise Forbidden(N_("You may not deactivate yourself; ask another administrator."),
+                        code="self_deactivation")
+    if user.active != active:
+        user.active = active
+        db.session.add(UserStatusChange(user_id=user.id, active=active, changed_by_id=actor.id,
+                                        changed_at=utcnow()))
+        db.session.flush()
+    return user
+
+
+def describe_users(users: list[User]) -> list[dict]:
+    """Users as the API shows them: an inactive one says who deactivated it and when."""
+    inactive = [u.id for u in users if not u.active]
+    last: dict[int, UserStatusChange] = {}
+    if inactive:
+        for change in db.session.scalars(select(UserStatusChange).where(
+                UserStatusChange.user_id.in_(inactive)).order_by(UserStatusChange.id)):
+            last[change.user_id] = change  # the latest wins
+    out = []
+    for user in users:
+        change = last.get(user.id)
+        off = change is not None and not change.active
+        out.append({**user.to_dict(),
+                    "deactivated_at": change.changed_at.isoformat() if off else None,
+                    "deactivated_by_id": change.changed_by_id if off else None})
+    return out
 
 
 def issue_token(user: User, label: str | None = None) -> str:

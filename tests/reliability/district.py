@@ -135,6 +135,15 @@ class District:
         return db.session.scalar(select(ApiToken.id).where(
             ApiToken.token_hash == auth.hash_token(token)))
 
+    def new_user(self) -> int:
+        """A filler of station A, to deactivate."""
+        self.made += 1
+        db.session.rollback()  # as in new_flag
+        user = auth.create_user(None, f"matrix_filler{self.made}", self.orgs["station_a"],
+                                "filler")
+        db.session.commit()
+        return user.id
+
     def new_fill(self) -> str:
         """Fill one of A's own cylinders at A's scale; the fill record's event id."""
         code = self.registry.cylinder(owner="station_a")["code"]
@@ -200,6 +209,7 @@ class District:
             "batch_id": lambda: str(self.new_batch()[0] if fresh else self.batch_id),
             "flag_id": lambda: str(self.new_flag() if fresh else self.flag_id),
             "token_id": lambda: str(self.new_token() if fresh else self.token_id),
+            "user_id": lambda: str(self.new_user() if fresh else self.world.filler_a.id),
             "event_id": lambda: self.new_fill() if fresh else self.event_id,
             "entrustment_id": lambda: str(self.new_entrustment() if fresh
                                           else self.entrustment_id),

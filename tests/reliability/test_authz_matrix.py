@@ -45,6 +45,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/drivers/<int:driver_id>/certificate"): {
         "certificate_no": "MATRIX-1", "certificate_expires_on": "2030-01-01"},
     ("POST", "/api/v1/public-reports/<int:report_id>/close"): {"note": "authz matrix"},
+    ("PATCH", "/api/v1/users/<int:user_id>"): {"active": False},
 }
 
 
