@@ -26,6 +26,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def _dev_secret_key(instance_dir: Path) -> str:
     """Keep one random development key per checkout so sessions survive restarts."""
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -77,4 +84,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
         "IMPORT_MAX_ROWS": _int(env, "IMPORT_MAX_ROWS", 200_000),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # how long a new API token lives; a client may ask for fewer days, never more
+        "API_TOKEN_DAYS": _positive_int(env, "API_TOKEN_DAYS", 365),
     }

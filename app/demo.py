@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.auth import services as auth
-from app.auth.models import Organisation
+from app.auth.models import ApiToken, Organisation
 from app.clock import today
 from app.database import utcnow
 from app.delivery.demo import seed_delivery_demo
@@ -54,7 +54,7 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
     first = db.session.scalar(select(Organisation).where(Organisation.name == ORGS[0][0]))
     if first is not None:
         path = _tokens_file()
-        return json.loads(path.read_text()) if path.exists() else {}
+        return _renew_dead_tokens(json.loads(path.read_text())) if path.exists() else {}
     orgs = [auth.create_org(name, kind) for name, kind in ORGS]
     tokens = {}
     users = {}
@@ -100,6 +100,21 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(tokens, indent=1))
     path.chmod(0o600)
+    return tokens
+
+
+def _renew_dead_tokens(tokens: dict[str, str]) -> dict[str, str]:
+    """Replace demo tokens that expired (or were revoked), so the printed logins keep working."""
+    renewed = False
+    for name, token in tokens.items():
+        row = db.session.scalar(select(ApiToken).where(
+            ApiToken.token_hash == auth.hash_token(token)))
+        if row is not None and (row.revoked_at is not None or row.expires_at <= utcnow()):
+            tokens[name] = auth.issue_token(row.user, label="demo")
+            renewed = True
+    if renewed:
+        db.session.commit()
+        _tokens_file().write_text(json.dumps(tokens, indent=1))
     return tokens
 
 

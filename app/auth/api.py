@@ -6,11 +6,13 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.auth import services
-from app.auth.models import ApiToken, Organisation
+from app.auth.models import Organisation
 from app.auth.policy import allow
 from app.auth.schemas import (
     OrgIn,
     OrgOut,
+    TokenIn,
+    TokenInfo,
     TokenOut,
     UserIn,
     UserOut,
@@ -81,15 +83,23 @@ def me() -> dict:
     return current_user.to_dict()
 
 
+@blp.route("/tokens", methods=["GET"])
+@allow("any")
+@blp.response(200, TokenInfo(many=True))
+def list_tokens() -> list:
+    """List your own API tokens (label, created, expires, revoked; never the secret)."""
+    return [row.to_dict() for row in services.list_tokens(current_user)]
+
+
 @blp.route("/tokens", methods=["POST"])
 @allow("any")
+@blp.arguments(TokenIn, required=False)
 @blp.response(201, TokenOut)
-def create_token() -> dict:
-    """Issue another API token for the caller (for a second device)."""
-    token = services.issue_token(current_user, label="self-service")
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash ==
-                                                   services.hash_token(token)))
-    return {"id": row.id, "token": token, "revoked_at": None}
+def create_token(body: dict) -> dict:
+    """Issue another API token for the caller (for a second device), optionally shorter-lived."""
+    token, row = services.new_token(current_user, body.get("label") or "self-service",
+                                    body.get("days"))
+    return {**row.to_dict(), "token": token}
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
@@ -97,5 +107,4 @@ def create_token() -> dict:
 @blp.response(200, TokenOut)
 def revoke_token(token_id: int) -> dict:
     """Revoke a token at once."""
-    row = services.revoke_token(current_user, token_id)
-    return {"id": row.id, "token": None, "revoked_at": row.revoked_at.isoformat()}
+    return {**services.revoke_token(current_user, token_id).to_dict(), "token": None}

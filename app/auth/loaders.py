@@ -1,7 +1,7 @@
 """Wire Flask-Login to sessions, bearer tokens and the role table."""
 from __future__ import annotations
 
-from flask import Flask, Request
+from flask import Flask, Request, g
 
 from app.auth.models import User
 from app.auth.policy import _bearer_token, enforce_access
@@ -25,9 +25,15 @@ def init_login(app: Flask) -> None:
 
     @login_manager.request_loader
     def load_from_token(_req: Request) -> User | None:
-        from app.auth.services import user_for_token
+        from app.auth.services import TokenExpired, user_for_token
 
         token = _bearer_token()
-        return user_for_token(token) if token else None
+        if not token:
+            return None
+        try:
+            return user_for_token(token)
+        except TokenExpired as exc:  # enforce_access answers it: 401 token_expired
+            g.token_refusal = exc
+            return None
 
     app.before_request(enforce_access)

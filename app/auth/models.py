@@ -64,9 +64,16 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+    def to_dict(self) -> dict:
+        """What its owner may see of a token: never the secret nor its hash."""
+        return {"id": self.id, "label": self.label, "created_at": self.created_at.isoformat(),
+                "expires_at": self.expires_at.isoformat(),
+                "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None}
 
 
 class UserStatusChange(db.Model):

@@ -102,7 +102,8 @@ def enforce_access() -> Any:
     g.auth_via = None
     if token is not None:
         if not user.is_authenticated:
-            raise APIError("The API token is invalid or revoked.", code="invalid_token", status=401)
+            raise g.pop("token_refusal", None) or APIError(
+                "The API token is invalid or revoked.", code="invalid_token", status=401)
         g.auth_via = "token"
     elif user.is_authenticated:
         g.auth_via = "session"

@@ -52,7 +52,23 @@ class UserPatch(Schema):
                        "true reactivates it. Nobody may deactivate themself."})
 
 
-class TokenOut(Schema):
+class TokenIn(Schema):
+    label = fields.String(validate=validate.Length(max=120), metadata={
+        "description": "Which device or station uses it (default: self-service)."})
+    days = fields.Integer(strict=True, validate=validate.Range(min=1), metadata={
+        "description": "Lifetime in days: at most, and by default, the server's API_TOKEN_DAYS "
+                       "(365 unless configured)."})
+
+
+class TokenInfo(Schema):
     id = fields.Integer()
-    token = fields.String()
+    label = fields.String(allow_none=True)
+    created_at = fields.String()
+    expires_at = fields.String(metadata={
+        "description": "After this the token answers 401 token_expired."})
     revoked_at = fields.String(allow_none=True)
+
+
+class TokenOut(TokenInfo):
+    token = fields.String(allow_none=True, metadata={
+        "description": "Shown once, when issued; store it, it cannot be read again."})

@@ -1,16 +1,18 @@
 """Rules for organisations, users and tokens."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ORG_KINDS, ROLES, ApiToken, Organisation, User, UserStatusChange
 from app.auth.token_cache import token_cache
 from app.database import utcnow
-from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 
 # Which roles make sense in which kind of organisation.
@@ -137,29 +139,67 @@ def describe_users(users: list[User]) -> list[dict]:
     return out
 
 
-def issue_token(user: User, label: str | None = None) -> str:
+class TokenExpired(APIError):
+    """A known, unrevoked token past its `expires_at`: its owner needs a new one."""
+
+    status = 401
+    code = "token_expired"
+
+
+def issue_token(user: User, label: str | None = None, days: int | None = None) -> str:
     """Create an API token for a user and return it; only its hash is stored."""
+    return new_token(user, label, days)[0]
+
+
+def new_token(user: User, label: str | None = None,
+              days: int | None = None) -> tuple[str, ApiToken]:
+    """Create an API token living `days` (at most, and by default, API_TOKEN_DAYS)."""
+    longest = current_app.config["API_TOKEN_DAYS"]
+    if days is not None and days > longest:
+        raise ValidationFailed(f"A token lives at most {longest} days.",
+                               code="lifetime_too_long")
     token = "lpg_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label))
+    now = utcnow()
+    row = ApiToken(user_id=user.id, token_hash=hash_token(token), label=label, created_at=now,
+                   expires_at=now + dt.timedelta(days=days or longest))
+    db.session.add(row)
     db.session.flush()
-    return token
+    return token, row
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """The user's own tokens, oldest first, revoked and expired ones included."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.id)))
 
 
 def user_for_token(token: str) -> User | None:
-    """Return the active user that owns an unrevoked token (cached per worker, see token_cache)."""
+    """Return the active user that owns an unrevoked token (cached per worker, see token_cache).
+
+    An unknown or revoked token, or a deactivated user's, is None; a valid token past its
+    expiry raises TokenExpired. The expiry is checked on cache hits too, without a query.
+    """
     digest = hash_token(token)
     cache = token_cache()
     generation = cache.generation() if cache is not None else -1
     if cache is not None:
         cached = cache.get(digest, generation)
         if cached is not None:
-            return db.session.merge(cached, load=False)
+            user, expires_at = cached
+            _refuse_expired(expires_at)
+            return db.session.merge(user, load=False)
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     if cache is not None:
-        cache.put(digest, row.user, generation)
+        cache.put(digest, row.user, row.expires_at, generation)
+    _refuse_expired(row.expires_at)
     return row.user
+
+
+def _refuse_expired(expires_at: dt.datetime) -> None:
+    if expires_at <= utcnow():
+        raise TokenExpired("The API token has expired; sign in and create a new one.")
 
 
 def revoke_token(actor: User, token_id: int) -> ApiToken:

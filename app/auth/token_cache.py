@@ -10,10 +10,12 @@ trusts its cache and drops the cache when the file grew, so on one host a revoke
 deactivated user is refused from the next request on, in every worker. A cached entry also
 expires after `AUTH_CACHE_SECONDS` (default 5): the bound for servers on other hosts that
 share the database, and for changes made with raw SQL. `AUTH_CACHE_SECONDS = 0` turns the
-cache off.
+cache off. The token's own expiry (`api_tokens.expires_at`) rides in the entry, so a hit
+refuses an expired token without a query.
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from typing import Any
@@ -30,11 +32,12 @@ AUTH_MODELS = (User, ApiToken, Organisation)
 
 
 class TokenCache:
-    """Token hash -> detached copy of its user, valid for one generation and a few seconds."""
+    """Token hash -> detached copy of its user and the token's expiry, valid for one generation
+    and a few seconds."""
 
     def __init__(self, generations: GenerationFile, ttl: float) -> None:
         self.generations, self.ttl = generations, ttl
-        self._entries: dict[str, tuple[User, int, float]] = {}
+        self._entries: dict[str, tuple[User, dt.datetime, int, float]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -45,24 +48,27 @@ class TokenCache:
         """The size of the generation file: it only grows, one byte per change."""
         return self.generations.value()
 
-    def get(self, token_hash: str, generation: int) -> User | None:
+    def get(self, token_hash: str, generation: int) -> tuple[User, dt.datetime] | None:
+        """The token's user and the token's expiry, if cached in this generation."""
         entry = self._entries.get(token_hash)
         if entry is None:
             return None
-        user, seen, expires = entry
+        user, token_expires, seen, expires = entry
         if seen != generation or time.monotonic() > expires or generation < 0:
             self._entries.pop(token_hash, None)
             return None
-        return user
+        return user, token_expires
 
-    def put(self, token_hash: str, user: User, generation: int) -> None:
-        """Keep a detached copy of the user and its organisation (read only, shared by threads)."""
+    def put(self, token_hash: str, user: User, token_expires: dt.datetime,
+            generation: int) -> None:
+        """Keep a detached copy of the user and its organisation (read only, shared by threads),
+        and the token's expiry, so that an expired token is refused without a query."""
         if not self.enabled or generation < 0:
             return
         with self._lock:
             if len(self._entries) > 10_000:
                 self._entries.clear()
-            self._entries[token_hash] = (_detached_copy(user), generation,
+            self._entries[token_hash] = (_detached_copy(user), token_expires, generation,
                                          time.monotonic() + self.ttl)
 
     def bump(self) -> None:
