@@ -86,4 +86,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         # how long a new API token lives; a client may ask for fewer days, never more
         "API_TOKEN_DAYS": _positive_int(env, "API_TOKEN_DAYS", 365),
+        # how long a worker trusts a cached token without the generation file (0: no cache)
+        "AUTH_CACHE_SECONDS": _int(env, "AUTH_CACHE_SECONDS", 5),
     }

@@ -56,6 +56,12 @@ def test_api_token_days_comes_from_the_environment():
             load_config({"API_TOKEN_DAYS": bad})
 
 
+def test_the_token_cache_lifetime_comes_from_the_environment():
+    """docs/architecture.md names AUTH_CACHE_SECONDS as a setting; it was never read."""
+    assert load_config({"AUTH_CACHE_SECONDS": "0"})["AUTH_CACHE_SECONDS"] == 0
+    assert load_config({})["AUTH_CACHE_SECONDS"] == 5
+
+
 def test_an_expired_token_is_refused_with_its_own_code(api, world, ctx):
     assert api.get("/api/v1/me", world.filler_a).status_code == 200
     _age(world.filler_a.token, 1)
