@@ -88,4 +88,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "API_TOKEN_DAYS": _positive_int(env, "API_TOKEN_DAYS", 365),
         # how long a worker trusts a cached token without the generation file (0: no cache)
         "AUTH_CACHE_SECONDS": _int(env, "AUTH_CACHE_SECONDS", 5),
+        # the same for the product blacklist's copy in each worker (0: read it every fill)
+        "BLACKLIST_CACHE_SECONDS": _int(env, "BLACKLIST_CACHE_SECONDS", 5),
     }

@@ -150,3 +150,13 @@ def test_an_entry_added_through_one_worker_refuses_fills_at_once_in_another(app,
     finally:
         with other.app_context():
             db.engine.dispose()
+
+
+def test_the_blacklist_cache_lifetime_is_read_from_the_environment():
+    """docs/architecture.md names BLACKLIST_CACHE_SECONDS as a setting; it was never read."""
+    from app.config import ConfigError, load_config
+
+    assert load_config({"BLACKLIST_CACHE_SECONDS": "0"})["BLACKLIST_CACHE_SECONDS"] == 0
+    assert load_config({})["BLACKLIST_CACHE_SECONDS"] == 5
+    with pytest.raises(ConfigError, match="BLACKLIST_CACHE_SECONDS"):
+        load_config({"BLACKLIST_CACHE_SECONDS": "soon"})
