@@ -75,6 +75,14 @@ def edit_user(body: dict, user_id: int) -> dict:
     return services.describe_users([user])[0]
 
 
+@blp.route("/users/<int:user_id>/tokens", methods=["GET"])
+@allow("admin")
+@blp.response(200, TokenInfo(many=True))
+def list_user_tokens(user_id: int) -> list:
+    """List a user's API tokens, to revoke a lost device's (admins: users of their own org)."""
+    return [row.to_dict() for row in services.tokens_of(current_user, user_id)]
+
+
 @blp.route("/me", methods=["GET"])
 @allow("any")
 @blp.response(200, UserOut)

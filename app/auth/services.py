@@ -173,6 +173,17 @@ def list_tokens(user: User) -> list[ApiToken]:
                                    .order_by(ApiToken.id)))
 
 
+def tokens_of(actor: User, user_id: int) -> list[ApiToken]:
+    """A user's tokens, for the admin who would revoke a lost device's (never the secrets).
+
+    Another organisation's user is answered as a missing one, as in `set_user_active`.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or not (user.id == actor.id or administers(actor, user.org_id)):
+        raise NotFound(f"No user {user_id}.", code="user_not_found")
+    return list_tokens(user)
+
+
 def user_for_token(token: str) -> User | None:
     """Return the active user that owns an unrevoked token (cached per worker, see token_cache).
 

@@ -133,3 +133,23 @@ def test_a_deactivated_users_web_session_stops_on_the_next_request(clean_app, ap
     resp = browser.get("/api/v1/me")
     assert (resp.status_code, resp.json["error"]["code"]) == (401, "unauthorized")
     assert browser.post("/login", **login).status_code == 401
+
+
+def test_an_admin_lists_a_users_tokens_to_revoke_a_lost_devices(api, world):
+    second = api.post("/api/v1/tokens", world.driver, json={"label": "phone 2"})
+    assert second.status_code == 201
+    listed = api.get(f"/api/v1/users/{world.driver.id}/tokens", world.company_admin)
+    assert listed.status_code == 200
+    labels = [t["label"] for t in listed.json]
+    assert "phone 2" in labels and all("token" not in t for t in listed.json)
+    [lost] = [t for t in listed.json if t["label"] == "phone 2"]
+    revoked = api.call("DELETE", f"/api/v1/tokens/{lost['id']}", world.company_admin)
+    assert revoked.status_code == 200
+    lost_device = {"Authorization": f"Bearer {second.json['token']}"}
+    assert api.get("/api/v1/me", headers=lost_device).status_code == 401
+    assert api.get("/api/v1/me", world.driver).status_code == 200  # the other device works on
+    other = api.get(f"/api/v1/users/{world.driver.id}/tokens", world.station_a_admin)
+    assert (other.status_code, other.json["error"]["code"]) == (404, "user_not_found")
+    assert api.get(f"/api/v1/users/{world.driver.id}/tokens", world.admin).status_code == 200
+    refused = api.get(f"/api/v1/users/{world.driver.id}/tokens", world.driver)
+    assert (refused.status_code, refused.json["error"]["code"]) == (403, "role_forbidden")
