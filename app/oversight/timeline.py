@@ -1,7 +1,7 @@
 """A cylinder's whole life as a timeline: each step, who did it, where, and what it found."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import get_locale
@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.oversight.labels import flag_label, rule_label
 from app.oversight.services import org_names
-from app.traceability.events import ChainReport, cylinder_events, verify_events
+from app.traceability.events import CHAIN_RECORD, ChainReport, cylinder_events, verify_events
 from app.traceability.models import Cylinder, Event
 
 EVENT_LABELS = {
@@ -30,6 +30,16 @@ EVENT_LABELS = {
 REFUSALS = ("fill_refused", "dispatch_refused", "delivery_refused", "return_refused")
 TONE = {**dict.fromkeys(REFUSALS, "bad"), "seized": "bad", "scrapped": "bad", "blacklisted": "bad",
         "registration_cancelled": "bad", "flag_raised": "warn", "flag_resolved": "ok"}
+
+# the cylinder row's columns as the page names them above the timeline
+RECORD_LABELS = {
+    "serial_no": _l("Serial number"), "manufacturer": _l("Manufacturer"),
+    "manufactured_on": _l("Made"), "owner_org_id": _l("Owner"), "model": _l("Model"),
+    "registration_no": _l("Registration number"), "last_inspected_on": _l("Last inspected"),
+    "design_life_years": _l("Design life"), "life_extended_until": _l("Design life"),
+    "seized_at": _l("Seized"), "scrapped_at": _l("Scrapped"),
+    "registration_cancelled_at": _l("Registration cancelled"),
+}
 
 
 @dataclass
@@ -95,4 +105,15 @@ def timeline(cyl: Cylinder) -> tuple[list[Step], ChainReport]:
     steps = [Step(e, str(EVENT_LABELS.get(e.type, e.type)), TONE.get(e.type, ""),
                   users.get(e.actor_user_id or 0), orgs.get(e.actor_org_id or 0), _detail(e))
              for e in events]
-    return steps, report
+    return steps, _named(report)
+
+
+def _named(report: ChainReport) -> ChainReport:
+    """The report with the row's altered columns named as the page names them."""
+    if not report.record_fields:
+        return report
+    labels = list(dict.fromkeys(str(RECORD_LABELS.get(f, f)) for f in report.record_fields))
+    fields = ("、" if str(get_locale()) != "en" else ", ").join(labels)
+    issues = tuple((m, {"fields": fields}) if m == CHAIN_RECORD else (m, v)
+                   for m, v in report.issues)
+    return replace(report, issues=issues)

@@ -41,3 +41,40 @@ def chained_fields(event: Any, code: str) -> dict[str, Any]:
         "lat": event.lat, "lon": event.lon, "place": event.place,
         "data": event.data or {}, "before": event.before, "after": event.after,
     }
+
+
+# The cylinder row's facts the chain records: at registration (`registered` data), in every
+# state snapshot (`after` of registration and of each oversight step), and the one-way steps.
+REGISTERED_FIELDS = ("serial_no", "manufacturer", "manufactured_on")
+SNAPSHOT_FIELDS = ("owner_org_id", "model", "registration_no", "last_inspected_on",
+                   "design_life_years", "life_extended_until")
+ONE_WAY_STEPS = {"seized_at": "seized", "scrapped_at": "scrapped",
+                 "registration_cancelled_at": "registration_cancelled"}
+
+
+def record_mismatches(cylinder: Any, events: list[Any]) -> list[str]:
+    """The cylinder row's fields that differ from what its chained events recorded.
+
+    The chain protects the events, but the page shows the row's facts (made, life, seizure):
+    a row edited by hand keeps a verifying chain unless the two are compared.
+    """
+    from app.traceability.names import normalise_name
+
+    def text(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    recorded: dict[str, Any] = {}
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.type == "registered":
+            recorded.update({k: data[k] for k in REGISTERED_FIELDS if k in data})
+        if isinstance(event.after, dict):
+            recorded.update({k: event.after[k] for k in SNAPSHOT_FIELDS if k in event.after})
+    for name in ("serial_no", "manufacturer"):  # stored folded since migration 0010
+        if isinstance(recorded.get(name), str):
+            recorded[name] = normalise_name(recorded[name])
+    differ = [k for k in (*REGISTERED_FIELDS, *SNAPSHOT_FIELDS)
+              if k in recorded and text(getattr(cylinder, k)) != recorded[k]]
+    types = {event.type for event in events}
+    return differ + [column for column, step in ONE_WAY_STEPS.items()
+                     if (getattr(cylinder, column) is not None) != (step in types)]

@@ -17,7 +17,7 @@ from app.database import utcnow
 from app.errors import N_, Conflict, ValidationFailed
 from app.extensions import db
 from app.fastsql import Prepared
-from app.traceability.chain import chained_fields, event_hash
+from app.traceability.chain import chained_fields, event_hash, record_mismatches
 from app.traceability.models import GENESIS_HASH, Cylinder, Event
 
 MAX_CLOCK_SKEW = dt.timedelta(days=1)
@@ -216,6 +216,7 @@ CHAIN_GAP = N_("event %(seq)s is missing (found %(found)s)")
 CHAIN_UNLINKED = N_("event %(seq)s does not link to the one before")
 CHAIN_ALTERED = N_("event %(seq)s was altered after it was stored")
 CHAIN_CUT = N_("events were removed from the end of the history")
+CHAIN_RECORD = N_("the cylinder's record differs from its history: %(fields)s")
 
 
 @dataclass(frozen=True)
@@ -224,12 +225,15 @@ class ChainReport:
     checked: int
     problems: tuple[str, ...]
     # each problem as (message, values): pages show it in the reader's language
-    issues: tuple[tuple[str, dict[str, int]], ...] = ()
+    issues: tuple[tuple[str, dict[str, Any]], ...] = ()
+    # the cylinder row's columns that no longer match what the chain recorded
+    record_fields: tuple[str, ...] = ()
 
 
 def verify_events(cylinder: Cylinder, events: list[Event]) -> ChainReport:
-    """Check sequence, links and hashes of a cylinder's events against its stored head."""
-    issues: list[tuple[str, dict[str, int]]] = []
+    """Check sequence, links and hashes of a cylinder's events against its stored head, and
+    the cylinder's row against what the events recorded of it."""
+    issues: list[tuple[str, dict[str, Any]]] = []
     prev = GENESIS_HASH
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
@@ -243,8 +247,12 @@ def verify_events(cylinder: Cylinder, events: list[Event]) -> ChainReport:
     head = cylinder.chain_head or GENESIS_HASH
     if not issues and (len(events) != cylinder.event_count or prev != head):
         issues.append((CHAIN_CUT, {}))
+    fields = tuple(record_mismatches(cylinder, events))
+    if fields:
+        issues.append((CHAIN_RECORD, {"fields": ", ".join(fields)}))
     return ChainReport(not issues, len(events),
-                       tuple(message % values for message, values in issues), tuple(issues))
+                       tuple(message % values for message, values in issues), tuple(issues),
+                       fields)
 
 
 def cylinder_events(cylinder_id: int) -> list[Event]:

@@ -144,3 +144,46 @@ def test_hand_edited_event_data_is_reported_not_a_server_error(browser, registry
         assert resp.status_code == 200, code
         badge = _chain_badge(resp.get_data(as_text=True))
         assert "第 3 条记录在保存后被改动" in badge
+
+
+def test_a_hand_edited_cylinder_record_is_caught_by_its_history(browser, api, registry, world,
+                                                                 clean_app):
+    """The facts shown above the timeline (made, life, seizure) come from the cylinder's row;
+    the chain records them at registration and at each oversight step, so a row edited by
+    hand no longer matches its history and must not be shown as verified."""
+    import datetime as dt
+
+    from app.traceability.models import Cylinder
+
+    younger, seized, kept = (registry.cylinder()["code"] for _ in range(3))
+    inspected = registry.cylinder(last_inspected_on="2021-05-01",
+                                  manufactured_on="2020-01-01")["code"]
+    assert api.post(f"/api/v1/cylinders/{inspected}/inspections", world.inspector, json={
+        "result": "pass", "inspected_on": "2026-06-01"}).status_code == 201  # changed by a step
+    db.session.execute(db.update(Cylinder).where(Cylinder.code == younger).values(
+        manufactured_on=dt.date(2025, 1, 1), life_extended_until=dt.date(2040, 1, 1)))
+    db.session.execute(db.update(Cylinder).where(Cylinder.code == seized).values(
+        seized_at=db.func.current_timestamp()))
+    db.session.commit()
+    c = browser.as_user(world.users["regulator"].id)
+    en = _chain_badge(c.get(f"/oversight/cylinders/{younger}?lang=en").get_data(as_text=True))
+    assert "History chain broken" in en
+    assert "the cylinder's record differs from its history: Made, Design life" in en
+    zh_page = c.get(f"/oversight/cylinders/{younger}").get_data(as_text=True)
+    assert "气瓶档案与履历记录不符：制造年月、设计使用年限" in _chain_badge(zh_page)
+    assert 'data-testid="altered-manufactured_on"' in zh_page  # the fact itself is marked
+    assert 'data-testid="altered-life_extended_until"' in zh_page
+    seized_page = c.get(f"/oversight/cylinders/{seized}").get_data(as_text=True)
+    assert 'data-testid="altered-seized_at"' in seized_page
+    assert "altered-" not in c.get(f"/oversight/cylinders/{kept}").get_data(as_text=True)
+    history = c.get(f"/api/v1/cylinders/{seized}/history").get_json()
+    assert history["chain_ok"] is False
+    assert history["chain_problems"] == [
+        "the cylinder's record differs from its history: seized_at"]
+    for code in (kept, inspected):
+        assert c.get(f"/api/v1/cylinders/{code}/history").get_json()["chain_ok"] is True, code
+    out = clean_app.test_cli_runner().invoke(args=["verify-chain"])
+    assert out.exit_code == 1
+    assert f"BROKEN {younger}: the cylinder's record differs from its history: " \
+           "manufactured_on, life_extended_until" in out.output
+    assert "2 intact, 2 broken" in out.output
