@@ -67,6 +67,9 @@ def test_driver_page(fleet, as_user, world):
     assert page.status_code == 200
     assert "冀F10001" in page.text and "东关片区" in page.text
     assert 'id="driver-config"' in page.text and "用户home" in page.text
+    config = json.loads(page.text.split('id="driver-config">')[1].split("</script>")[0])
+    assert config["labels"]["refused"] == "被拒绝"  # not the filling page's 拒绝充装
+    assert "<span>被拒绝 <strong" in page.text and "拒绝充装" not in page.text
     assert as_user("company_admin").get("/driver").status_code == 403
     idle = as_user("company_filler").get("/driver")
     assert idle.status_code == 403
