@@ -380,7 +380,9 @@ def get_customer(actor: User, customer_id: int, *, served: bool = False) -> Cust
     """
     customer = db.session.get(Customer, customer_id)
     if customer is None or not visible_org(actor, customer.org_id):
-        raise NotFound(f"No customer {customer_id}.", code="customer_not_found")
+        raise NotFound(N_("No customer with this id is visible to you."),
+                       code="customer_not_found", details={"customer_id": customer_id})
     if served and not customer.active:
-        raise Conflict(f"Customer {customer_id} is deactivated.", code="customer_inactive")
+        raise Conflict(N_("The customer is deactivated; nothing more is delivered there."),
+                       code="customer_inactive", details={"customer_id": customer_id})
     return customer

@@ -249,7 +249,8 @@ class RefusalOut(Schema):
 
 class BatchErrorOut(Schema):
     code = fields.String()
-    message = fields.String()
+    message = fields.String(metadata={"description": "as written (English)"})
+    text = fields.String(metadata={"description": "the message in the reader's language"})
     details = fields.Raw(allow_none=True)
 
 

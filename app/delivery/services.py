@@ -424,8 +424,8 @@ def unload_cylinder(actor: User, step: Step, station_org_id: int | None = None) 
         return done
     holder = custody_of(cyl)
     if holder.kind != "vehicle":
-        raise Conflict(f"The cylinder is not on a vehicle but at a {holder.kind}.",
-                       code="not_on_vehicle")
+        raise Conflict(N_("The cylinder is not on a vehicle."), code="not_on_vehicle",
+                       details={"holder": holder.kind})
     if actor.role == "driver" and holder.driver_id != actor.id:
         raise Conflict(N_("The cylinder is on another driver's vehicle."),
                        code="not_on_your_vehicle")

@@ -17,11 +17,18 @@ from app.auth.models import User
 from app.delivery import safety, services
 from app.delivery.models import SafetyCheck
 from app.delivery.schemas import DeliveryIn, DispatchIn, ReturnIn, SafetyCheckIn, UnloadIn
-from app.errors import N_, APIError, Forbidden
+from app.errors import N_, APIError, Forbidden, page_message
 from app.extensions import db
 from app.traceability.events import find_event
 
 DRIVER_ONLY = {"delivery", "return", "safety_check"}
+STEP_REFUSED = N_("The step was refused.")
+
+
+def error_of(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """A refused event's error: `message` as written (the API's English), `text` in the
+    reader's language for the driver's page (which cannot look messages up itself)."""
+    return {"code": code, "message": message, "text": page_message(message), "details": details}
 
 
 def step_of(body: dict[str, Any]) -> services.Step:
@@ -87,8 +94,8 @@ def sync_one(actor: User, item: dict[str, Any]) -> dict[str, Any]:
                                details=exc.messages) from exc
             result = handler(actor, body)
     except APIError as exc:
-        error = {"code": exc.code, "message": exc.message, "details": exc.details}
-        return {"event_id": event_id, "status": "refused", "error": error}
+        return {"event_id": event_id, "status": "refused",
+                "error": error_of(exc.code, exc.message, exc.details)}
     except IntegrityError:
         if _stored_before(item):  # a concurrent retry stored it first
             return {"event_id": event_id, "status": "already_stored"}
@@ -97,8 +104,7 @@ def sync_one(actor: User, item: dict[str, Any]) -> dict[str, Any]:
                               "result": result}
     if result["status"] == "refused":
         answer["reasons"] = result["reasons"]
-        answer["error"] = {"code": f"{kind}_refused", "message": "The step was refused.",
-                           "details": None}
+        answer["error"] = error_of(f"{kind}_refused", STEP_REFUSED)
     return answer
 
 

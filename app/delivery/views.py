@@ -102,7 +102,7 @@ def driver() -> str:
         "batchUrl": url_for("delivery_round_api.batch"),
         "batchBytes": (current_app.config.get("MAX_CONTENT_LENGTH") or 25 * 2**20) // 2,
         "swUrl": url_for(".service_worker"), "swScope": url_for(".driver"),
-        "userId": current_user.id,
+        "userId": current_user.id, "lang": "en" if english else "zh_CN",
         "labels": _labels(),
         "items": [{"code": i.code, "label": i.en if english else i.zh} for i in rules.items],
     }

@@ -306,3 +306,24 @@ def test_company_area_map_and_ledger(page, live_server):
     with page.expect_download() as download:
         page.click("[data-testid=export]")
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_a_refused_scan_says_why_in_the_page_language(page, live_server):
+    """Synced later, a scan of a code of another system is refused; the driver reads why in
+    Chinese (the API's message is English), and a refusal's reasons in English on ?lang=en."""
+    fleet, driver = prepare(live_server)
+    (code,) = fill_all(live_server, fleet, 1)
+    open_driver_page(page, live_server, driver, fleet.ids["inside"])
+    page.context.set_offline(True)
+    page.wait_for_selector("[data-testid=online-state].badge-warn")
+    scan(page, "dispatch", "NOTACODE123")
+    scan(page, "delivery", code, customer=fleet.customers["home"])  # never loaded
+    page.context.set_offline(False)
+    wait_counts(page, 0, 0, 2)
+    items = page.inner_text("[data-testid=queue-list]")
+    assert "NOTACODE123 · 被拒绝: 这不是本系统的气瓶编码。" in items, items
+    assert "该气瓶未装上本人车辆，不得交付" in items and "This is" not in items, items
+    page.goto("/driver?lang=en")
+    wait_counts(page, 0, 0, 2)
+    items = page.inner_text("[data-testid=queue-list]")
+    assert "The cylinder was not dispatched onto your vehicle." in items, items

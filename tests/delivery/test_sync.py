@@ -233,3 +233,19 @@ def test_batch_checks_the_linked_safety_check_item_by_item(fleet, api, world):
     assert results[9]["error"]["code"] == "photo_required"
     assert counts() == {"registered": 4, "filled": 4, "dispatched": 4, "delivered": 1,
                         "delivery_refused": 1, "safety_check": 2, "hazard": 1}
+
+
+def test_each_refusal_is_told_in_the_readers_language(fleet, api, world):
+    """The driver page shows a refused scan's error; the API's `message` stays as written
+    (English), `text` says it in the page's language."""
+    fleet.customer("home")
+    events = [event("dispatch", 1, code="NOT-A-CODE"),
+              event("delivery", 2, code=fleet.cylinder(), customer_id=999999)]
+    zh = api.post("/api/v1/events/batch", world.driver, json={"events": events}).json
+    assert [r["error"]["code"] for r in zh["results"]] == ["foreign_code", "customer_not_found"]
+    assert zh["results"][0]["error"]["message"] == "This is not a cylinder code of this system."
+    assert zh["results"][0]["error"]["text"] == "这不是本系统的气瓶编码。"
+    assert all(r["error"]["text"] != r["error"]["message"] for r in zh["results"]), zh
+    en = api.post("/api/v1/events/batch?lang=en", world.driver, json={"events": events}).json
+    assert [r["error"]["text"] for r in en["results"]] == [
+        r["error"]["message"] for r in en["results"]]

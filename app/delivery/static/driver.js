@@ -172,11 +172,15 @@
     return true;
   }
 
+  /* A refusal in the page's language: reasons carry Chinese and English, an error its
+     `text` (its `message` is the API's English). */
+  const english = config.lang === "en";
   function describe(r) {
     const code = r.payload.code || (r.payload.photo ? "📷" : "");
     let text = `${L[r.type] || r.type} ${code} · ${L[r.state]}`;
     if (r.state === "refused") {
-      const why = (r.reasons || []).map((x) => x.message).join("；") || (r.error && r.error.message) || "";
+      const why = (r.reasons || []).map((x) => (english && x.message_en) || x.message)
+        .join(english ? "; " : "；") || (r.error && (r.error.text || r.error.message)) || "";
       text += why ? `: ${why}` : "";
     }
     return text;
