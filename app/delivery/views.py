@@ -78,6 +78,13 @@ def _labels() -> dict[str, str]:
         "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
         "position_none": _("No position yet; scans are kept without one."),
         "position_saved": _("last known position"),
+        "sync_signed_out": _("You were signed out: the queued scans stay on this phone and "
+                             "are sent once you sign in again."),
+        "sign_in": _("Sign in"),
+        "sync_reload": _("This page is out of date (you signed in again elsewhere): reload it "
+                         "to send the queued scans."),
+        "reload": _("Reload"),
+        "sync_failed": _("Sync failed; it is retried by itself. The scans stay queued."),
     }
 
 
@@ -102,6 +109,7 @@ def driver() -> str:
         "batchUrl": url_for("delivery_round_api.batch"),
         "batchBytes": (current_app.config.get("MAX_CONTENT_LENGTH") or 25 * 2**20) // 2,
         "swUrl": url_for(".service_worker"), "swScope": url_for(".driver"),
+        "loginUrl": url_for("web.login", next=url_for(".driver")),
         "userId": current_user.id, "lang": "en" if english else "zh_CN",
         "labels": _labels(),
         "items": [{"code": i.code, "label": i.en if english else i.zh} for i in rules.items],

@@ -327,3 +327,43 @@ def test_a_refused_scan_says_why_in_the_page_language(page, live_server):
     wait_counts(page, 0, 0, 2)
     items = page.inner_text("[data-testid=queue-list]")
     assert "The cylinder was not dispatched onto your vehicle." in items, items
+
+
+def test_a_sync_the_driver_must_unblock_says_so(page, live_server):
+    """Signed out while offline (401), or signed in again in another tab (this page's CSRF
+    token is stale): the queue cannot go until the driver acts, and the page says what to do;
+    once they do, the scans go, once."""
+    fleet, driver = prepare(live_server)
+    a, b = fill_all(live_server, fleet, 2)
+    open_driver_page(page, live_server, driver, fleet.ids["inside"])
+    notice = "[data-testid=sync-msg]"
+    assert page.is_hidden(notice)
+    page.context.set_offline(True)
+    page.wait_for_selector("[data-testid=online-state].badge-warn")
+    scan(page, "dispatch", a)
+    page.context.clear_cookies()  # the session ended while in the basement
+    page.context.set_offline(False)
+    page.wait_for_selector(f"{notice}[data-problem=signed_out]")
+    assert "重新登录后即发送" in page.inner_text(notice)
+    wait_counts(page, 1, 0, 0)
+    page.click(f"{notice} a")  # sign in again, back to the page
+    page.fill("input[name=name]", driver.name)
+    page.fill("input[name=password]", BROWSER_PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url("**/driver")
+    wait_counts(page, 0, 1, 0)
+    assert page.is_hidden(notice)
+
+    other = page.context.new_page()  # a second tab signs in again: a new session
+    login(other, driver.name)
+    other.close()
+    page.context.set_offline(True)
+    scan(page, "dispatch", b)
+    page.context.set_offline(False)
+    page.wait_for_selector(f"{notice}[data-problem=reload]")
+    assert "请刷新页面" in page.inner_text(notice)
+    page.click(f"{notice} a")
+    wait_counts(page, 0, 2, 0)
+    assert page.is_hidden(notice)
+    with live_server.app.app_context():
+        assert fleet.custody(a)["kind"] == fleet.custody(b)["kind"] == "vehicle"

@@ -89,10 +89,34 @@
   let retryTimer = null;
   let syncFailures = 0;
 
+  /* Why the last sync failed: "signed_out" (401: the session ended), "reload" (the page's
+     CSRF token belongs to an older session), "failed" (anything else), or null. Scans stay
+     queued either way; the driver is told what to do when only they can fix it. */
+  let problem = null;
+
   function syncState(state) {
     const el = document.getElementById("queue");
     el.dataset.sync = state;
     el.dataset.syncFailures = String(syncFailures);
+    const msg = document.getElementById("sync-msg");
+    const shown = state === "failed" && navigator.onLine ? problem : null;
+    msg.hidden = !shown;
+    msg.dataset.problem = shown || "";
+    if (!shown) return;
+    msg.textContent = L["sync_" + shown] + " ";
+    if (shown !== "failed") {
+      const a = document.createElement("a");
+      a.href = shown === "signed_out" ? config.loginUrl : location.href;
+      a.textContent = shown === "signed_out" ? L.sign_in : L.reload;
+      msg.appendChild(a);
+    }
+  }
+
+  async function failure(resp) {
+    if (resp.status === 401) return "signed_out";
+    let code = null;
+    try { code = (await resp.json()).error.code; } catch (err) { /* not our JSON */ }
+    return code === "csrf_failed" ? "reload" : "failed";
   }
 
   async function sync() {
@@ -151,11 +175,16 @@
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
           body: JSON.stringify(body),
         });
-        if (!resp.ok) return false; // 4xx/5xx for the whole batch: keep everything, retry later
+        if (!resp.ok) { // 4xx/5xx for the whole batch: keep everything, retry later
+          problem = await failure(resp);
+          return false;
+        }
         answer = await resp.json();
       } catch (err) {
+        problem = "failed";
         return false; // no signal or cut off: nothing is lost, the same event ids are sent again
       }
+      problem = null;
       const byId = new Map(chunk.map((r) => [r.event_id, r]));
       for (const result of answer.results) {
         const record = byId.get(result.event_id);
