@@ -13,7 +13,14 @@ from app.auth.models import User
 from app.extensions import db
 from app.oversight.labels import flag_label, rule_label
 from app.oversight.services import org_names
-from app.traceability.events import CHAIN_RECORD, ChainReport, cylinder_events, verify_events
+from app.traceability.events import (
+    CHAIN_ALTERED,
+    CHAIN_RECORD,
+    CHAIN_UNLINKED,
+    ChainReport,
+    cylinder_events,
+    verify_events,
+)
 from app.traceability.models import Cylinder, Event
 
 EVENT_LABELS = {
@@ -50,6 +57,7 @@ class Step:
     who: str | None
     org: str | None
     detail: str
+    broken: bool = False  # the chain check names this step as altered or not linking
 
 
 def _reasons(reasons: list[Any]) -> str:
@@ -102,8 +110,11 @@ def timeline(cyl: Cylinder) -> tuple[list[Step], ChainReport]:
     users = {u.id: u.display_name or u.name for u in db.session.scalars(
         select(User).where(User.id.in_({e.actor_user_id for e in events if e.actor_user_id})))}
     orgs = org_names({e.actor_org_id for e in events})
+    broken = {values.get("seq") for message, values in report.issues
+              if message in (CHAIN_ALTERED, CHAIN_UNLINKED)}
     steps = [Step(e, str(EVENT_LABELS.get(e.type, e.type)), TONE.get(e.type, ""),
-                  users.get(e.actor_user_id or 0), orgs.get(e.actor_org_id or 0), _detail(e))
+                  users.get(e.actor_user_id or 0), orgs.get(e.actor_org_id or 0), _detail(e),
+                  e.seq in broken)
              for e in events]
     return steps, _named(report)
 

@@ -12,7 +12,7 @@ def _steps(html: str) -> list[str]:
     """The visible text of each timeline step after its time, tags stripped."""
     items = re.findall(r'<li class="step[^"]*" data-type="[^"]+">(.*?)</li>', html, re.S)
     text = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", i)).strip() for i in items]
-    return [re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d ", "", t) for t in text]
+    return [re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d (· #\d+ )?", "", t) for t in text]
 
 
 def _refusal(events, code, kind, *reasons):
@@ -187,3 +187,23 @@ def test_a_hand_edited_cylinder_record_is_caught_by_its_history(browser, api, re
     assert f"BROKEN {younger}: the cylinder's record differs from its history: " \
            "manufactured_on, life_extended_until" in out.output
     assert "2 intact, 2 broken" in out.output
+
+
+def test_the_step_a_broken_chain_names_is_marked_on_the_timeline(browser, registry, world,
+                                                                 events):
+    """'event 3 was altered' is findable: each step shows its number, and the altered one
+    (or the one that no longer links) says so where it is shown."""
+    code = registry.cylinder()["code"]
+    events.fill(code, "filler_a", at=BASE)
+    event = events.fill(code, "filler_a", at=BASE.replace(hour=9))
+    events.fill(code, "filler_a", at=BASE.replace(hour=10))
+    db.session.execute(db.update(Event).where(Event.id == event.id).values(
+        data={**event.data, "net_mass_kg": 9.9}))
+    db.session.commit()
+    c = browser.as_user(world.users["regulator"].id)
+    html = c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
+    items = re.findall(r'<li class="(step[^"]*)" data-type="[^"]+">(.*?)</li>', html, re.S)
+    assert [("altered" in cls) for cls, _ in items] == [False, False, True, False]
+    texts = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)) for _, body in items]
+    assert all(f"#{n}" in t for n, t in enumerate(texts, start=1))
+    assert "✘ 保存后被改动" in texts[2] and "✘" not in texts[1] + texts[3]
