@@ -17,6 +17,8 @@ def register_oversight(app: Flask) -> None:
     from app.oversight.blacklist import blacklist_fill_check
     from app.oversight.blacklist_cache import init_blacklist_cache
     from app.oversight.cli import oversight_cli, report_cli
+    from app.oversight.due_api import blp as due_blp
+    from app.oversight.due_views import bp as due_pages
     from app.oversight.flag_views import bp as flag_pages
     from app.oversight.public_views import bp as public_pages
     from app.oversight.views import bp as pages
@@ -28,16 +30,18 @@ def register_oversight(app: Flask) -> None:
     register_fill_check(blacklist_fill_check)
     on_event(observe_event)
     read_with_lookup(TRACE, models.CylinderTrace.__table__)
-    for blueprint in (pages, flag_pages, public_pages):
+    for blueprint in (pages, flag_pages, due_pages, public_pages):
         app.register_blueprint(blueprint)
-    csrf.exempt(blp)
-    api.register_blueprint(blp)
+    for api_blueprint in (blp, due_blp):
+        csrf.exempt(api_blueprint)
+        api.register_blueprint(api_blueprint)
     app.cli.add_command(report_cli)
     app.cli.add_command(oversight_cli)
     if not _registered:
         from app.web.nav import add_nav
 
         add_nav("oversight.search", _l("Search cylinders"), "regulator", "inspector", "admin")
+        add_nav("oversight_due.due", _l("Expiry alerts"), "admin", "regulator", "inspector")
         add_nav("oversight_flags.flags", _l("Flags"), "regulator")
         add_nav("oversight.blacklist_page", _l("Blacklist"), "regulator")
         add_nav("oversight.reports", _l("Monthly report"), "regulator", "admin")

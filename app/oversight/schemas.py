@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.oversight.due import KINDS as DUE_KINDS
+from app.oversight.due import WINDOW_DEFAULT, WINDOW_MAX, WINDOW_MIN
 from app.oversight.models import BLACKLIST_SCOPES
 from app.oversight.search import STATUSES
 from app.traceability.schemas import CylinderOut, EventOut
@@ -191,3 +193,45 @@ class EpcisDocumentOut(Schema):
     schemaVersion = fields.String()
     creationDate = fields.String()
     epcisBody = fields.Nested(EpcisBodyOut)
+
+
+class DueQuery(Schema):
+    within_days = fields.Integer(load_default=WINDOW_DEFAULT,
+                                 validate=validate.Range(WINDOW_MIN, WINDOW_MAX), metadata={
+                                     "description": "The window: due or ending within this "
+                                                    "many days from today"})
+    kind = fields.String(validate=validate.OneOf(DUE_KINDS))
+    owner_org_id = fields.Integer(metadata={
+        "description": "Regulators and inspectors: one owner; a company sees only its own"})
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(1, 200))
+
+
+class DueSummaryOut(Schema):
+    inspection_overdue = fields.Integer()
+    beyond_service_life = fields.Integer()
+    inspection_due = fields.Integer()
+    life_ending = fields.Integer()
+
+
+class DueItemOut(Schema):
+    code = fields.String()
+    display_code = fields.String()
+    serial_no = fields.String()
+    model = fields.String()
+    owner_org_id = fields.Integer()
+    next_inspection_due = fields.Date()
+    service_life_ends = fields.Date()
+    kind = fields.String(metadata={"description": ", ".join(DUE_KINDS)})
+    days_left = fields.Integer(metadata={
+        "description": "Days to the kind's date (inspection due or end of life); negative "
+                       "once passed"})
+
+
+class DuePageOut(Schema):
+    summary = fields.Nested(DueSummaryOut, metadata={
+        "description": "Cylinders of each kind in the window and scope (each counted once)"})
+    items = fields.List(fields.Nested(DueItemOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer(metadata={"description": "Items of the kind asked for, or all"})

@@ -45,6 +45,7 @@ class Cylinder(db.Model):
     __table_args__ = (
         UniqueConstraint("manufacturer", "serial_no", name="uq_cylinders_manufacturer_serial"),
         Index("ix_cylinders_owner_due", "owner_org_id", "next_inspection_due"),
+        Index("ix_cylinders_owner_life", "owner_org_id", "service_life_ends"),  # due alerts
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,6 +28,7 @@ REQUESTS: list[tuple[str, str, str, dict[str, str], dict[str, Any]]] = [
     ("POST", "/api/v1/labels/reprint", "printer", {}, {"format": "pdf"}),
     ("POST", "/api/v1/labels/reprint", "printer", {}, {"format": "zpl"}),
     ("GET", "/api/v1/hazards.xlsx", "regulator", {}, {}),
+    ("GET", "/api/v1/cylinders/due.xlsx", "regulator", {}, {}),
     ("GET", "/api/v1/cylinders/{code}/epcis", "regulator", {}, {}),
     ("GET", "/api/v1/reports/monthly", "regulator", {}, {"month": "2026-06"}),
     ("GET", "/api/v1/reports/monthly", "regulator", {}, {"month": "2026-06", "format": "xlsx"}),

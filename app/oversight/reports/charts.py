@@ -44,3 +44,46 @@ def trend_svg(days: list[dt.date], series: dict[str, list[int]], labels: dict[st
                      f"{escape(labels.get(key, key))} ({sum(values)})</text>")
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def bars_svg(labels: list[str], series: dict[str, list[int]], names: dict[str, str],
+             width: int = 640, height: int = 200) -> Markup:
+    """Draw stacked bars, one per label, with counts on top, a legend and a text alternative."""
+    pad_l, pad_r, pad_t, pad_b = 8, 8, 16, 44
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
+    top = max([1, *totals])
+    slot = plot_w / max(1, len(labels))
+    bar_w = slot * 0.7
+    alt = "; ".join(f"{label}: " + ", ".join(f"{names.get(k, k)} {v[i]}"
+                                             for k, v in series.items())
+                    for i, label in enumerate(labels))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+             f'role="img" class="chart" data-testid="bars-chart">',
+             f"<title>{escape(alt)}</title>",
+             f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{width - pad_r}" '
+             f'y2="{pad_t + plot_h}" stroke="#b8c2cc"/>']
+    for i, label in enumerate(labels):
+        x = pad_l + i * slot + (slot - bar_w) / 2
+        base = pad_t + plot_h
+        for n, (key, values) in enumerate(series.items()):
+            h = values[i] / top * plot_h
+            if h:
+                parts.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" '
+                             f'height="{h:.1f}" fill="{PALETTE[n % len(PALETTE)]}" '
+                             f'data-series="{escape(key)}" data-month="{escape(label)}">'
+                             f"<title>{escape(label)} {escape(names.get(key, key))}: "
+                             f"{values[i]}</title></rect>")
+            base -= h
+        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{base - 3:.1f}" font-size="10" '
+                     f'text-anchor="middle" fill="#1b1f23">{totals[i] or ""}</text>')
+        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{pad_t + plot_h + 13}" font-size="10" '
+                     f'text-anchor="middle" fill="#5f6b76">{escape(label)}</text>')
+    for n, key in enumerate(series):
+        lx = pad_l + n * (plot_w / 2)
+        ly = height - 10
+        parts.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="10" height="10" '
+                     f'fill="{PALETTE[n % len(PALETTE)]}"/><text x="{lx + 14:.1f}" y="{ly}" '
+                     f'font-size="11">{escape(names.get(key, key))} ({sum(series[key])})</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
