@@ -18,7 +18,7 @@ from app.database import utcnow
 from app.delivery.demo import seed_delivery_demo
 from app.extensions import db
 from app.filling.demo import seed_filling_demo
-from app.oversight.demo import seed_oversight_demo
+from app.oversight.demo import DUE_SOON, register_due_soon, seed_oversight_demo
 from app.printing.services import assign_batch
 from app.traceability import services as registry
 from app.traceability.models import Cylinder
@@ -86,6 +86,10 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
         # registered before the demo's backdated fills and rounds, so its history reads in order
         registry.register_cylinder(users["company"], reg,
                                    occurred_at=utcnow() - dt.timedelta(days=REGISTERED_DAYS_AGO))
+    # a few falling due within weeks, so the expiry alerts have more than the overdue to show
+    register_due_soon(users["company"], company.id,
+                      codes[cylinder_count:cylinder_count + len(DUE_SOON)],
+                      utcnow() - dt.timedelta(days=REGISTERED_DAYS_AGO))
     db.session.flush()
     assign_batch(users["regulator"], batch.id, orgs[5].id)
     seized = db.session.scalar(select(Cylinder).order_by(Cylinder.id).offset(3).limit(1))

@@ -15,9 +15,11 @@ from app.extensions import db
 from app.filling.rules import PRECHECK_ITEMS
 from app.filling.services import cylinder_on_hold
 from app.oversight import blacklist, inspections, public, seizure
+from app.traceability import services as registry
 from app.traceability.events import record_event
 from app.traceability.models import Cylinder
 from app.traceability.rule_store import spec_for
+from app.traceability.rules import add_years
 from app.traceability.services import cylinder_state
 
 # Lianchi district, Baoding: around (38.87 N, 115.46 E).
@@ -28,6 +30,25 @@ def _user(name: str) -> User:
     user = db.session.scalar(select(User).where(User.name == name))
     assert user is not None, name
     return user
+
+
+# (inspection due in, service life ends in) days from today, for the expiry alerts' soon-due
+# rows; the life ends at most 4 years after the inspection is due (8-year design life).
+DUE_SOON = ((6, 1400), (19, 1100), (40, 900), (150, 14), (700, 48), (120, 1300))
+
+
+def register_due_soon(actor: User, owner_org_id: int, codes: list[str],
+                      occurred_at: dt.datetime) -> None:
+    """Register a few cylinders whose inspection or service life falls due within weeks."""
+    now = today()
+    for number, (code, (due_in, ends_in)) in enumerate(zip(codes, DUE_SOON, strict=False), 1):
+        inspected = add_years(now + dt.timedelta(days=due_in), -4)
+        made = add_years(now + dt.timedelta(days=ends_in), -8)
+        registry.register_cylinder(actor, registry.Registration(
+            code=code, serial_no=f"LCDUE{number:04d}", manufacturer="河北百工高压容器有限公司",
+            model="YSP35.5", manufactured_on=made, owner_org_id=owner_org_id,
+            registration_no=f"TS-冀F-D{number:05d}", last_inspected_on=inspected),
+            occurred_at=occurred_at)
 
 
 def seed_oversight_demo(seed: int = 20261129) -> None:

@@ -181,3 +181,13 @@ def test_the_page_in_both_languages(browser, world, edges):
     nav = c.get("/").get_data(as_text=True)
     assert "/oversight/due" in nav
     assert browser.as_user(world.filler_a.id).get("/oversight/due").status_code == 403
+
+
+def test_the_demo_has_something_of_every_kind(clean_app):
+    seeded = clean_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    with clean_app.app_context():
+        from app.oversight.due import due_by_month, list_due
+
+        assert all(list_due().summary.values()), list_due().summary
+        assert sum(sum(v) for v in due_by_month()[1].values()) > 0
