@@ -57,8 +57,10 @@ def due() -> tuple[str, int]:
     page = list_due(args["within_days"], kind=args.get("kind"), owner_org_id=owner,
                     page=args["page"], per_page=args["per_page"])
     months, series = due_by_month(owner)
-    chart = bars_svg([f"{m:%y-%m}" for m in months], series,
-                     {k: str(v) for k, v in SERIES_LABELS.items()})
+    chart = bars_svg([f"{m:%m}" for m in months], series,
+                     {k: str(v) for k, v in SERIES_LABELS.items()},
+                     sublabels=[str(m.year) if i == 0 or m.month == 1 else ""
+                                for i, m in enumerate(months)])
     owners = (list(db.session.scalars(select(Organisation).where(
         Organisation.kind == "gas_company").order_by(Organisation.name))) if oversight else [])
     filters = {"within_days": args["within_days"], "kind": args.get("kind"),

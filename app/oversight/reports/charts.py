@@ -47,9 +47,13 @@ def trend_svg(days: list[dt.date], series: dict[str, list[int]], labels: dict[st
 
 
 def bars_svg(labels: list[str], series: dict[str, list[int]], names: dict[str, str],
-             width: int = 640, height: int = 200) -> Markup:
-    """Draw stacked bars, one per label, with counts on top, a legend and a text alternative."""
-    pad_l, pad_r, pad_t, pad_b = 8, 8, 16, 44
+             width: int = 400, height: int = 190, sublabels: list[str] | None = None) -> Markup:
+    """Draw stacked bars, one per label, with counts on top, a legend and a text alternative.
+
+    Narrow by default, so that its text stays readable on a phone; `sublabels` go under the
+    labels (a year under its first month).
+    """
+    pad_l, pad_r, pad_t, pad_b = 4, 4, 16, 52
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     top = max([1, *totals])
@@ -77,13 +81,17 @@ def bars_svg(labels: list[str], series: dict[str, list[int]], names: dict[str, s
             base -= h
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{base - 3:.1f}" font-size="10" '
                      f'text-anchor="middle" fill="#1b1f23">{totals[i] or ""}</text>')
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{pad_t + plot_h + 13}" font-size="10" '
+        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{pad_t + plot_h + 13}" font-size="11" '
                      f'text-anchor="middle" fill="#5f6b76">{escape(label)}</text>')
+        if sublabels and sublabels[i]:
+            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{pad_t + plot_h + 25}" '
+                         f'font-size="10" text-anchor="middle" fill="#5f6b76">'
+                         f"{escape(sublabels[i])}</text>")
     for n, key in enumerate(series):
         lx = pad_l + n * (plot_w / 2)
-        ly = height - 10
-        parts.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="10" height="10" '
-                     f'fill="{PALETTE[n % len(PALETTE)]}"/><text x="{lx + 14:.1f}" y="{ly}" '
-                     f'font-size="11">{escape(names.get(key, key))} ({sum(series[key])})</text>')
+        ly = height - 6
+        parts.append(f'<rect x="{lx:.1f}" y="{ly - 10}" width="11" height="11" '
+                     f'fill="{PALETTE[n % len(PALETTE)]}"/><text x="{lx + 15:.1f}" y="{ly}" '
+                     f'font-size="12">{escape(names.get(key, key))} ({sum(series[key])})</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
