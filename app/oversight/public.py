@@ -147,9 +147,14 @@ def submit_report(text: str, category: str, message: str, contact: str | None) -
 
 
 def close_report(actor: User, report_id: int, note: str) -> PublicReport:
-    """Close a public report with a note (regulators)."""
+    """Close a public report with a note (regulators).
+
+    The row is locked and read afresh: two regulators closing one report at once run one
+    after the other, and the second sees it closed (SQLite writers hold the write lock).
+    """
     require_regulator(actor)
-    report = db.session.get(PublicReport, report_id)
+    report = db.session.get(PublicReport, report_id, with_for_update=True,
+                            populate_existing=True)
     if report is None:
         raise NotFound(f"No report {report_id}.")
     if not note or not note.strip():

@@ -218,3 +218,26 @@ def test_a_scrapped_code_says_scrapped_once_not_also_under_checking(client, regi
     _page(client, f"/c/{code}")  # raises the black_cylinder flag
     html = _page(client, f"/c/{code}").get_data(as_text=True)
     assert "已报废" in html and "正在核查" not in html
+
+
+def test_a_report_closed_twice_at_once_is_closed_once(api, world, clean_app):
+    """Both read 'open' before either wrote (PostgreSQL runs them side by side): the second
+    overwrote the first's note and closer. Now the second waits and answers 409."""
+    from app.oversight.public import submit_report
+    from tests.db_helpers import race
+
+    with clean_app.app_context():
+        report_id = submit_report("ABC", "other", "m", None).id
+        db.session.commit()
+    path = f"/api/v1/public-reports/{report_id}/close"
+    answers = race(clean_app, [
+        lambda client, note=note: client.post(path, json={"note": note},
+                                              headers=world.regulator.headers)
+        for note in ("已上门处理", "电话回访")],
+        lambda sql: sql.lstrip().upper().startswith("UPDATE PUBLIC_REPORTS"))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.json for a in answers]
+    assert [a.json["error"]["code"] for a in answers if a.status_code == 409] == [
+        "report_already_closed"]
+    done = next(a for a in answers if a.status_code == 200).json
+    with clean_app.app_context():
+        assert db.session.get(PublicReport, report_id).note == done["note"]
