@@ -34,7 +34,7 @@ def _not_ended(assignment: Assignment) -> None:
 def end_assignment(actor: User, assignment_id: int, ends_on: dt.date,
                    reason: str) -> Assignment:
     """End an assignment early; the driver, vehicle and area are free from the next day."""
-    assignment = own(actor, Assignment, assignment_id)
+    assignment = own(actor, Assignment, assignment_id, lock=True)
     _not_ended(assignment)
     reason = (reason or "").strip()
     if not reason:
@@ -59,7 +59,7 @@ def end_assignment(actor: User, assignment_id: int, ends_on: dt.date,
 
 def _future(actor: User, assignment_id: int) -> Assignment:
     """An assignment that has not started: the only kind that may be changed or deleted."""
-    assignment = own(actor, Assignment, assignment_id)
+    assignment = own(actor, Assignment, assignment_id, lock=True)
     if started(assignment):
         raise Conflict(N_("The assignment has started; it can only be ended early."),
                        code="assignment_started")

@@ -44,10 +44,14 @@ NOT_FOUND = {Vehicle: ("vehicle", "vehicle"), DeliveryArea: ("area", "delivery a
              Customer: ("customer", "customer"), Assignment: ("assignment", "assignment")}
 
 
-def own(actor: User, model: type[M], obj_id: int) -> M:
-    """The actor's company's record; anyone else's is not found, as if it did not exist."""
+def own(actor: User, model: type[M], obj_id: int, *, lock: bool = False) -> M:
+    """The actor's company's record; anyone else's is not found, as if it did not exist.
+
+    With `lock` its row is locked and read afresh, so two changes of one record at once run
+    one after the other and the second sees the first's (SQLite writers hold the write lock).
+    """
     org_id = require_company_admin(actor)
-    obj = db.session.get(model, obj_id)
+    obj = db.session.get(model, obj_id, with_for_update=lock or None, populate_existing=lock)
     if obj is None or obj.org_id != org_id:
         code, label = NOT_FOUND[model]
         raise NotFound(f"No {label} {obj_id}.", code=f"{code}_not_found")

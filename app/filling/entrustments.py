@@ -56,8 +56,13 @@ def create_entrustment(actor: User, owner_org_id: int, station_org_id: int,
 
 
 def revoke_entrustment(actor: User, entrustment_id: int) -> Entrustment:
-    """End an entrustment now; the station may not fill the owner's cylinders from then on."""
-    row = db.session.get(Entrustment, entrustment_id)
+    """End an entrustment now; the station may not fill the owner's cylinders from then on.
+
+    Revoking again changes nothing; the row is locked and read afresh so that a second
+    revocation at the same moment sees the first's and keeps its time and author.
+    """
+    row = db.session.get(Entrustment, entrustment_id, with_for_update=True,
+                         populate_existing=True)
     if row is None or not visible(actor, row):
         raise NotFound(f"No entrustment {entrustment_id}.", code="entrustment_not_found")
     if not may_manage(actor, row.owner_org_id):

@@ -119,9 +119,14 @@ def _flag(cyl: Cylinder, entry: BlacklistEntry | ActiveEntry, actor: User | None
 
 
 def lift_entry(actor: User, entry_id: int) -> BlacklistEntry:
-    """Take a product off the blacklist; existing flags stay for the regulator to resolve."""
+    """Take a product off the blacklist; existing flags stay for the regulator to resolve.
+
+    The row is locked and read afresh: two lifts at once run one after the other and the
+    second sees it lifted (409), not overwriting who lifted it and when.
+    """
     require_regulator(actor)
-    entry = db.session.get(BlacklistEntry, entry_id)
+    entry = db.session.get(BlacklistEntry, entry_id, with_for_update=True,
+                           populate_existing=True)
     if entry is None:
         raise NotFound(f"No blacklist entry {entry_id}.")
     if not entry.active:

@@ -49,9 +49,17 @@ def _may_manage(actor: User, batch: CodeBatch) -> bool:
     return is_oversight(actor) or (actor.role == "admin" and actor.org_id == batch.owner_org_id)
 
 
-def visible_batch(actor: User, batch_id: int) -> CodeBatch:
+def _batch(batch_id: int, lock: bool) -> CodeBatch | None:
+    """The batch; with `lock` its row locked and read afresh, so two steps on one batch at
+    once (printed twice, printed and re-assigned) run one after the other and the second
+    sees the first's status (SQLite writers hold the write lock)."""
+    return db.session.get(CodeBatch, batch_id, with_for_update=lock or None,
+                          populate_existing=lock)
+
+
+def visible_batch(actor: User, batch_id: int, *, lock: bool = False) -> CodeBatch:
     """Return a batch the actor may see: printers only their assigned ones."""
-    batch = db.session.get(CodeBatch, batch_id)
+    batch = _batch(batch_id, lock)
     if batch is None:
         raise NotFound(f"No code batch {batch_id}.")
     if actor.role == "printer":
@@ -74,7 +82,7 @@ def batches_for(actor: User) -> list[CodeBatch]:
 
 def assign_batch(actor: User, batch_id: int, printer_org_id: int) -> CodeBatch:
     """Give a batch to a print shop; only that shop can then download its labels."""
-    batch = db.session.get(CodeBatch, batch_id)
+    batch = _batch(batch_id, lock=True)
     if batch is None or not _may_manage(actor, batch):
         raise NotFound(f"No code batch {batch_id}.")
     printer = db.session.get(Organisation, printer_org_id)
@@ -90,7 +98,7 @@ def assign_batch(actor: User, batch_id: int, printer_org_id: int) -> CodeBatch:
 
 def set_batch_status(actor: User, batch_id: int, status: str) -> CodeBatch:
     """Mark a batch printed (by its printer) or delivered (printer or owner)."""
-    batch = visible_batch(actor, batch_id)
+    batch = visible_batch(actor, batch_id, lock=True)
     order = {s: i for i, s in enumerate(BATCH_STATUSES)}
     if status not in ("printed", "delivered"):
         raise ValidationFailed("status must be printed or delivered.", code="invalid_status")

@@ -197,3 +197,22 @@ def test_the_assignments_page_ends_edits_and_deletes(fleet, as_user, clean_app, 
     assert as_user("driver").get(edit).status_code == 403
     resp = admin.post(edit, data={"form": "delete"})
     assert "flash-ok" in resp.text and "edit-assignment" not in resp.text
+
+
+def test_an_assignment_ended_twice_at_once_is_ended_once(fleet, api, world, clean_app):
+    """Both read it not ended before either wrote (PostgreSQL runs them side by side): the
+    second overwrote the first's end day and reason. Now the second waits and answers 409."""
+    from tests.db_helpers import race
+
+    june = fleet.ids["assignment"]
+    answers = race(clean_app, [
+        lambda client, ends_on=ends_on: client.post(
+            f"/api/v1/assignments/{june}/end", json={"ends_on": ends_on, "reason": "生病"},
+            headers=world.company_admin.headers)
+        for ends_on in ("2026-06-20", "2026-06-25")],
+        lambda sql: sql.lstrip().upper().startswith("UPDATE ASSIGNMENTS"))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.json for a in answers]
+    assert [err(a) for a in answers if a.status_code == 409] == [(409, "assignment_ended")]
+    done = next(a for a in answers if a.status_code == 200).json
+    stored = {a["id"]: a for a in api.get("/api/v1/assignments", world.company_admin).json}
+    assert stored[june]["ends_on"] == done["ends_on"]

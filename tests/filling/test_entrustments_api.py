@@ -128,3 +128,20 @@ def test_another_orgs_entrustment_is_not_found(api, world):
                    json=_body(world, owner="station_b", station="company")).json
     resp = api.post(f"/api/v1/entrustments/{row['id']}/revoke", world.station_a_admin)
     assert (resp.status_code, resp.json["error"]["code"]) == (404, "entrustment_not_found")
+
+
+def test_an_entrustment_revoked_twice_at_once_keeps_the_first_revocation(api, world,
+                                                                          clean_app):
+    """A second revocation changes nothing; but both read it unrevoked before either wrote
+    (PostgreSQL runs them side by side) and the second overwrote when and by whom it was
+    revoked. Now the second waits for the row and answers it as the first left it."""
+    from tests.db_helpers import race
+
+    row_id = api.post("/api/v1/entrustments", world.regulator, json=_body(world)).json["id"]
+    answers = race(clean_app, [
+        lambda client, actor=actor: client.post(f"/api/v1/entrustments/{row_id}/revoke",
+                                                headers=actor.headers)
+        for actor in (world.regulator, world.company_admin)],
+        lambda sql: sql.lstrip().upper().startswith("UPDATE ENTRUSTMENTS"))
+    assert [a.status_code for a in answers] == [200, 200], [a.json for a in answers]
+    assert answers[0].json["revoked_at"] == answers[1].json["revoked_at"]

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.oversight.blacklist import blacklist_fill_check
 from app.traceability.checks import extra_fill_reasons
 from app.traceability.models import Flag
-from tests.db_helpers import race_to_insert
+from tests.db_helpers import race, race_to_insert
 
 
 def _flags(kind="blacklisted"):
@@ -160,3 +160,22 @@ def test_the_blacklist_cache_lifetime_is_read_from_the_environment():
     assert load_config({})["BLACKLIST_CACHE_SECONDS"] == 5
     with pytest.raises(ConfigError, match="BLACKLIST_CACHE_SECONDS"):
         load_config({"BLACKLIST_CACHE_SECONDS": "soon"})
+
+
+def test_an_entry_lifted_twice_at_once_is_lifted_once(api, world, clean_app):
+    # both read it active before either wrote (PostgreSQL runs them side by side): the
+    # second overwrote when it was lifted and by whom
+    entry_id = api.post("/api/v1/blacklist", world.regulator, json={
+        "scope": "model", "model": "YSP12", "reason": "召回"}).json["id"]
+    answers = race(clean_app, [
+        lambda client, actor=actor: client.post(f"/api/v1/blacklist/{entry_id}/lift",
+                                                headers=actor.headers)
+        for actor in (world.regulator, world.admin)],
+        lambda sql: sql.lstrip().upper().startswith("UPDATE BLACKLIST_ENTRIES"))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.json for a in answers]
+    assert [a.json["error"]["code"] for a in answers if a.status_code == 409] == [
+        "already_lifted"]
+    done = next(a for a in answers if a.status_code == 200).json
+    stored = next(e for e in api.get("/api/v1/blacklist", world.regulator).json
+                  if e["id"] == entry_id)
+    assert stored["lifted_at"] == done["lifted_at"]

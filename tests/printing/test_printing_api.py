@@ -287,3 +287,35 @@ def test_printing_page_names_the_batch_status(batch, client, world):
     with client.application.app_context():
         en = client.get("/printing?lang=en").get_data(as_text=True)
     assert 'badge-warn">Assigned</span>' in en
+
+
+@pytest.mark.parametrize("second", ["printed", "assign"])
+def test_a_batch_step_taken_twice_at_once_is_taken_once(batch, api, world, clean_app, second):
+    """Both read the batch 'assigned' before either wrote (PostgreSQL runs them side by side):
+    it was marked printed twice, or re-assigned after its labels were printed (back to
+    'assigned'). Now the second waits for the row and answers 409."""
+    from app.auth import services
+    from tests.db_helpers import race
+
+    batch_id = batch[0]
+    printed = ("/status", world.printer, {"status": "printed"})
+    if second == "assign":  # to another shop: either order leaves one step standing
+        shop = services.create_org("第二印务公司", "printer").id
+        db.session.commit()
+        other = ("/assign", world.regulator, {"printer_org_id": shop})
+    else:
+        other = printed
+    answers = race(clean_app, [
+        lambda client, step=step: client.post(f"/api/v1/code-batches/{batch_id}{step[0]}",
+                                              json=step[2], headers=step[1].headers)
+        for step in (printed, other)],
+        lambda sql: sql.lstrip().upper().startswith("UPDATE CODE_BATCHES"))
+    codes = sorted(a.status_code for a in answers)
+    # printed first: the re-assignment finds it printed (409); re-assigned first: the first
+    # shop no longer sees the batch (404)
+    assert codes in ([200, 409], [200, 404]), [a.json for a in answers]
+    done = next(a for a in answers if a.status_code == 200).json
+    stored = next(b for b in api.get("/api/v1/code-batches", world.regulator).json
+                  if b["id"] == batch_id)
+    assert (stored["status"], stored["printer_org_id"]) == (done["status"],
+                                                            done["printer_org_id"])
