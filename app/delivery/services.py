@@ -50,6 +50,7 @@ from app.delivery.rules import (
 )
 from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.filling.entrustments import STATION_KINDS, entrusted_clause
 from app.filling.services import cylinder_on_hold
 from app.traceability.checks import Reason
 from app.traceability.events import find_event, lock_cylinder, record_event
@@ -408,6 +409,16 @@ def return_cylinder(actor: User, step: Step, customer_id: int) -> Outcome:
     return Outcome("stored", _record(cyl, "returned", actor, step, data))
 
 
+def may_take_back(station: Organisation, owner_org_id: int, on: dt.date) -> bool:
+    """Whether a cylinder may be unloaded at `station`: its owner's own premises, or a station
+    the owner entrusted on that day (the one that may fill it, 二(一)4). Anywhere else, a
+    competitor above all, would take custody of, and see, a cylinder it has no right to."""
+    if station.id == owner_org_id:
+        return True
+    return station.kind in STATION_KINDS and bool(db.session.scalar(
+        select(entrusted_clause(owner_org_id, station.id, on))))
+
+
 def unload_cylinder(actor: User, step: Step, station_org_id: int | None = None) -> Outcome:
     """Unload a cylinder from a vehicle at a station (empties back, or undelivered fulls)."""
     cyl = round_cylinder(actor, step)
@@ -416,9 +427,13 @@ def unload_cylinder(actor: User, step: Step, station_org_id: int | None = None) 
     if actor.role != "driver":
         station_org_id = actor.org_id
     station = db.session.get(Organisation, station_org_id) if station_org_id else None
-    if station is None or station.kind not in ("filling_station", "gas_company"):
+    if station is None or station.kind not in STATION_KINDS:
         raise ValidationFailed(N_("Name the station (station_org_id) where you unload."),
                                code="station_required")
+    if not may_take_back(station, cyl.owner_org_id, step.day):
+        raise Conflict(N_("Unload a cylinder at its owner or at a station the owner "
+                          "entrusted with it; this station is neither."),
+                       code="station_not_entrusted")
     cyl, done = _lock(step, cyl, "unloaded", "unloaded")
     if done is not None:
         return done

@@ -23,6 +23,7 @@ from app.delivery.fleet import assignment_on
 from app.delivery.models import Customer, DeliveryArea, DriverProfile, Vehicle
 from app.delivery.services import delivery_rules
 from app.extensions import db, limiter
+from app.filling.entrustments import STATION_KINDS, entrusted_clause
 
 bp = Blueprint("delivery_pages", __name__, template_folder="templates")
 STATIC = Path(__file__).with_name("static")
@@ -100,8 +101,12 @@ def driver() -> str:
     customers = db.session.scalars(select(Customer).where(Customer.org_id == current_user.org_id,
                                                           Customer.active.is_(True))
                                    .order_by(Customer.area_id, Customer.name).limit(3000))
+    # where the company's cylinders may be unloaded (services.may_take_back): its own
+    # premises and the stations it entrusted today, not every station or a competitor
     stations = db.session.scalars(select(Organisation).where(
-        (Organisation.kind == "filling_station") | (Organisation.id == current_user.org_id))
+        (Organisation.kind.in_(STATION_KINDS)
+         & entrusted_clause(current_user.org_id, Organisation.id, on))
+        | (Organisation.id == current_user.org_id))
         .order_by(Organisation.name))
     english = str(get_locale()) == "en"
     rules = delivery_rules()

@@ -87,7 +87,8 @@ def entrustments_for(actor: User) -> Select:
     return query
 
 
-def entrusted_clause(owner_org_id: ColumnElement[int] | int, station_org_id: int,
+def entrusted_clause(owner_org_id: ColumnElement[int] | int,
+                     station_org_id: ColumnElement[int] | int,
                      on: dt.date) -> ColumnElement[bool]:
     """SQL: the owner has entrusted its cylinders to the station on this day."""
     return exists().where(and_(

@@ -175,4 +175,8 @@ def make_fleet(api: Any, world: Any, registry: Any) -> Fleet:
     f.ids["assignment"] = f.post("/api/v1/assignments", admin, {
         "driver_id": world.driver.id, "vehicle_id": f.ids["vehicle"], "area_id": f.ids["area"],
         "starts_on": "2026-06-01", "ends_on": "2026-06-30"}, 201).json["id"]
+    # the station that fills the company's cylinders (and so takes them back) in 2026
+    f.post("/api/v1/entrustments", admin, {
+        "owner_org_id": world.orgs["company"], "station_org_id": world.orgs["station_a"],
+        "valid_from": "2026-01-01", "valid_to": "2026-12-31"}, 201)
     return f

@@ -56,6 +56,11 @@ def prepare(live_server) -> tuple[Fleet, Actor]:
     fleet.post("/api/v1/assignments", admin, {
         "driver_id": driver.id, "vehicle_id": fleet.ids["vehicle"], "area_id": fleet.ids["area"],
         "starts_on": "2026-06-01", "ends_on": "2027-05-31"}, 201)
+    # station_a takes the company's cylinders back (made once per server, so 201 or 409)
+    entrusted = api.post("/api/v1/entrustments", admin, json={
+        "owner_org_id": world.orgs["company"], "station_org_id": world.orgs["station_a"],
+        "valid_from": "2026-01-01", "valid_to": "2027-12-31"})
+    assert entrusted.status_code in (201, 409), entrusted.json
     for key, kind, premises in (("home", "household", "ground"),
                                 ("cellar", "restaurant", "underground")):
         body = {"name": f"{key}{n}", "kind": kind, "address": f"{key}路{n}号", **inside,

@@ -70,6 +70,10 @@ def test_driver_page(fleet, as_user, world):
     config = json.loads(page.text.split('id="driver-config">')[1].split("</script>")[0])
     assert config["labels"]["refused"] == "被拒绝"  # not the filling page's 拒绝充装
     assert "<span>被拒绝 <strong" in page.text and "拒绝充装" not in page.text
+    # unloading: the company itself and the station it entrusted, not every station
+    offered = {name for name in ("莲池燃气公司", "第一充装站", "南郊充装站")
+               if f'">{name}</option>' in page.text}
+    assert offered == {"莲池燃气公司", "第一充装站"}
     assert as_user("company_admin").get("/driver").status_code == 403
     idle = as_user("company_filler").get("/driver")
     assert idle.status_code == 403

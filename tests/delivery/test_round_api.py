@@ -379,11 +379,7 @@ def test_bad_input_is_a_400_never_a_500(fleet, api, world):
 
 
 def test_overfill_from_the_real_interlock_holds_until_reweighed(fleet, world, api):
-    code = fleet.cylinder(filled=False)
-    entrust = api.post("/api/v1/entrustments", world.company_admin, json={
-        "owner_org_id": world.orgs["company"], "station_org_id": world.orgs["station_a"],
-        "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
-    assert entrust.status_code == 201, entrust.json
+    code = fleet.cylinder(filled=False)  # station_a is entrusted (the fleet's entrustment)
     fill = api.post("/api/v1/fillings", world.filler_a, json={"code": code, "net_mass_kg": 15.6})
     assert fill.status_code == 201 and fill.json["fill"]["overfill"] is True, fill.json
     held = fleet.dispatch(code)
@@ -446,3 +442,34 @@ def test_unknown_or_other_customers_safety_check_is_refused_and_nothing_written(
     history = api.get(f"/api/v1/cylinders/{code}/history", world.regulator).json
     assert [e["type"] for e in history["events"]] == ["registered", "filled", "dispatched"]
     assert fleet.custody(code)["kind"] == "vehicle"
+
+
+def test_a_cylinder_is_unloaded_only_at_its_owner_or_a_station_it_entrusted(fleet, api,
+                                                                            world):
+    """A driver could unload the company's cylinder at a competitor gas company (or at any
+    station): custody, and with it the cylinder's records, passed to an organisation with no
+    right to it. Now only the owner itself or a station the owner entrusted on the day (the
+    one that may fill it) takes it; anywhere else is refused with 409 station_not_entrusted."""
+    from app.auth import services as auth
+
+    rival = auth.create_org("竞争燃气公司", "gas_company").id
+    db.session.commit()
+    code = fleet.cylinder()
+    assert fleet.dispatch(code).status_code == 201
+    for station in (rival, world.orgs["station_b"], world.orgs["agency"]):
+        refused = fleet.unload(code, station_org_id=station)
+        assert refused.status_code in (400, 409), refused.json
+        assert fleet.custody(code)["kind"] == "vehicle"
+    assert [fleet.unload(code, station_org_id=s).json["error"]["code"]
+            for s in (rival, world.orgs["station_b"])] == ["station_not_entrusted"] * 2
+    revoked = api.post("/api/v1/entrustments", world.company_admin, json={
+        "owner_org_id": world.orgs["company"], "station_org_id": world.orgs["station_b"],
+        "valid_from": "2026-01-01", "valid_to": "2026-06-14"})  # over the day before
+    assert revoked.status_code == 201, revoked.json
+    late = fleet.unload(code, station_org_id=world.orgs["station_b"])
+    assert late.json["error"]["code"] == "station_not_entrusted"
+    done = fleet.unload(code, station_org_id=world.orgs["station_a"])  # entrusted (fleet)
+    assert done.status_code == 201, done.json
+    fleet.dispatch(code)
+    home = fleet.unload(code, station_org_id=world.orgs["company"])  # the owner's own depot
+    assert home.status_code == 201, home.json
