@@ -21,6 +21,7 @@ from labels import CjkFont, FontError, Label, Template, TemplateError, load_font
 BATCH_STATUSES = ("issued", "assigned", "printed", "delivered")
 FORMATS = ("pdf", "zpl", "png", "svg", "preview")
 MAX_REPRINT = 5000
+MAX_REASON = 500  # characters of a reprint's reason, on every path that takes one
 IN_CHUNK = 5000  # codes per IN list (a batch holds up to 100,000)
 # the lines a label prints from stored data, as the refusal names them
 LABEL_TEXTS = {"owner_name": "owner's name", "model": "model", "serial_no": "serial number"}
@@ -164,6 +165,10 @@ def _check_printable(code: str, field: str, text: str, font: CjkFont) -> None:
 def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: int,
             batch_id: int | None, reason: str | None) -> PrintJob:
     """Record the job; printing a code again needs a reason and is marked a reprint."""
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:  # the schemas check it; the page not
+        raise ValidationFailed(f"The reason is at most {MAX_REASON} characters.",
+                               code="reason_too_long")
     # two downloads at once must not both count as the first print (PostgreSQL; SQLite
     # writers queue anyway): print jobs are rare, so one lock for all of them is enough
     lock_name("printing:record")
@@ -173,13 +178,13 @@ def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: i
                                           .where(PrintedCode.code.in_(chunk))))
     counts_as_print = fmt != "preview"
     reprint = counts_as_print and bool(already)
-    if reprint and not (reason and reason.strip()):
+    if reprint and not reason:
         raise Conflict(f"{len(already)} of these codes were printed before; a reprint needs a "
                        "reason.", code="reprint_reason_required",
                        details={"printed_before": sorted(already)[:50]})
     job = PrintJob(batch_id=batch_id, user_id=actor.id, org_id=actor.org_id,
                    template=template.name, format=fmt, skip=skip, code_count=len(codes),
-                   codes=codes, reprint=reprint, reason=(reason or "").strip() or None)
+                   codes=codes, reprint=reprint, reason=reason)
     db.session.add(job)
     db.session.flush()
     if counts_as_print:

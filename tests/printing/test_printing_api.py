@@ -319,3 +319,26 @@ def test_a_batch_step_taken_twice_at_once_is_taken_once(batch, api, world, clean
                   if b["id"] == batch_id)
     assert (stored["status"], stored["printer_org_id"]) == (done["status"],
                                                             done["printer_org_id"])
+
+
+def test_a_reprint_reason_is_bounded_on_every_path(batch, api, world):
+    """The POST reprint takes a reason of 1..500 characters; a download's `reason` query and
+    the page's reprint form took any length and stored it on the print job. Now each refuses
+    a longer one with 400 and records nothing."""
+    batch_id, codes = batch
+    long = "卡纸" * 251  # 502 characters
+    before = len(api.get("/api/v1/print-jobs", world.regulator).json)
+    for url in (f"/api/v1/code-batches/{batch_id}/labels.pdf",
+                f"/api/v1/code-batches/{batch_id}/labels.zpl",
+                f"/api/v1/codes/{codes[0]}/label.svg"):
+        resp = api.get(url, world.printer, query_string={"reason": long})
+        assert resp.status_code == 400, (url, resp.status_code)
+        assert resp.json["error"]["code"] == "validation_error"
+        assert "reason" in resp.json["error"]["details"]["query"]
+    form = api.post("/printing/reprint", world.printer, headers={"Accept": "text/html"},
+                    data={"codes": codes[0], "template": "a4-3x8-70x37", "reason": long})
+    assert form.status_code == 400 and b"reason_too_long" in form.data
+    assert len(api.get("/api/v1/print-jobs", world.regulator).json) == before
+    ok = api.get(f"/api/v1/codes/{codes[0]}/label.svg", world.printer,
+                 query_string={"reason": long[:500]})
+    assert ok.status_code == 200
