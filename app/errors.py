@@ -32,10 +32,12 @@ def page_message(message: str) -> str:
 
 
 class APIError(Exception):
-    """A failure the client can act on; the request's writes are rolled back."""
+    """A failure the client can act on; the request's writes are rolled back. `page`, when
+    set, is what an error page says instead (the message already in the reader's language)."""
 
     status = 400
     code = "bad_request"
+    page: str | None = None
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
                  details: Any = None) -> None:
@@ -66,6 +68,28 @@ class Conflict(APIError):
 class ValidationFailed(APIError):
     status = 400
     code = "validation_error"
+
+
+BAD_PARAMETER = {
+    "id": N_("The query parameter %(name)s must be an id (a whole number)."),
+    "choice": N_("The query parameter %(name)s must be one of: %(choices)s."),
+    "invalid": N_("The query parameter %(name)s is not valid."),
+}
+
+
+class BadParameter(ValidationFailed):
+    """A query parameter a page or list cannot use: refused, never read as if absent (which
+    answered a district-wide report for `?org_id=abc`)."""
+
+    code = "invalid_parameter"
+
+    def __init__(self, name: str, kind: str = "invalid", choices: Any = (),
+                 details: Any = None) -> None:
+        params = {"name": name, "choices": ", ".join(sorted(choices))}
+        super().__init__(BAD_PARAMETER[kind] % params,
+                         details=details if details is not None else {"parameter": name})
+        if has_request_context():
+            self.page = gettext(BAD_PARAMETER[kind], **params)
 
 
 class ErrorDetail(Schema):
@@ -164,7 +188,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError) -> Response:
         db.session.rollback()
-        return _respond(exc.status, exc.code, exc.message, exc.details)
+        return _respond(exc.status, exc.code, exc.message, exc.details, exc.page)
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:

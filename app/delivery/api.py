@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -31,6 +30,7 @@ from app.delivery.schemas import (
     VehicleOut,
 )
 from app.extensions import db
+from app.query_args import id_arg
 from app.traceability.services import is_oversight
 
 blp = Blueprint("delivery_setup_api", __name__, url_prefix="/api/v1",
@@ -40,7 +40,7 @@ blp = Blueprint("delivery_setup_api", __name__, url_prefix="/api/v1",
 def _scope(query: Any, column: Any) -> Any:
     """Own company's rows; regulators all, or one company's with ?org_id=."""
     if is_oversight(current_user):
-        org_id = request.args.get("org_id", type=int)
+        org_id = id_arg("org_id")
         return query.where(column == org_id) if org_id else query
     return query.where(column == current_user.org_id)
 
@@ -113,7 +113,7 @@ def list_drivers() -> list:
     """List the company's drivers with their certificates."""
     org_id = current_user.org_id
     if is_oversight(current_user):
-        org_id = request.args.get("org_id", type=int) or 0
+        org_id = id_arg("org_id") or 0
     return [{"id": u.id, "name": u.name, "display_name": u.display_name,
              "certificate_no": p.certificate_no if p else None,
              "certificate_expires_on": p.certificate_expires_on.isoformat() if p else None}
@@ -173,7 +173,7 @@ def create_customer(body: dict) -> dict:
 def list_customers() -> list:
     """List customers (personal data: the serving company and regulators only)."""
     query = _scope(select(Customer), Customer.org_id).order_by(Customer.id)
-    area_id = request.args.get("area_id", type=int)
+    area_id = id_arg("area_id")
     if area_id:
         query = query.where(Customer.area_id == area_id)
     return [customer_dict(c) for c in db.session.scalars(query.limit(5000))]

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -38,7 +38,7 @@ from app.delivery.schemas import (
     VehicleIn,
 )
 from app.delivery.services import delivery_rules
-from app.errors import N_, APIError, Forbidden, page_message
+from app.errors import N_, APIError, BadParameter, Forbidden, page_message
 from app.extensions import db
 
 bp = Blueprint("company_pages", __name__, template_folder="templates", url_prefix="/company")
@@ -243,10 +243,10 @@ def hazards() -> str | Response:
             flash(page_message(exc.message), "bad")
         return redirect(request.full_path if request.query_string else url_for(".hazards"))
     args = {k: v for k, v in request.args.items() if v != ""}
-    try:
-        query = LedgerQuery().load(args)
-    except ValidationError:
-        query = LedgerQuery().load({})
+    try:  # a bad filter is refused, not dropped (the whole ledger looked like its answer)
+        query = LedgerQuery().load(args, unknown=EXCLUDE)
+    except ValidationError as exc:
+        raise BadParameter(sorted(exc.messages)[0], details=exc.messages) from exc
     f = safety.LedgerFilter(**{k: v for k, v in query.items()
                                if k in safety.LedgerFilter.__dataclass_fields__})
     rules = delivery_rules()

@@ -12,7 +12,9 @@ from app.oversight.dashboard import dashboard, open_reports, queue_evidence, wor
 from app.oversight.labels import FLAG_KIND_LABELS
 from app.oversight.public import REPORT_CATEGORIES, close_report
 from app.oversight.reports.charts import trend_svg
+from app.oversight.schemas import FLAG_KINDS
 from app.oversight.services import is_regulator, org_names
+from app.query_args import choice_arg, id_arg
 from app.traceability.models import Cylinder
 from app.traceability.services import resolve_flag
 
@@ -30,8 +32,7 @@ def _regulators_only() -> None:
 def flags() -> str:
     """Show open flags by kind, station, company and area, their trend, and the work queue."""
     _regulators_only()
-    kind = request.args.get("kind") or None
-    area_id = request.args.get("area_id", type=int)
+    kind, area_id = choice_arg("kind", FLAG_KINDS), id_arg("area_id")
     d = dashboard()
     queue = work_queue(kind, area_id)
     codes = {c.id: c.code for c in db.session.query(Cylinder).filter(

@@ -29,6 +29,7 @@ from app.oversight.schemas import FLAG_KINDS, SearchQuery
 from app.oversight.search import STATUSES, run_search
 from app.oversight.services import area_names, cylinder_for_oversight, is_regulator
 from app.oversight.timeline import timeline
+from app.query_args import choice_arg, id_arg
 from app.traceability import services as registry
 from app.traceability.codes import format_code
 
@@ -189,10 +190,9 @@ def reports() -> str | Response:
     """Choose a month and a unit; see the numbers and download XLSX or PDF."""
     month = request.args.get("month") or (today().replace(day=1) - dt.timedelta(1)).strftime(
         "%Y-%m")
-    org_id = request.args.get("org_id", type=int)
-    area_id = request.args.get("area_id", type=int)
+    org_id, area_id = id_arg("org_id"), id_arg("area_id")  # ?org_id=abc: 400, not the district
+    fmt = choice_arg("format", ("html", "xlsx", "pdf"), "html")
     report = monthly_report(month, *report_scope(current_user, org_id, area_id))
-    fmt = request.args.get("format")
     if fmt in ("xlsx", "pdf"):
         body = report_xlsx(report) if fmt == "xlsx" else report_pdf(report)
         return Response(body, mimetype=XLSX if fmt == "xlsx" else PDF,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.auth.policy import allow
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.query_args import choice_arg, id_arg
 from app.traceability import services
 from app.traceability.events import cylinder_events, event_to_dict, verify_events
 from app.traceability.importer import import_cylinders
@@ -139,8 +140,9 @@ def put_model_rule(body: dict, model: str) -> ModelSpecRow:
 @blp.response(200, FlagFullOut(many=True))
 def list_flags() -> list:
     """List flags, newest first (open ones by default)."""
-    return services.flags_visible_to(current_user, request.args.get("status", "open"),
-                                     request.args.get("area_id", type=int))
+    return services.flags_visible_to(
+        current_user, choice_arg("status", ("open", "resolved", "all"), "open") or "open",
+        id_arg("area_id"))
 
 
 @blp.route("/flags/<int:flag_id>/resolve", methods=["POST"])

@@ -154,3 +154,33 @@ def test_search_page_past_the_last_leads_back(browser, registry, world):
     registry.cylinder(manufacturer="乙厂")  # four: the second page is full and the last
     html = c.get("/oversight/search?manufacturer=乙厂&per_page=2&page=2").get_data(as_text=True)
     assert 'data-testid="next-page"' not in html
+
+
+def test_a_bad_query_parameter_is_refused_not_ignored(browser, api, world):
+    """`/oversight/reports?org_id=abc` showed the whole district's report (the bad id was
+    dropped as if none were given); so did the other regulator pages and list APIs with a bad
+    id, kind or date. Now each answers 400 naming the parameter."""
+    c = _as(browser, world, "regulator")
+    for path, code in (
+            ("/oversight/reports?month=2026-05&org_id=abc", "invalid_parameter"),
+            ("/oversight/reports?month=2026-05&area_id=1.5", "invalid_parameter"),
+            ("/oversight/reports?month=2026-05&org_id=99999999999", "invalid_parameter"),
+            ("/oversight/reports?month=2026-05&format=doc", "invalid_parameter"),
+            ("/oversight/reports?month=2026-5x", "invalid_month"),
+            ("/oversight/flags?area_id=abc", "invalid_parameter"),
+            ("/oversight/flags?kind=nonsense", "invalid_parameter"),
+            ("/company/hazards?found_from=2026-13-01", "invalid_parameter"),
+            ("/company/hazards?org_id=abc", "invalid_parameter")):
+        resp = c.get(path, headers=HTML)
+        assert resp.status_code == 400, (path, resp.status_code)
+        assert code.encode() in resp.data, path
+    page = c.get("/oversight/reports?org_id=abc", headers=HTML).get_data(as_text=True)
+    assert "查询参数 org_id 必须是编号" in page
+    assert c.get("/oversight/reports?month=2026-05&org_id=", headers=HTML).status_code == 200
+    assert c.get(f"/oversight/reports?month=2026-05&org_id={world.orgs['company']}",
+                 headers=HTML).status_code == 200
+    for path in ("/api/v1/vehicles?org_id=abc", "/api/v1/customers?area_id=x",
+                 "/api/v1/drivers?org_id=abc", "/api/v1/flags?area_id=abc",
+                 "/api/v1/flags?status=closed"):
+        resp = api.get(path, world.regulator)
+        assert (resp.status_code, resp.json["error"]["code"]) == (400, "invalid_parameter"), path
