@@ -70,6 +70,7 @@ class ValidationFailed(APIError):
     code = "validation_error"
 
 
+NUL_IN_FIELD = N_("The field %(name)s holds a NUL character (\\0); remove it and try again.")
 BAD_PARAMETER = {
     "id": N_("The query parameter %(name)s must be an id (a whole number)."),
     "choice": N_("The query parameter %(name)s must be one of: %(choices)s."),

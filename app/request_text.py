@@ -5,17 +5,25 @@ database cannot store: an unpaired surrogate (`\\ud800`: not Unicode, so no UTF-
 exists; both SQLite and PostgreSQL drivers raise) and NUL (`\\u0000`: PostgreSQL text refuses
 it, SQLite would keep it, so the two backends would disagree). Without this check such a value
 reaches the driver inside whichever service stores it and the request fails there as a 500.
-Forms and query strings cannot carry either: Werkzeug decodes them with replacement, and
-a NUL in a form still meets the database's own refusal (a 400, `app.errors`).
+Forms and query strings cannot carry a surrogate (Werkzeug decodes them with replacement),
+but `%00` is a NUL: SQLite stored or searched for it, PostgreSQL refused it as the query was
+bound or at the commit (400 value_out_of_range), so the two disagreed. Any NUL in a field's
+name or value is refused here too, before any view, alike on both. A view that answers such
+text itself (the public report form gives the form back) is marked `@checks_own_text`.
 """
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+from flask_babel import gettext
 
-from app.errors import APIError
+from app.errors import NUL_IN_FIELD, APIError
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 # Only an escape brings these in: the UTF-8 decoder refuses encoded surrogates and the JSON
 # decoder refuses a raw control character inside a string. A body without one skips the walk.
@@ -40,11 +48,44 @@ def unstorable_character(data: Any) -> str | None:
     return None
 
 
+def checks_own_text(view: F) -> F:
+    """Mark a view that answers a NUL in its form itself (with the form, not an error page)."""
+    view._checks_own_text = True  # type: ignore[attr-defined]
+    return view
+
+
+def field_with_nul() -> str | None:
+    """The name of the first query or form field whose name or value holds a NUL."""
+    sources = [request.args]
+    if request.mimetype in FORM_TYPES:
+        sources.append(request.form)
+    for fields in sources:
+        for key, value in fields.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                return key.replace("\x00", "\\0")[:64]
+    return None
+
+
+def _refuse_nul_field() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "_checks_own_text", False):
+        return
+    name = field_with_nul()
+    if name is None:
+        return
+    error = APIError(NUL_IN_FIELD % {"name": name}, code="invalid_text",
+                     details={"parameter": name})
+    error.page = gettext(NUL_IN_FIELD, name=name)
+    raise error
+
+
 def init_request_text(app: Flask) -> None:
-    """Check every JSON body before the views (and the Idempotency-Key lookup) see it."""
+    """Check every JSON body, form and query string before the views (and the
+    Idempotency-Key lookup) see them."""
 
     @app.before_request
     def refuse_unstorable_text() -> None:
+        _refuse_nul_field()
         if not request.is_json or not _SUSPECT_ESCAPE.search(request.get_data(cache=True)):
             return
         data = request.get_json(silent=True)  # invalid JSON is the view's to answer

@@ -8,6 +8,7 @@ from app.auth.policy import allow
 from app.errors import APIError, page_message
 from app.extensions import db, limiter
 from app.oversight.public import REPORT_CATEGORIES, is_overdue, public_view, submit_report
+from app.request_text import checks_own_text
 
 bp = Blueprint("public", __name__, template_folder="templates")
 PAGE_LIMIT = "60/minute"
@@ -32,6 +33,7 @@ def cylinder_page(code: str) -> tuple[str, int]:
 
 
 @bp.route("/c/<code>/report", methods=["POST"])
+@checks_own_text  # submit_report refuses control characters with the form given back
 @allow("public")
 @limiter.limit(REPORT_LIMIT)
 def report(code: str) -> tuple[str, int] | Response:
