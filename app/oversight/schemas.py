@@ -17,8 +17,10 @@ FLAG_KINDS = ("black_cylinder", "fill_refused", "not_owned", "overfill", "out_of
 class SearchQuery(Schema):
     code = fields.String(validate=validate.Length(max=64),
                          metadata={"description": "Whole, partial (prefix) or mistyped code"})
-    serial_no = fields.String(validate=validate.Length(max=64))
-    manufacturer = fields.String(validate=validate.Length(max=200))
+    serial_no = fields.String(validate=validate.Length(max=64),
+                              metadata={"description": "The whole serial number, any case"})
+    manufacturer = fields.String(validate=validate.Length(max=200),
+                                 metadata={"description": "Any part of the name, any case"})
     model = fields.String(validate=validate.Length(max=32))
     owner_org_id = fields.Integer()
     station_org_id = fields.Integer(metadata={"description": "The station that last filled it"})

@@ -27,7 +27,7 @@ from app.traceability.codes import (
     parse_code,
 )
 from app.traceability.models import Code, Cylinder, Flag
-from app.traceability.names import normalise_name
+from app.traceability.names import search_key
 from app.traceability.services import public_base_url
 
 STATUSES = ("in_service", "inspection_overdue", "beyond_service_life", "seized", "scrapped",
@@ -96,10 +96,11 @@ def search_query(f: Filters, on: dt.date | None = None) -> Select:
             q = q.where(Cylinder.code == text)
         else:
             q = q.where(Cylinder.code >= text, Cylinder.code < text + "~")
-    if f.serial_no:
-        q = q.where(Cylinder.serial_no == normalise_name(f.serial_no))
-    if f.manufacturer:
-        q = q.where(Cylinder.manufacturer == normalise_name(f.manufacturer))
+    if f.serial_no:  # whole, in any case, through ix_cylinders_serial_key
+        q = q.where(Cylinder.serial_key == search_key(f.serial_no))
+    if f.manufacturer:  # any part of the name, in any case; % and _ are plain characters
+        q = q.where(Cylinder.manufacturer_key.contains(search_key(f.manufacturer),
+                                                       autoescape=True))
     if f.model:
         q = q.where(Cylinder.model == f.model.strip())
     if f.owner_org_id is not None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,8 +11,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Organisation
 from app.database import JSONType, UTCDateTime, utcnow
 from app.extensions import db
+from app.traceability.names import search_key
 
 GENESIS_HASH = "0" * 64
+
+
+def _search_key_of(column: str) -> Any:
+    """A column default: the search key (names.search_key) of the row's `column`, for ORM and
+    Core inserts alike (the bulk import inserts rows with Core)."""
+    def default(context: Any) -> str:
+        return search_key(context.get_current_parameters()[column])
+    return default
 
 
 class CodeBatch(db.Model):
@@ -52,6 +62,10 @@ class Cylinder(db.Model):
     code: Mapped[str] = mapped_column(ForeignKey("codes.code"), unique=True)
     serial_no: Mapped[str] = mapped_column(String(64), index=True)
     manufacturer: Mapped[str] = mapped_column(String(200))
+    # what the regulators' search compares, in one case (names.search_key): a serial number
+    # whole through its index, a manufacturer by any part of its name
+    serial_key: Mapped[str] = mapped_column(Text, index=True, default=_search_key_of("serial_no"))
+    manufacturer_key: Mapped[str] = mapped_column(Text, default=_search_key_of("manufacturer"))
     model: Mapped[str] = mapped_column(ForeignKey("model_specs.model"), index=True)
     manufactured_on: Mapped[dt.date] = mapped_column(Date)
     owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

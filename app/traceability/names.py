@@ -14,3 +14,12 @@ def normalise_name(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text or "")
     visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
     return " ".join(visible.split())
+
+
+def search_key(text: str | None) -> str:
+    """The spelling a search compares: one spelling (normalise_name) in one case (casefold).
+
+    Computed here, not by the database's lower(): SQLite folds only ASCII letters and
+    PostgreSQL folds by its locale, so the two would find different cylinders.
+    """
+    return normalise_name(text or "").casefold()

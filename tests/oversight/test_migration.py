@@ -59,3 +59,23 @@ def test_the_seen_on_migration_fills_in_the_district_day(clean_app, registry):
         seen = db.session.scalar(select(CylinderTrace.last_seen_on).where(
             CylinderTrace.cylinder_id == cylinder_id))
         assert seen == dt.date(2026, 3, 10)
+
+
+def test_the_search_keys_migration_fills_in_the_keys(clean_app, registry):
+    """0013 adds serial_key and manufacturer_key and fills them in for cylinders before it."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select, text
+
+    from app.traceability.models import Cylinder
+
+    cyl = registry.cylinder(serial_no="Ab-12ß", manufacturer="Hebei 百工")
+    with clean_app.app_context():
+        db.session.commit()
+        downgrade(revision="0012_seen_on")
+        db.session.execute(text("UPDATE cylinders SET serial_no = 'XY-9' WHERE code = :c"),
+                           {"c": cyl["code"]})
+        db.session.commit()
+        upgrade()
+        keys = db.session.execute(select(Cylinder.serial_key, Cylinder.manufacturer_key).where(
+            Cylinder.code == cyl["code"])).one()
+        assert tuple(keys) == ("xy-9", "hebei 百工")

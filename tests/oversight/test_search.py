@@ -145,3 +145,24 @@ def test_suggestions_name_only_codes_the_searcher_may_see(api, registry, world):
     assert own in suggested(world.company_admin, typo(own))
     assert other not in suggested(world.company_admin, typo(other))
     assert other not in suggested(world.company_admin, other[:4])
+
+
+def test_serial_numbers_and_manufacturers_are_found_however_they_are_typed(api, registry,
+                                                                           world):
+    """A stamped serial 'LC2024A001' typed 'lc2024a001' found nothing (the search compared
+    exactly), and a manufacturer was found only by its whole registered name. Now a serial
+    matches in any case, and a manufacturer by any part of its name, in any case."""
+    from urllib.parse import quote
+
+    cyl = registry.cylinder(serial_no="LC2024a001", manufacturer="Hebei Baigong 百工容器有限公司")
+    registry.cylinder(serial_no="LC2024A0011", manufacturer="石家庄安瑞")
+    get = lambda q: _codes(api.get(f"/api/v1/cylinders?{q}", world.regulator))  # noqa: E731
+    for typed in ("LC2024a001", "lc2024a001", "LC2024A001", "ｌｃ2024Ａ001", " lc2024A001 "):
+        assert get(f"serial_no={quote(typed)}") == {cyl["code"]}, typed
+    assert get("serial_no=LC2024") == set()  # a serial number is matched whole
+    for typed in ("百工", "hebei", "BAIGONG 百工", "Hebei Baigong 百工容器有限公司", "ｈｅｂｅｉ"):
+        assert get(f"manufacturer={quote(typed)}") == {cyl["code"]}, typed
+    assert get("manufacturer=%25") == set() and get("manufacturer=_") == set()  # no wildcards
+    page = api.get("/oversight/search?manufacturer=baigong", world.regulator,
+                   headers={"Accept": "text/html"})
+    assert page.status_code == 200 and cyl["code"] in page.get_data(as_text=True)

@@ -188,3 +188,12 @@ def test_an_import_row_with_a_control_character_is_reported(registry, api, world
     found = {(e["line"], e["column"], e["code"]) for e in resp.json["error"]["details"]["errors"]}
     assert found == {(3, "serial_no", "control_character")}
     assert count(Cylinder) == before
+
+
+def test_imported_cylinders_are_found_by_serial_in_any_case(registry, api, world):
+    """The import inserts with Core: the search keys come from the column defaults too."""
+    codes = [c["code"] for c in registry.codes(2)]
+    data = as_csv(HEADER_EN, rows_for(codes, world.orgs["company"]))
+    assert upload(api, world.company_admin, data, "cylinders.csv").status_code == 201
+    found = api.get("/api/v1/cylinders?serial_no=imp00001&manufacturer=百工", world.regulator)
+    assert [c["code"] for c in found.json["items"]] == [codes[1]]
