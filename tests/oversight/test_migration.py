@@ -62,7 +62,7 @@ def test_the_seen_on_migration_fills_in_the_district_day(clean_app, registry):
 
 
 def test_the_search_keys_migration_fills_in_the_keys(clean_app, registry):
-    """0013 adds serial_key and manufacturer_key and fills them in for cylinders before it."""
+    """0016 adds serial_key and manufacturer_key and fills them in for cylinders before it."""
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import select, text
 
@@ -71,7 +71,7 @@ def test_the_search_keys_migration_fills_in_the_keys(clean_app, registry):
     cyl = registry.cylinder(serial_no="Ab-12ß", manufacturer="Hebei 百工")
     with clean_app.app_context():
         db.session.commit()
-        downgrade(revision="0012_seen_on")
+        downgrade(revision="0015_due_index")
         db.session.execute(text("UPDATE cylinders SET serial_no = 'XY-9' WHERE code = :c"),
                            {"c": cyl["code"]})
         db.session.commit()

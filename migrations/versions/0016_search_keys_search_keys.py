@@ -6,8 +6,8 @@ cylinder now keeps `serial_key` and `manufacturer_key` (app/traceability/names.s
 NFKC, no invisible characters, casefolded in Python so that SQLite and PostgreSQL compare the
 same text); `serial_key` is indexed. The exact `serial_no` and its index are kept.
 
-Revision ID: 0013_search_keys
-Revises: 0012_seen_on
+Revision ID: 0016_search_keys
+Revises: 0015_due_index
 Create Date: 2026-11-30 02:50:00.000000
 
 """
@@ -18,8 +18,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_search_keys'
-down_revision = '0012_seen_on'
+revision = '0016_search_keys'
+down_revision = '0015_due_index'
 branch_labels = None
 depends_on = None
 CHUNK = 5000
