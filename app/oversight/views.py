@@ -64,7 +64,8 @@ def _areas() -> list[tuple[int, str]]:
 
 def _search_args(args: MultiDict) -> tuple[dict[str, Any], dict[str, Any]]:
     """Parse the search form with the API's schema; errors become a message, not a 500."""
-    raw = {k: v for k, v in args.items() if v not in ("", None)}
+    # `lang` picks the page's language (app.select_locale) on any page: it is not a filter
+    raw = {k: v for k, v in args.items() if v not in ("", None) and k != "lang"}
     errors = SearchQuery().validate(raw)
     if errors:
         return {"page": 1, "per_page": 25}, errors

@@ -36,6 +36,15 @@ def test_search_page_lists_results_and_suggests_codes(browser, registry, world):
     assert bad.status_code == 400 and "以下字段有误" in bad.get_data(as_text=True)
 
 
+def test_search_page_in_english_is_still_a_search(browser, registry, world):
+    """The language switch adds ?lang=en to the address; it was refused as an unknown filter."""
+    code = registry.cylinder(manufacturer="甲厂")["code"]
+    c = _as(browser, world, "regulator")
+    resp = c.get("/oversight/search?manufacturer=甲厂&lang=en")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and code[:4] in html and "Search cylinders" in html
+
+
 def test_seizure_to_cancellation_through_the_page(browser, registry, world, events):
     code = registry.cylinder()["code"]
     events.fill(code, "filler_a", at=BASE, place="第一充装站 2号秤")
