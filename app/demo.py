@@ -21,6 +21,7 @@ from app.filling.demo import seed_filling_demo
 from app.oversight.demo import DUE_SOON, register_due_soon, seed_oversight_demo
 from app.printing.services import assign_batch
 from app.traceability import services as registry
+from app.traceability.flags import raise_flag
 from app.traceability.models import Cylinder
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -94,7 +95,7 @@ def seed_demo(cylinder_count: int = 40) -> dict[str, str]:
     assign_batch(users["regulator"], batch.id, orgs[5].id)
     seized = db.session.scalar(select(Cylinder).order_by(Cylinder.id).offset(3).limit(1))
     if seized is not None:
-        registry.raise_flag("black_cylinder", cylinder=seized, actor=users["regulator"],
+        raise_flag("black_cylinder", cylinder=seized, actor=users["regulator"],
                             details={"note": "demo: presented at a station it does not belong to"})
     seed_filling_demo(users, orgs)
     seed_delivery_demo()

@@ -16,6 +16,7 @@ from app.auth.models import ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
+OVERSIGHT_ROLES = {"regulator", "inspector"}
 ANY_USER = "any"
 
 # Endpoints that belong to libraries rather than to our blueprints.
@@ -132,3 +133,8 @@ def role_table(app: Flask) -> list[tuple[str, str, str, str]]:
             access = access_for(app, rule.endpoint, method)
             rows.append((rule.rule, method, rule.endpoint, access.label() if access else "DENIED"))
     return sorted(rows)
+
+
+def is_oversight(user: Any) -> bool:
+    """Regulators, inspectors and platform admins act across organisations."""
+    return user.role in OVERSIGHT_ROLES or user.is_platform_admin

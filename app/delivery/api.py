@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from app.auth.policy import allow
+from app.auth.policy import allow, is_oversight
 from app.delivery import assignment_edit, fleet, fleet_edit
 from app.delivery.models import Assignment, Customer, DeliveryArea, DriverProfile, Vehicle
 from app.delivery.schemas import (
@@ -31,7 +31,6 @@ from app.delivery.schemas import (
 )
 from app.extensions import db
 from app.query_args import id_arg
-from app.traceability.services import is_oversight
 
 blp = Blueprint("delivery_setup_api", __name__, url_prefix="/api/v1",
                 description="A gas company's vehicles, areas, drivers, assignments, customers")

@@ -13,6 +13,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberInvalid
 
 from app.auth.models import User
+from app.auth.policy import is_oversight
 from app.clock import today
 from app.delivery import geo
 from app.delivery.errors import Refused
@@ -22,7 +23,6 @@ from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.locks import lock_name
 from app.traceability.checks import Reason
-from app.traceability.services import is_oversight
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 PLATE = re.compile(rf"^[{PROVINCES}][A-Z][A-HJ-NP-Z0-9]{{5,6}}$")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.auth.models import Organisation
-from app.auth.policy import allow
+from app.auth.policy import allow, is_oversight
 from app.clock import today
 from app.delivery import safety
 from app.delivery.ledger_export import label_counts, ledger_rows, ledger_workbook
@@ -19,7 +19,6 @@ from app.delivery.services import delivery_rules
 from app.downloads import XLSX, file_response
 from app.errors import NotFound
 from app.extensions import db
-from app.traceability.services import is_oversight
 
 blp = Blueprint("hazard_api", __name__, url_prefix="/api/v1",
                 description="The hazard ledger (隐患台账)")

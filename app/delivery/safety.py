@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
+from app.auth.policy import is_oversight
 from app.clock import DISTRICT_TZ, today
 from app.database import utcnow
 from app.delivery.fleet import assignment_on, get_customer
@@ -24,8 +25,8 @@ from app.delivery.services import delivery_rules
 from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.traceability.events import MAX_CLOCK_SKEW
+from app.traceability.flags import raise_flag, resolve_flag
 from app.traceability.models import Flag
-from app.traceability.services import is_oversight, raise_flag, resolve_flag
 
 HAZARD_STATES = ("open", "rectified", "verified")
 

@@ -15,6 +15,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from app.auth.models import Organisation, User
+from app.auth.policy import is_oversight
 from app.clock import DISTRICT_TZ, today
 from app.delivery import geo
 from app.delivery.custody import custody_of, stored_at_customer_kg
@@ -54,16 +55,10 @@ from app.filling.entrustments import STATION_KINDS, entrusted_clause
 from app.filling.services import cylinder_on_hold
 from app.traceability.checks import Reason
 from app.traceability.events import find_event, lock_cylinder, record_event
+from app.traceability.flags import raise_flag
 from app.traceability.models import Cylinder, Event, Flag
 from app.traceability.rule_store import spec_for
-from app.traceability.services import (
-    cylinder_state,
-    find_cylinder,
-    is_oversight,
-    parse,
-    public_base_url,
-    raise_flag,
-)
+from app.traceability.services import cylinder_state, find_cylinder, parse, public_base_url
 
 HANDOVER_TYPES = ("delivered", "returned")
 

@@ -6,13 +6,13 @@ import datetime as dt
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
 from app.auth.models import User
+from app.auth.policy import is_oversight
 from app.auth.services import get_org
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.filling.models import Entrustment
 from app.locks import lock_name
-from app.traceability.services import is_oversight
 
 STATION_KINDS = frozenset({"filling_station", "gas_company"})  # both may employ fillers
 

@@ -34,14 +34,9 @@ from app.filling.rules import (
 from app.traceability.checks import Reason, extra_fill_reasons
 from app.traceability.codes import CodeError, parse_code
 from app.traceability.events import MAX_CLOCK_SKEW, find_event, record_event
+from app.traceability.flags import raise_flag, read_open_flags, resolve_flag
 from app.traceability.models import Cylinder, Event, Flag
-from app.traceability.services import (
-    facts_of,
-    public_base_url,
-    raise_flag,
-    read_open_flags,
-    resolve_flag,
-)
+from app.traceability.services import facts_of, public_base_url
 
 # Plain INSERTs on the driver's cursor (app/fastsql.py); the refusal's returns its id.
 FILL_INSERT = Prepared(insert(Fill.__table__))

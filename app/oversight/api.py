@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from app.auth.policy import allow
+from app.auth.policy import allow, is_oversight
 from app.database import utcnow
 from app.downloads import JSON_LD, PDF, XLSX, file_response
 from app.errors import N_, Forbidden
@@ -52,7 +52,7 @@ def scoped_filters(args: dict) -> Filters:
     """Build search filters; outside oversight, only the user's own cylinders are searched."""
     values = {k: v for k, v in args.items() if k not in ("page", "per_page")}
     filters = Filters(**values)
-    if not registry.is_oversight(current_user):
+    if not is_oversight(current_user):
         own = current_user.org_id
         filters.owner_org_id = own if filters.owner_org_id in (None, own) else NO_ORG
     return filters

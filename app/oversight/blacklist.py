@@ -19,10 +19,10 @@ from app.oversight.models import BLACKLIST_SCOPES, BlacklistEntry
 from app.oversight.services import require_regulator
 from app.traceability.checks import Reason
 from app.traceability.events import record_event
+from app.traceability.flags import raise_flag
 from app.traceability.models import Cylinder, Flag
 from app.traceability.names import normalise_name
 from app.traceability.rule_store import model_specs
-from app.traceability.services import raise_flag
 
 
 def month_start(day: dt.date) -> dt.date:

@@ -168,7 +168,7 @@ NO_ORG = 0  # no organisation has id 0: a scope that matches nothing
 def due_scope(user: Any, owner_org_id: int | None) -> int | None:
     """The owner to list: oversight sees the district (or the owner it asks for); anyone
     else only their own organisation, and another owner's list is empty (as in search)."""
-    from app.traceability.services import is_oversight
+    from app.auth.policy import is_oversight
 
     if is_oversight(user):
         return owner_org_id

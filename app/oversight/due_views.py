@@ -10,7 +10,7 @@ from marshmallow import EXCLUDE
 from sqlalchemy import select
 
 from app.auth.models import Organisation
-from app.auth.policy import allow
+from app.auth.policy import allow, is_oversight
 from app.clock import today
 from app.extensions import db
 from app.oversight.due import (
@@ -25,7 +25,6 @@ from app.oversight.reports.charts import bars_svg
 from app.oversight.schemas import DueQuery
 from app.oversight.services import org_names
 from app.traceability.codes import format_code
-from app.traceability.services import is_oversight
 
 bp = Blueprint("oversight_due", __name__, url_prefix="/oversight", template_folder="templates")
 KIND_LABELS = {

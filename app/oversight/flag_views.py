@@ -15,8 +15,8 @@ from app.oversight.reports.charts import trend_svg
 from app.oversight.schemas import FLAG_KINDS
 from app.oversight.services import is_regulator, org_names
 from app.query_args import choice_arg, id_arg
+from app.traceability.flags import resolve_flag
 from app.traceability.models import Cylinder
-from app.traceability.services import resolve_flag
 
 bp = Blueprint("oversight_flags", __name__, url_prefix="/oversight",
                template_folder="templates")

@@ -26,8 +26,9 @@ from app.oversight.blacklist import entries_covering
 from app.oversight.models import CylinderTrace, PublicReport
 from app.oversight.services import require_regulator
 from app.traceability.codes import CodeError, format_code, parse_code
+from app.traceability.flags import raise_flag
 from app.traceability.models import Cylinder, Flag
-from app.traceability.services import cylinder_state, find_cylinder, org_name, raise_flag
+from app.traceability.services import cylinder_state, find_cylinder, org_name
 
 REPORT_CATEGORIES = {
     "overdue": _l("Overdue or too old, still in use"), "damaged": _l("Damaged or corroded"),

@@ -32,6 +32,7 @@ from app.oversight.timeline import timeline
 from app.query_args import choice_arg, id_arg
 from app.traceability import services as registry
 from app.traceability.codes import format_code
+from app.traceability.flags import open_flags
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight", template_folder="templates")
 STATUS_LABELS = {
@@ -94,7 +95,7 @@ def cylinder(code: str) -> str:
     cyl = cylinder_for_oversight(current_user, code)
     steps, chain = timeline(cyl)
     return render_template("oversight/cylinder.html", cyl=cyl, steps=steps, chain=chain,
-                           state=registry.cylinder_state(cyl), flags=registry.open_flags(cyl),
+                           state=registry.cylinder_state(cyl), flags=open_flags(cyl),
                            owner=registry.org_name(cyl.owner_org_id), fmt=format_code,
                            today=today(), is_regulator=is_regulator(current_user))
 

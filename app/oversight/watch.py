@@ -22,8 +22,8 @@ from app.oversight.clones import (
 from app.oversight.models import CylinderParty, CylinderTrace
 from app.oversight.services import OVERSIGHT_EVENTS, setting
 from app.traceability.events import take_preread
+from app.traceability.flags import raise_flag
 from app.traceability.models import Cylinder, Event
-from app.traceability.services import raise_flag
 
 # Which events move the cylinder, and where to: (custody, data key of the holder).
 CUSTODY = {"filled": ("station", "station_org_id"), "unloaded": ("station", "station_org_id"),

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 
 from app.auth.models import Organisation, User
+from app.auth.policy import is_oversight
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
@@ -15,7 +16,7 @@ from app.locks import lock_name
 from app.printing.models import PrintedCode, PrintJob
 from app.traceability.codes import payload_for
 from app.traceability.models import Code, CodeBatch, Cylinder
-from app.traceability.services import is_oversight, parse
+from app.traceability.services import parse
 from labels import CjkFont, FontError, Label, Template, TemplateError, load_font, load_templates
 
 BATCH_STATUSES = ("issued", "assigned", "printed", "delivered")

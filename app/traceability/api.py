@@ -6,11 +6,11 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from app.auth.policy import allow
+from app.auth.policy import allow, is_oversight
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.query_args import choice_arg, id_arg
-from app.traceability import services
+from app.traceability import flags, services
 from app.traceability.events import cylinder_events, event_to_dict, verify_events
 from app.traceability.importer import import_cylinders
 from app.traceability.models import CodeBatch, ModelSpecRow
@@ -57,7 +57,7 @@ def create_code_batch(body: dict) -> dict:
 def get_code_batch(batch_id: int) -> dict:
     """Show a batch and its codes."""
     batch = db.session.get(CodeBatch, batch_id)
-    if batch is None or not (services.is_oversight(current_user)
+    if batch is None or not (is_oversight(current_user)
                              or batch.owner_org_id == current_user.org_id):
         raise NotFound(f"No code batch {batch_id}.")
     return _batch_dict(batch)
@@ -140,7 +140,7 @@ def put_model_rule(body: dict, model: str) -> ModelSpecRow:
 @blp.response(200, FlagFullOut(many=True))
 def list_flags() -> list:
     """List flags, newest first (open ones by default)."""
-    return services.flags_visible_to(
+    return flags.flags_visible_to(
         current_user, choice_arg("status", ("open", "resolved", "all"), "open") or "open",
         id_arg("area_id"))
 
@@ -151,6 +151,6 @@ def list_flags() -> list:
 @blp.response(200, FlagFullOut)
 def resolve_flag(body: dict, flag_id: int) -> dict:
     """Close a flag with a note."""
-    if not services.is_oversight(current_user):
+    if not is_oversight(current_user):
         raise Forbidden("Only regulators resolve flags.")
-    return services.resolve_flag(current_user, flag_id, body["note"]).to_dict()
+    return flags.resolve_flag(current_user, flag_id, body["note"]).to_dict()

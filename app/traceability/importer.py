@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import insert, select, text, tuple_, update
 
 from app.auth.models import Organisation, User
+from app.auth.policy import is_oversight
 from app.clock import today
 from app.database import utcnow
 from app.errors import ValidationFailed
@@ -24,7 +25,6 @@ from app.traceability.rule_store import life_rules, model_specs
 from app.traceability.rules import CylinderFacts, default_design_life, derive_state
 from app.traceability.services import (
     Registration,
-    is_oversight,
     public_base_url,
     snapshot_values,
     validate_registration,

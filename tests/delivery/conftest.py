@@ -15,7 +15,8 @@ from app.auth.models import User
 from app.delivery.models import Custody
 from app.extensions import db
 from app.traceability.events import record_event
-from app.traceability.services import find_cylinder, raise_flag
+from app.traceability.flags import raise_flag
+from app.traceability.services import find_cylinder
 
 AREA = [[115.46, 38.85], [115.50, 38.85], [115.50, 38.88], [115.46, 38.88]]
 INSIDE = {"lon": 115.47, "lat": 38.86}

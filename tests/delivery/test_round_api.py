@@ -68,7 +68,8 @@ def test_whole_round(fleet, api, world):
 
 
 def test_dispatch_refuses_unfilled_overfilled_and_flagged(fleet, world, ctx):
-    from app.traceability.services import find_cylinder, raise_flag
+    from app.traceability.flags import raise_flag
+    from app.traceability.services import find_cylinder
 
     empty = fleet.cylinder(filled=False)
     overfilled = fleet.cylinder(overfill=True)

@@ -21,8 +21,8 @@ from app.auth.models import ApiToken, User
 from app.extensions import db
 from app.oversight.public import submit_report
 from app.traceability.codes import new_code
+from app.traceability.flags import raise_flag
 from app.traceability.models import Cylinder
-from app.traceability.services import raise_flag
 from tests.conftest import Actor
 from tests.delivery.conftest import ITEMS, make_fleet
 

@@ -13,8 +13,8 @@ from app.auth.models import Organisation
 from app.extensions import db
 from app.idempotency import IdempotencyRecord
 from app.traceability.events import record_event
+from app.traceability.flags import raise_flag
 from app.traceability.models import Code, CodeBatch, Cylinder, Event, Flag
-from app.traceability.services import raise_flag
 from tests.reliability.conftest import at_once
 
 THREADS = 6

@@ -30,9 +30,9 @@ from sqlalchemy import delete, select
 from app.auth import services as auth
 from app.auth.models import ApiToken, User
 from app.extensions import db
+from app.traceability.flags import raise_flag
 from app.traceability.models import Cylinder, ModelSpecRow
 from app.traceability.rules import load_defaults
-from app.traceability.services import raise_flag
 from tests.reliability.district import District
 
 pytestmark = pytest.mark.slow

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.extensions import db
+from app.traceability.flags import raise_flag, read_open_flags, resolve_flag
 from app.traceability.models import Flag
-from app.traceability.services import find_cylinder, raise_flag, read_open_flags, resolve_flag
+from app.traceability.services import find_cylinder
 from tests.db_helpers import count_statements
 
 

@@ -209,7 +209,8 @@ def test_a_flag_resolved_twice_at_once_is_resolved_once(registry, api, world, ct
     # both read the flag open before either wrote (PostgreSQL runs them side by side): both
     # answered 200 and the cylinder's tamper-evident history said it was resolved twice
     from app.auth.models import User
-    from app.traceability.services import find_cylinder, raise_flag
+    from app.traceability.flags import raise_flag
+    from app.traceability.services import find_cylinder
 
     cyl = find_cylinder(registry.cylinder()["code"])
     flag_id = raise_flag("not_owned", cylinder=cyl,
@@ -232,7 +233,8 @@ def test_a_flag_resolved_twice_at_once_is_resolved_once(registry, api, world, ct
 
 def test_flags_count_sightings_and_resolve_with_a_note(registry, api, world, ctx):
     from app.auth.models import User
-    from app.traceability.services import find_cylinder, raise_flag
+    from app.traceability.flags import raise_flag
+    from app.traceability.services import find_cylinder
 
     cyl = find_cylinder(registry.cylinder()["code"])
     filler = db.session.get(User, world.filler_a.id)
