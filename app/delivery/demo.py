@@ -10,7 +10,7 @@ from stdnum.cn import ric, uscc
 from app.auth.models import Organisation, User
 from app.clock import DISTRICT_TZ, today
 from app.database import utcnow
-from app.delivery import fleet, safety, services
+from app.delivery import door, fleet, safety, services
 from app.extensions import db
 from app.filling.rules import PRECHECK_ITEMS
 from app.traceability.events import record_event
@@ -92,15 +92,15 @@ def seed_delivery_demo() -> None:
         items={item: "fail" if item == "hose_over_2m" else "pass"
                for item in services.delivery_rules().item_codes},
         photos={"hose_over_2m": PNG}))
-    services.deliver_cylinder(driver, services.Step(
+    door.deliver_cylinder(driver, services.Step(
         code=ready[0].code, occurred_at=visit, lat=home.lat, lon=home.lon), home.id, check.id)
     later = visit + dt.timedelta(minutes=40)
     safety.record_safety_check(driver, safety.CheckIn(
         customer_id=diner.id, occurred_at=later, lat=diner.lat, lon=diner.lon,
         items=dict.fromkeys(services.delivery_rules().item_codes, "pass"), photos={}))
-    services.deliver_cylinder(driver, services.Step(
+    door.deliver_cylinder(driver, services.Step(
         code=ready[1].code, occurred_at=later, lat=diner.lat, lon=diner.lon), diner.id)
-    services.deliver_cylinder(driver, services.Step(
+    door.deliver_cylinder(driver, services.Step(
         code=ready[2].code, occurred_at=later + dt.timedelta(minutes=30), lat=cellar.lat,
         lon=cellar.lon), cellar.id)
     db.session.flush()

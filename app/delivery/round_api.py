@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.auth.policy import allow
-from app.delivery import safety, services
+from app.delivery import door, safety, services
 from app.delivery.custody import custody_of, on_vehicle
 from app.delivery.errors import refusal_response
 from app.delivery.fleet import get_vehicle
@@ -62,7 +62,7 @@ def dispatch(body: dict) -> Any:
 @blp.alt_response(409, schema=RefusalOut, description="Refused, with reasons")
 def deliver(body: dict) -> Any:
     """Hand a cylinder over at the door, with the phone's position and time."""
-    return answer(services.deliver_cylinder(current_user, step_of(body), body["customer_id"],
+    return answer(door.deliver_cylinder(current_user, step_of(body), body["customer_id"],
                                             body.get("safety_check_id")))
 
 
@@ -73,7 +73,7 @@ def deliver(body: dict) -> Any:
 @blp.alt_response(409, schema=RefusalOut, description="Refused, with reasons")
 def take_back(body: dict) -> Any:
     """Take an empty back from the customer onto the vehicle."""
-    return answer(services.return_cylinder(current_user, step_of(body), body["customer_id"]))
+    return answer(door.return_cylinder(current_user, step_of(body), body["customer_id"]))
 
 
 @blp.route("/unloads", methods=["POST"])

@@ -17,37 +17,25 @@ from sqlalchemy import select
 from app.auth.models import Organisation, User
 from app.auth.policy import is_oversight
 from app.clock import DISTRICT_TZ, today
-from app.delivery import geo
-from app.delivery.custody import custody_of, stored_at_customer_kg
+from app.delivery.custody import custody_of
 from app.delivery.errors import reason_dict
 from app.delivery.fleet import (
     assignment_on,
     certificate_reasons,
-    get_customer,
     permit_reasons,
     vehicle_driver_on,
 )
 from app.delivery.models import (
-    Assignment,
-    Customer,
-    DeliveryArea,
     Hazard,
-    SafetyCheck,
     Vehicle,
 )
 from app.delivery.photos import code_in_photo
 from app.delivery.rules import (
     BLOCKING_FLAGS,
-    CustomerFacts,
     DeliveryRules,
     FillFacts,
-    check_satisfied,
-    customer_reasons,
     dispatch_reasons,
-    failed_items,
-    found_reasons,
     load_rules,
-    storage_hazard,
 )
 from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -55,9 +43,7 @@ from app.filling.entrustments import STATION_KINDS, entrusted_clause
 from app.filling.services import cylinder_on_hold
 from app.traceability.checks import Reason
 from app.traceability.events import find_event, lock_cylinder, record_event
-from app.traceability.flags import raise_flag
 from app.traceability.models import Cylinder, Event, Flag
-from app.traceability.rule_store import spec_for
 from app.traceability.services import cylinder_state, find_cylinder, parse, public_base_url
 
 HANDOVER_TYPES = ("delivered", "returned")
@@ -154,21 +140,23 @@ def replayed(step: Step, cyl: Cylinder, done: str, refused: str) -> Outcome | No
                    hazards=hazards)
 
 
-def _lock(step: Step, cyl: Cylinder, done: str, refused: str) -> tuple[Cylinder, Outcome | None]:
+def lock_step(step: Step, cyl: Cylinder, done: str,
+              refused: str) -> tuple[Cylinder, Outcome | None]:
     """Take the cylinder's lock, then look again: a retry may have stored it meanwhile."""
     locked = lock_cylinder(cyl.id)
     return locked, replayed(step, locked, done, refused)
 
 
-def _record(cyl: Cylinder, type_: str, actor: User, step: Step, data: dict) -> Event:
+def record_step(cyl: Cylinder, type_: str, actor: User, step: Step, data: dict) -> Event:
     return record_event(cyl, type_, actor, event_id=step.event_id, occurred_at=step.occurred_at,
                         lat=step.lat, lon=step.lon, place=step.place,
                         data={"code": cyl.code, **data}).event
 
 
-def _refuse(cyl: Cylinder, type_: str, actor: User, step: Step, data: dict,
-            reasons: list[Reason]) -> Outcome:
-    event = _record(cyl, type_, actor, step, {**data, "reasons": [reason_dict(r) for r in reasons]})
+def refuse_step(cyl: Cylinder, type_: str, actor: User, step: Step, data: dict,
+                reasons: list[Reason]) -> Outcome:
+    rendered = [reason_dict(r) for r in reasons]
+    event = record_step(cyl, type_, actor, step, {**data, "reasons": rendered})
     return Outcome("refused", event, reasons)
 
 
@@ -250,7 +238,7 @@ def dispatch_cylinder(actor: User, step: Step, vehicle_id: int | None = None,
     if (done := replayed(step, cyl, "dispatched", "dispatch_refused")) is not None:
         return done
     vehicle, driver, reasons = _dispatch_crew(actor, cyl, step, vehicle_id, driver_id)
-    cyl, done = _lock(step, cyl, "dispatched", "dispatch_refused")
+    cyl, done = lock_step(step, cyl, "dispatched", "dispatch_refused")
     if done is not None:
         return done
     holder = custody_of(cyl)
@@ -267,142 +255,11 @@ def dispatch_cylinder(actor: User, step: Step, vehicle_id: int | None = None,
         reasons += certificate_reasons(driver, step.day, step.day)
         reasons += permit_reasons(vehicle, step.day, step.day)
     if reasons:
-        return _refuse(cyl, "dispatch_refused", actor, step, data, reasons)
-    return Outcome("stored", _record(cyl, "dispatched", actor, step, data))
+        return refuse_step(cyl, "dispatch_refused", actor, step, data, reasons)
+    return Outcome("stored", record_step(cyl, "dispatched", actor, step, data))
 
 
-# --- at the door ---------------------------------------------------------------------------
-
-def customer_facts(customer: Customer) -> CustomerFacts:
-    return CustomerFacts(kind=customer.kind, premises=customer.premises,
-                         has_cylinder_room=customer.has_cylinder_room,
-                         storage_capacity_kg=customer.storage_capacity_kg)
-
-
-def last_check_day(customer: Customer, on: dt.date) -> dt.date | None:
-    """The local day of the customer's latest safety check up to the end of a day."""
-    end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), DISTRICT_TZ)
-    at = db.session.scalar(select(SafetyCheck.occurred_at).where(
-        SafetyCheck.customer_id == customer.id, SafetyCheck.occurred_at < end)
-        .order_by(SafetyCheck.occurred_at.desc()).limit(1))
-    return at.astimezone(DISTRICT_TZ).date() if at else None
-
-
-def _zone(assignment: Assignment, step: Step) -> dict[str, Any]:
-    area = db.session.get(DeliveryArea, assignment.area_id)
-    assert area is not None
-    if step.lat is None or step.lon is None:
-        return {"out_of_zone": True, "position": "unknown", "area_id": area.id}
-    shape = geo.to_polygon(area.polygon)
-    inside = geo.contains(shape, step.lon, step.lat)
-    out: dict[str, Any] = {"out_of_zone": not inside, "area_id": area.id}
-    if not inside:
-        out["distance_outside_m"] = round(geo.distance_m(shape, step.lon, step.lat))
-    return out
-
-
-def linked_check(customer: Customer, safety_check_id: uuid.UUID | None) -> SafetyCheck | None:
-    """The safety check a delivery names: one of this customer's, else the delivery is a 4xx.
-
-    Dropping a bad id silently would store the delivery as checked by nothing, or unrefused.
-    """
-    if safety_check_id is None:
-        return None
-    check = db.session.get(SafetyCheck, safety_check_id)
-    if check is None or check.org_id != customer.org_id:
-        raise NotFound(N_("No safety check with this id is visible to you."),
-                       code="safety_check_not_found")
-    if check.customer_id != customer.id:
-        raise ValidationFailed(N_("The safety check is of another customer."),
-                               code="safety_check_other_customer")
-    return check
-
-
-def deliver_cylinder(actor: User, step: Step, customer_id: int,
-                     safety_check_id: uuid.UUID | None = None) -> Outcome:
-    """Hand a cylinder over at the door: custody, area, vehicle, customer and check rules."""
-    from app.delivery.safety import open_hazard
-
-    cyl = round_cylinder(actor, step)
-    customer = get_customer(actor, customer_id, served=True)
-    check = linked_check(customer, safety_check_id)
-    if (done := replayed(step, cyl, "delivered", "delivery_refused")) is not None:
-        return done
-    cyl, done = _lock(step, cyl, "delivered", "delivery_refused")
-    if done is not None:
-        return done
-    rules = delivery_rules()
-    assignment = assignment_on(actor.id, step.day)
-    holder = custody_of(cyl)
-    data: dict[str, Any] = {"customer_id": customer.id, "driver_id": actor.id,
-                            "vehicle_id": holder.vehicle_id,
-                            "safety_check_id": str(check.id) if check else None}
-    reasons = [] if assignment else [NO_ASSIGNMENT]
-    if holder.kind != "vehicle" or holder.driver_id != actor.id:
-        reasons.append(Reason("not_on_your_vehicle", "该气瓶未装上本人车辆，不得交付",
-                              "The cylinder was not dispatched onto your vehicle."))
-    facts = customer_facts(customer)
-    reasons += customer_reasons(facts, cyl.model, rules)
-    if check is not None:
-        reasons += found_reasons(facts, failed_items(check.items, rules), rules)
-    state = cylinder_state(cyl).status
-    if state != "in_service":
-        reasons.append(Reason("not_in_service", f"气瓶状态为 {state}，不得交付",
-                              f"The cylinder is {state}, not in service."))
-    reasons += [r for r in dispatch_blockers(cyl) if r.code in BLOCKING_FLAGS]
-    if reasons:
-        return _refuse(cyl, "delivery_refused", actor, step, data, reasons)
-    assert assignment is not None
-    zone = _zone(assignment, step)
-    checked = check_satisfied(customer.kind, last_check_day(customer, step.day), step.day, rules)
-    wrong_vehicle = holder.vehicle_id != assignment.vehicle_id
-    flags = [kind for kind, raised in (("out_of_zone", zone["out_of_zone"]),
-                                       ("wrong_vehicle", wrong_vehicle),
-                                       ("no_safety_check", not checked)) if raised]
-    stored_kg = (stored_at_customer_kg(customer.id, excluding=cyl.id)
-                 + spec_for(cyl.model).rated_fill_kg)
-    over_storage = storage_hazard(facts, stored_kg, rules)
-    data.update({"out_of_zone": zone["out_of_zone"], "zone": zone,
-                 "assigned_vehicle_id": assignment.vehicle_id,
-                 "stored_kg_after": stored_kg, "storage_hazard": over_storage, "flags": flags})
-    if step.lat is not None and step.lon is not None:
-        data["distance_to_customer_m"] = round(geo.point_distance_m(
-            step.lon, step.lat, customer.lon, customer.lat))
-    event = _record(cyl, "delivered", actor, step, data)
-    for kind in flags:
-        raise_flag(kind, cylinder=cyl, actor=actor, details={
-            "event_id": str(event.id), "customer_id": customer.id, "vehicle_id": holder.vehicle_id,
-            **({"zone": zone} if kind == "out_of_zone" else {})})
-    hazards = []
-    if over_storage:
-        hazard = open_hazard(customer, "storage_over_100kg_no_room", actor,
-                             found_at=event.occurred_at, delivery_event_id=event.id,
-                             note=f"{stored_kg:g} kg stored after this delivery")
-        hazards = [hazard.id] if hazard is not None else []
-    return Outcome("stored", event, flags=flags, hazards=hazards)
-
-
-def return_cylinder(actor: User, step: Step, customer_id: int) -> Outcome:
-    """Take an empty back from a customer onto the driver's vehicle."""
-    cyl = round_cylinder(actor, step)
-    customer = get_customer(actor, customer_id)
-    if (done := replayed(step, cyl, "returned", "return_refused")) is not None:
-        return done
-    cyl, done = _lock(step, cyl, "returned", "return_refused")
-    if done is not None:
-        return done
-    assignment = assignment_on(actor.id, step.day)
-    holder = custody_of(cyl)
-    data = {"customer_id": customer.id, "driver_id": actor.id,
-            "vehicle_id": assignment.vehicle_id if assignment else None}
-    reasons = [] if assignment else [NO_ASSIGNMENT]
-    if holder.kind != "customer" or holder.customer_id != customer.id:
-        reasons.append(Reason("not_at_this_customer", "记录显示该气瓶不在此用户处",
-                              "The records do not place this cylinder at this customer."))
-    if reasons:
-        return _refuse(cyl, "return_refused", actor, step, data, reasons)
-    return Outcome("stored", _record(cyl, "returned", actor, step, data))
-
+# --- back at the station ---------------------------------------------------------------
 
 def may_take_back(station: Organisation, owner_org_id: int, on: dt.date) -> bool:
     """Whether a cylinder may be unloaded at `station`: its owner's own premises, or a station
@@ -429,7 +286,7 @@ def unload_cylinder(actor: User, step: Step, station_org_id: int | None = None) 
         raise Conflict(N_("Unload a cylinder at its owner or at a station the owner "
                           "entrusted with it; this station is neither."),
                        code="station_not_entrusted")
-    cyl, done = _lock(step, cyl, "unloaded", "unloaded")
+    cyl, done = lock_step(step, cyl, "unloaded", "unloaded")
     if done is not None:
         return done
     holder = custody_of(cyl)
@@ -441,4 +298,4 @@ def unload_cylinder(actor: User, step: Step, station_org_id: int | None = None) 
                        code="not_on_your_vehicle")
     data = {"station_org_id": station.id, "vehicle_id": holder.vehicle_id,
             "driver_id": holder.driver_id}
-    return Outcome("stored", _record(cyl, "unloaded", actor, step, data))
+    return Outcome("stored", record_step(cyl, "unloaded", actor, step, data))

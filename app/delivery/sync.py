@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
-from app.delivery import safety, services
+from app.delivery import door, safety, services
 from app.delivery.models import SafetyCheck
 from app.delivery.schemas import DeliveryIn, DispatchIn, ReturnIn, SafetyCheckIn, UnloadIn
 from app.errors import N_, APIError, Forbidden, page_message
@@ -60,9 +60,9 @@ def _outcome(fn: Callable[..., services.Outcome]) -> Callable[[User, dict], dict
 HANDLERS: dict[str, tuple[type[Schema], Callable[[User, dict], dict]]] = {
     "dispatch": (DispatchIn, _outcome(lambda actor, b: services.dispatch_cylinder(
         actor, step_of(b), b.get("vehicle_id"), b.get("driver_id")))),
-    "delivery": (DeliveryIn, _outcome(lambda actor, b: services.deliver_cylinder(
+    "delivery": (DeliveryIn, _outcome(lambda actor, b: door.deliver_cylinder(
         actor, step_of(b), b["customer_id"], b.get("safety_check_id")))),
-    "return": (ReturnIn, _outcome(lambda actor, b: services.return_cylinder(
+    "return": (ReturnIn, _outcome(lambda actor, b: door.return_cylinder(
         actor, step_of(b), b["customer_id"]))),
     "unload": (UnloadIn, _outcome(lambda actor, b: services.unload_cylinder(
         actor, step_of(b), b.get("station_org_id")))),
