@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from app.clock import DISTRICT_TZ, today
@@ -185,10 +185,14 @@ def _hazards(w: _Window) -> Section:
     def count(*terms: Any) -> int:
         return db.session.scalar(select(func.count(Hazard.id)).where(*scope, *terms)) or 0
 
+    # overdue as the month ended (as of today in the month still running), as the ledger
+    # counts it: still open then, and its deadline before that day; a later rectification
+    # does not change a month already reported
+    as_of = min(w.end.astimezone(DISTRICT_TZ).date(), today())
     rows = [["发现隐患", count(Hazard.found_at >= w.start, Hazard.found_at < w.end)],
             ["已整改", count(Hazard.rectified_at >= w.start, Hazard.rectified_at < w.end)],
-            ["逾期未整改", count(Hazard.rectified_at.is_(None),
-                               Hazard.deadline < w.end.astimezone(DISTRICT_TZ).date())]]
+            ["逾期未整改", count(or_(Hazard.rectified_at.is_(None), Hazard.rectified_at >= w.end),
+                               Hazard.deadline < as_of)]]
     return Section("hazards", "隐患排查整治", ["项目", "数量"], rows)
 
 

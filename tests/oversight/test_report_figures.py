@@ -1,0 +1,43 @@
+"""The monthly report's figures checked by hand against a small world built for each test."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.clock import DISTRICT_TZ
+from app.delivery.models import Hazard
+from app.extensions import db
+from tests.delivery.conftest import make_fleet
+
+
+def _noon(year: int, month: int, day: int) -> dt.datetime:
+    return dt.datetime(year, month, day, 12, tzinfo=DISTRICT_TZ)
+
+
+def _section(api, world, month: str, key: str) -> dict:
+    resp = api.get(f"/api/v1/reports/monthly?month={month}", world.regulator)
+    assert resp.status_code == 200, resp.json
+    return dict(map(tuple, next(s for s in resp.json["sections"] if s["key"] == key)["rows"]))
+
+
+def test_hazards_overdue_as_the_month_ended_or_as_of_today(api, world, registry):
+    """Today is 2026-06-15 (the test clock): a deadline on the 20th has not passed yet, and a
+    hazard overdue on 31 May stays overdue in May's report after it is rectified in June."""
+    fleet = make_fleet(api, world, registry)
+    fleet.customer("shop", "restaurant")
+    fleet.check("shop", hose_over_2m="fail", tee_connection="fail", no_gas_detector="fail")
+    db.session.rollback()
+    not_yet, late_fixed, late_open = db.session.scalars(select(Hazard).order_by(Hazard.id))
+    not_yet.found_at, not_yet.deadline = _noon(2026, 6, 10), dt.date(2026, 6, 20)
+    late_fixed.found_at, late_fixed.deadline = _noon(2026, 5, 5), dt.date(2026, 5, 20)
+    late_fixed.status, late_fixed.rectified_at = "rectified", _noon(2026, 6, 2)
+    late_open.found_at, late_open.deadline = _noon(2026, 5, 25), dt.date(2026, 6, 5)
+    db.session.commit()
+
+    assert _section(api, world, "2026-05", "hazards") == {
+        "发现隐患": 2, "已整改": 0, "逾期未整改": 1}  # late_fixed, still open on 31 May
+    assert _section(api, world, "2026-06", "hazards") == {
+        "发现隐患": 1, "已整改": 1, "逾期未整改": 1}  # late_open only, as the ledger says
+    ledger = api.get("/api/v1/hazards?overdue=true", world.regulator).json
+    assert [h["id"] for h in ledger["hazards"]] == [late_open.id]
