@@ -204,8 +204,10 @@ def flags_dashboard() -> dict:
     d = dashboard()
     return {"open_total": d.open_total, "open_reports": d.open_reports,
             "by_kind": [{"key": k, "label": label, "count": n} for k, label, n in d.by_kind],
-            "by_station": [{"key": k, "label": k, "count": n} for k, n in d.by_station],
-            "by_company": [{"key": k, "label": k, "count": n} for k, n in d.by_company],
+            "by_station": [{"key": k, "label": label, "count": n}
+                           for k, label, n in d.by_station],
+            "by_company": [{"key": k, "label": label, "count": n}
+                           for k, label, n in d.by_company],
             "by_area": [{"key": str(a) if a else "none", "label": label, "count": n}
                         for a, label, n in d.by_area],
             "days": [day.isoformat() for day in d.days], "trend": d.trend}

@@ -23,8 +23,8 @@ TREND_DAYS = 30
 @dataclass
 class Dashboard:
     by_kind: list[tuple[str, str, int]]
-    by_station: list[tuple[str, int]]
-    by_company: list[tuple[str, int]]
+    by_station: list[tuple[str, str, int]]  # (key, label, count); key "none": no unit
+    by_company: list[tuple[str, str, int]]  # key "none": flags on no cylinder
     by_area: list[tuple[int | None, str, int]]
     days: list[dt.date]
     trend: dict[str, list[int]]
@@ -38,10 +38,14 @@ def _areas(rows: list[Any]) -> list[tuple[int | None, str, int]]:
                    for r in rows), key=lambda t: (t[0] is None, -t[2]))
 
 
-def _named(rows: list[Any]) -> list[tuple[str, int]]:
-    names = org_names({r[0] for r in rows})
-    return sorted(((names.get(r[0], "—") if r[0] else "—", r[1]) for r in rows),
-                  key=lambda t: -t[1])
+def _named(rows: list[Any], none: str) -> list[tuple[str, str, int]]:
+    """(key, label, count) per organisation, by count; the row of flags without one last,
+    keyed "none" (as by_area), so that every open flag is counted once."""
+    names = org_names({r[0] for r in rows if r[0]})
+    named = sorted(((names.get(r[0], "—"), names.get(r[0], "—"), r[1]) for r in rows if r[0]),
+                   key=lambda t: -t[2])
+    missing = sum(r[1] for r in rows if not r[0])
+    return named + ([("none", none, missing)] if missing else [])
 
 
 def dashboard(days: int = TREND_DAYS) -> Dashboard:
@@ -53,7 +57,7 @@ def dashboard(days: int = TREND_DAYS) -> Dashboard:
                                   .group_by(Flag.org_id)).all()
     companies = db.session.execute(
         select(Cylinder.owner_org_id, func.count()).select_from(Flag)
-        .join(Cylinder, Cylinder.id == Flag.cylinder_id).where(open_)
+        .outerjoin(Cylinder, Cylinder.id == Flag.cylinder_id).where(open_)
         .group_by(Cylinder.owner_org_id)).all()
     areas = db.session.execute(select(Flag.area_id, func.count()).where(open_)
                                .group_by(Flag.area_id)).all()
@@ -70,7 +74,8 @@ def dashboard(days: int = TREND_DAYS) -> Dashboard:
                                 .where(PublicReport.status == "open")) or 0
     return Dashboard(
         by_kind=sorted(((k, flag_label(k), n) for k, n in kinds), key=lambda t: -t[2]),
-        by_station=_named(stations), by_company=_named(companies), by_area=_areas(areas),
+        by_station=_named(stations, _("No unit")),
+        by_company=_named(companies, _("No cylinder")), by_area=_areas(areas),
         days=[first + dt.timedelta(days=i) for i in range(days)],
         trend=dict(sorted(trend.items())), open_total=sum(n for _, n in kinds),
         open_reports=reports)

@@ -116,8 +116,12 @@ class DashboardOut(Schema):
     open_total = fields.Integer()
     open_reports = fields.Integer()
     by_kind = fields.List(fields.Nested(FlagCountOut))
-    by_station = fields.List(fields.Nested(FlagCountOut))
-    by_company = fields.List(fields.Nested(FlagCountOut))
+    by_station = fields.List(fields.Nested(FlagCountOut), metadata={
+        "description": "Open flags by the unit that saw them; key is its name, \"none\" for "
+                       "flags no unit raised"})
+    by_company = fields.List(fields.Nested(FlagCountOut), metadata={
+        "description": "Open flags by the company owning the cylinder; key is its name, "
+                       "\"none\" for flags on no cylinder (an overdue hazard, a bad code)"})
     by_area = fields.List(fields.Nested(FlagCountOut), metadata={
         "description": "Open flags by the delivery area they were seen in; key is the area id, "
                        "\"none\" for flags seen outside any area (stations, public scans)"})

@@ -41,3 +41,32 @@ def test_hazards_overdue_as_the_month_ended_or_as_of_today(api, world, registry)
         "发现隐患": 1, "已整改": 1, "逾期未整改": 1}  # late_open only, as the ledger says
     ledger = api.get("/api/v1/hazards?overdue=true", world.regulator).json
     assert [h["id"] for h in ledger["hazards"]] == [late_open.id]
+
+
+def test_dashboard_groupings_each_count_every_open_flag_once(api, world, registry):
+    """Flags on no cylinder (an overdue hazard, a bad code scanned by nobody's unit) and
+    in no area each land in one row of every grouping, so each grouping adds up to the total."""
+    from app.delivery.safety import flag_overdue_hazards
+    from app.traceability.services import raise_flag
+
+    fleet = make_fleet(api, world, registry)
+    fleet.customer("shop", "restaurant")
+    fleet.check("shop", hose_over_2m="fail")  # a hazard, due by the end of June
+    refused = api.post("/api/v1/fillings", world.filler_b, json={"code": registry.cylinder()[
+        "code"]})  # the company's cylinder at another station: fill_refused and not_owned
+    assert refused.status_code == 409, refused.json
+    db.session.rollback()
+    assert flag_overdue_hazards(dt.date(2026, 8, 1)) == 1  # on no cylinder, the company's
+    raise_flag("clone_suspected", code="LPG-NOBODY")  # on no cylinder, raised by no unit
+    db.session.commit()
+
+    board = api.get("/api/v1/flags/dashboard", world.regulator).json
+    assert board["open_total"] == 4
+    for grouping in ("by_kind", "by_station", "by_company", "by_area"):
+        assert sum(row["count"] for row in board[grouping]) == 4, (grouping, board[grouping])
+    assert {r["key"]: r["count"] for r in board["by_company"]} == {"莲池燃气公司": 2, "none": 2}
+    assert {r["key"]: r["count"] for r in board["by_station"]} == {
+        "南郊充装站": 2, "莲池燃气公司": 1, "none": 1}
+    assert board["by_company"][-1]["label"] == "无气瓶"
+    page = api.get("/oversight/flags?lang=en", world.regulator).data.decode()
+    assert 'data-key="none"><td><span class="muted">No cylinder</span></td><td>2</td>' in page
