@@ -70,3 +70,20 @@ def test_dashboard_groupings_each_count_every_open_flag_once(api, world, registr
     assert board["by_company"][-1]["label"] == "无气瓶"
     page = api.get("/oversight/flags?lang=en", world.regulator).data.decode()
     assert 'data-key="none"><td><span class="muted">No cylinder</span></td><td>2</td>' in page
+
+
+def test_months_before_2000_are_refused(api, world):
+    """1900-01 answered a report of zeros, 0001-01 'out of range; nothing was saved'."""
+    for month in ("1900-01", "0001-01", "1999-12"):
+        for url in (f"/api/v1/reports/monthly?month={month}",
+                    f"/oversight/reports?month={month}&lang=en"):
+            resp = api.get(url, world.regulator)
+            assert resp.status_code == 400, (url, resp.status_code)
+            if url.startswith("/api"):
+                assert resp.json["error"]["code"] == "month_too_early"
+                assert "2000-01" in resp.json["error"]["message"]
+            else:
+                assert "2000-01" in resp.data.decode()
+    assert api.get("/api/v1/reports/monthly?month=2000-01", world.regulator).status_code == 200
+    zh = api.get("/oversight/reports?month=1900-01", world.regulator).data.decode()
+    assert "月度报告最早从 2000-01 开始。" in zh

@@ -67,6 +67,19 @@ def parse_month(text: str) -> tuple[dt.date, dt.date]:
     return first, nxt
 
 
+EARLIEST_MONTH = dt.date(2000, 1, 1)  # no cylinder in the district was traced before
+
+
+def report_month(text: str) -> tuple[dt.date, dt.date]:
+    """Parse the month of a report: not in the future, and not before EARLIEST_MONTH (1900-01
+    would answer a page of zeros, and 0001-01 overflows the time zone's arithmetic)."""
+    first, nxt = parse_month(text)
+    if first < EARLIEST_MONTH:
+        raise ValidationFailed(N_("Monthly reports begin with 2000-01."),
+                               code="month_too_early")
+    return first, nxt
+
+
 def _utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=DISTRICT_TZ).astimezone(dt.UTC)
 
@@ -76,7 +89,7 @@ NOT_AREA_BOUND = "按配送区域统计时不含此项：充装站和检验机�
 
 class _Window:
     def __init__(self, month: str, org_id: int | None, area_id: int | None = None) -> None:
-        first, nxt = parse_month(month)
+        first, nxt = report_month(month)
         self.start, self.end, self.org_id = _utc(first), _utc(nxt), org_id
         self.area_id = area_id
 
