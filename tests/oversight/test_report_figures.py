@@ -87,3 +87,22 @@ def test_months_before_2000_are_refused(api, world):
     assert api.get("/api/v1/reports/monthly?month=2000-01", world.regulator).status_code == 200
     zh = api.get("/oversight/reports?month=1900-01", world.regulator).data.decode()
     assert "月度报告最早从 2000-01 开始。" in zh
+
+
+def test_pdf_prints_names_as_they_were_typed(api, world):
+    """An area named with '<' or '&' broke the PDF (reportlab read it as markup: a 500)."""
+    import pypdfium2
+
+    from tests.delivery.conftest import AREA
+
+    for n, name in enumerate(("东关<b>片区", "x<y & z")):
+        polygon = [[lon + n, lat] for lon, lat in AREA]
+        area = api.post("/api/v1/areas", world.company_admin,
+                        json={"name": name, "polygon": polygon}).json["id"]
+        pdf = api.get(f"/api/v1/reports/monthly?month=2026-05&area_id={area}&format=pdf",
+                      world.company_admin)
+        assert pdf.status_code == 200, pdf.data[:200]
+        doc = pypdfium2.PdfDocument(pdf.data)
+        text = doc[0].get_textpage().get_text_range()
+        doc.close()
+        assert f"莲池燃气公司 · {name}" in text

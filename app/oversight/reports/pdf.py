@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
@@ -66,13 +67,15 @@ def report_pdf(report: MonthlyReport) -> bytes:
                             title=f"瓶装液化石油气一瓶一码月度工作进展报告 {report.month}")
     story: list = [
         Paragraph(f"瓶装液化石油气“一瓶一码”月度工作进展报告（{report.month}）", title),
-        Paragraph(f"报送范围：{report.scope}　生成时间（UTC）：{utcnow():%Y-%m-%d %H:%M}", body),
+        # names are typed by people: text, never reportlab's markup ('<' broke the build)
+        Paragraph(f"报送范围：{escape(report.scope)}　"
+                  f"生成时间（UTC）：{utcnow():%Y-%m-%d %H:%M}", body),
         Paragraph("依据：莲池区城乡燃气安全专项整治工作方案 五(三)，每月20日前报送。", body),
     ]
     for section in report.sections:
-        story.append(Paragraph(section.title, heading))
+        story.append(Paragraph(escape(section.title), heading))
         if section.note:
-            story.append(Paragraph(section.note, body))
+            story.append(Paragraph(escape(section.note), body))
         if not section.rows:
             if not section.note:
                 story.append(Paragraph("本月无记录。", body))
