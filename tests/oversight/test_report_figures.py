@@ -106,3 +106,37 @@ def test_pdf_prints_names_as_they_were_typed(api, world):
         text = doc[0].get_textpage().get_text_range()
         doc.close()
         assert f"莲池燃气公司 · {name}" in text
+
+
+def test_months_end_at_midnight_in_the_district(api, registry, world, events):
+    """23:59 on the last day and 00:01 on the first (district time: the same UTC day) fall in
+    two months, across a year's end and a February too; flags by when raised and resolved."""
+    from app.traceability.models import Flag
+
+    code = registry.cylinder()["code"]
+    edges = [(2025, 12, 31, 23, 59), (2026, 1, 1, 0, 1), (2026, 2, 28, 23, 59),
+             (2026, 3, 1, 0, 1), (2026, 4, 30, 23, 59), (2026, 5, 1, 0, 1)]
+    for y, m, d, hh, mm in edges:
+        events.fill(code, "filler_a", at=dt.datetime(y, m, d, hh, mm, tzinfo=DISTRICT_TZ))
+    db.session.add(Flag(kind="overfill", org_id=world.orgs["station_a"],
+                        raised_at=dt.datetime(2026, 1, 31, 23, 59, tzinfo=DISTRICT_TZ),
+                        last_seen_at=dt.datetime(2026, 1, 31, 23, 59, tzinfo=DISTRICT_TZ),
+                        status="resolved",
+                        resolved_at=dt.datetime(2026, 2, 1, 0, 1, tzinfo=DISTRICT_TZ)))
+    db.session.commit()
+
+    def totals(month: str, org: str | None = None) -> dict:
+        query = f"&org_id={world.orgs[org]}" if org else ""
+        resp = api.get(f"/api/v1/reports/monthly?month={month}{query}", world.regulator)
+        assert resp.status_code == 200, resp.json
+        return resp.json["totals"]
+
+    fills = {m: totals(m)["fills"] for m in ("2025-12", "2026-01", "2026-02", "2026-03",
+                                              "2026-04", "2026-05")}
+    assert fills == {"2025-12": 1, "2026-01": 1, "2026-02": 1, "2026-03": 1, "2026-04": 1,
+                     "2026-05": 1}
+    assert totals("2026-01", "station_a")["fills"] == 1
+    assert totals("2026-01", "station_b")["fills"] == 0  # another station's report
+    assert (totals("2026-01")["flags_raised"], totals("2026-01")["flags_resolved"]) == (1, 0)
+    assert (totals("2026-02")["flags_raised"], totals("2026-02")["flags_resolved"]) == (0, 1)
+    assert totals("2026-02", "station_b")["flags_resolved"] == 0
