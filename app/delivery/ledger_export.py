@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from app.clock import DISTRICT_TZ
 from app.delivery.models import Customer, DeliveryArea, Hazard
 from app.delivery.rules import DeliveryRules, is_overdue
 from app.extensions import db
+from app.spreadsheet import workbook_bytes
 
 TITLE = "瓶装液化石油气用户安全隐患台账"
 HEADERS = ("序号", "隐患编号", "发现时间", "所属区域", "用户名称", "用户类型", "用户地址",
@@ -102,9 +102,7 @@ def ledger_workbook(rows: Sequence[dict[str, Any]], counts: dict[str, Any],
     ws.freeze_panes = "A4"
     ws.auto_filter.ref = f"A3:{get_column_letter(len(HEADERS))}{3 + len(rows)}"
     _summary(wb.create_sheet("汇总"), counts)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def _summary(ws: Any, counts: dict[str, Any]) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
@@ -11,6 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from app.oversight.due import DueItem
 from app.oversight.services import org_names
+from app.spreadsheet import workbook_bytes
 from app.traceability.codes import format_code
 
 TITLE = "气瓶定期检验及报废到期提醒"
@@ -56,6 +56,4 @@ def due_workbook(items: Sequence[DueItem], summary: dict[str, int], scope: str,
     for kind, count in summary.items():
         totals.append([KIND_ZH.get(kind, kind), count])
     totals.column_dimensions["A"].width = 22
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

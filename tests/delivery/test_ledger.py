@@ -247,3 +247,14 @@ def test_a_hazard_rectified_twice_at_once_is_rectified_once(ledger, api, world, 
                   if h["id"] == hazard["id"])
     assert (stored["evidence"], stored["rectified_by_id"]) == (done["evidence"],
                                                                done["rectified_by_id"])
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_workbook(fleet, api, world):
+    """Formula injection: a customer named '=HYPERLINK(...)' was a live formula in the export."""
+    name = '=HYPERLINK("http://example.invalid","点击")'
+    fleet.customer("sly", contact_name=name)
+    assert fleet.check("sly", hose_over_2m="fail").status_code == 201
+    resp = api.get("/api/v1/hazards.xlsx", world.company_admin)
+    sheet = load_workbook(io.BytesIO(resp.data)).worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == name]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -17,7 +17,7 @@ def _on(days: int) -> dt.date:
     return TODAY + dt.timedelta(days=days)
 
 
-def _cyl(registry, due_in: int, ends_in: int = 2000, owner: str = "company") -> str:
+def _cyl(registry, due_in: int, ends_in: int = 2000, owner: str = "company", **extra) -> str:
     """A cylinder whose inspection falls due, and whose life ends, so many days from today."""
     made = add_years(_on(ends_in), -8)
     inspected = add_years(_on(due_in), -4)
@@ -27,7 +27,7 @@ def _cyl(registry, due_in: int, ends_in: int = 2000, owner: str = "company") -> 
         fields["manufactured_on"] = inspected.isoformat()
         fields["last_inspected_on"] = inspected.isoformat()
         fields["design_life_years"] = (_on(ends_in) - inspected).days // 365 + 1
-    cyl = registry.cylinder(owner, **fields)
+    cyl = registry.cylinder(owner, **fields, **extra)
     assert cyl["next_inspection_due"] == _on(due_in).isoformat(), cyl
     return cyl["code"]
 
@@ -191,3 +191,12 @@ def test_the_demo_has_something_of_every_kind(clean_app):
 
         assert all(list_due().summary.values()), list_due().summary
         assert sum(sum(v) for v in due_by_month()[1].values()) > 0
+
+
+def test_a_serial_that_looks_like_a_formula_stays_text_in_the_workbook(api, world, registry):
+    """Formula injection: a stamped serial '=1+2' was written as a formula the sheet computed."""
+    _cyl(registry, 3, serial_no="=1+2")
+    resp = api.get(f"{DUE}.xlsx", world.regulator)
+    sheet = load_workbook(io.BytesIO(resp.data))["到期提醒"]
+    [cell] = [c for row in sheet.iter_rows(min_row=4) for c in row if c.value == "=1+2"]
+    assert cell.data_type == "s"

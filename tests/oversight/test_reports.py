@@ -132,3 +132,18 @@ def test_rebuilt_traces_match_the_live_ones(app, registry, events, world):
     assert result.exit_code == 0, result.output
     assert snapshot() == live
     assert live[1] == [("customer", events.customer(501), 1), ("driver", events.driver(9), 1)]
+
+
+def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_workbook(api, world):
+    """Formula injection: a unit registered as '=HYPERLINK(...)' was a live formula."""
+    name = '=HYPERLINK("http://example.invalid","报表")'
+    org = api.post("/api/v1/orgs", world.regulator, json={"name": name, "kind": "gas_company"})
+    assert org.status_code == 201, org.json
+    resp = api.get(f"/api/v1/reports/monthly?month={_month()}&org_id={org.json['id']}"
+                   "&format=xlsx", world.regulator)
+    assert resp.status_code == 200, resp.data
+    book = load_workbook(io.BytesIO(resp.data))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert name in [c.value for c in cells]

@@ -1,13 +1,12 @@
 """Write the monthly report as XLSX: a cover sheet, then one sheet per section."""
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.database import utcnow
 from app.oversight.reports.data import MonthlyReport
+from app.spreadsheet import workbook_bytes
 
 
 def report_xlsx(report: MonthlyReport) -> bytes:
@@ -35,6 +34,4 @@ def report_xlsx(report: MonthlyReport) -> bytes:
             sheet.append([section.note])
         for index, _ in enumerate(section.headers):
             sheet.column_dimensions[chr(ord("A") + index)].width = 22
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
