@@ -47,7 +47,7 @@ def test_dashboard_groupings_each_count_every_open_flag_once(api, world, registr
     """Flags on no cylinder (an overdue hazard, a bad code scanned by nobody's unit) and
     in no area each land in one row of every grouping, so each grouping adds up to the total."""
     from app.delivery.safety import flag_overdue_hazards
-    from app.traceability.services import raise_flag
+    from app.traceability.flags import raise_flag
 
     fleet = make_fleet(api, world, registry)
     fleet.customer("shop", "restaurant")
