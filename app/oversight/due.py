@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 
+from app.auth.policy import is_oversight
+from app.auth.services import get_org
 from app.clock import today
 from app.extensions import db
 from app.traceability.models import Cylinder
@@ -167,9 +169,10 @@ NO_ORG = 0  # no organisation has id 0: a scope that matches nothing
 
 def due_scope(user: Any, owner_org_id: int | None) -> int | None:
     """The owner to list: oversight sees the district (or the owner it asks for); anyone
-    else only their own organisation, and another owner's list is empty (as in search)."""
-    from app.auth.policy import is_oversight
-
+    else only their own organisation, and another owner's list is empty (as in search).
+    An owner that does not exist is 404 `org_not_found`, as the monthly report answers."""
+    if owner_org_id is not None:
+        get_org(owner_org_id)
     if is_oversight(user):
         return owner_org_id
     own = user.org_id

@@ -200,3 +200,13 @@ def test_a_serial_that_looks_like_a_formula_stays_text_in_the_workbook(api, worl
     sheet = load_workbook(io.BytesIO(resp.data))["到期提醒"]
     [cell] = [c for row in sheet.iter_rows(min_row=4) for c in row if c.value == "=1+2"]
     assert cell.data_type == "s"
+
+
+def test_an_owner_that_does_not_exist_is_not_found(api, world):
+    """As the monthly report answers: an empty list would read as 'nothing due'."""
+    for path in (DUE, DUE + ".xlsx"):
+        resp = api.get(f"{path}?owner_org_id=999999", world.regulator)
+        assert (resp.status_code, resp.json["error"]["code"]) == (404, "org_not_found")
+    page = api.get("/oversight/due?owner_org_id=999999", world.regulator,
+                   headers={"Accept": "text/html"})
+    assert page.status_code == 404
