@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pypdfium2
 from openpyxl import load_workbook
@@ -84,6 +85,7 @@ def test_report_files_and_access(api, registry, world, events):
     text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
     doc.close()
     assert "月度工作进展报告" in text and "第一充装站" in text and "随瓶安检" in text
+    assert not re.search(r"\b\d+\.\d\b", text)  # counts are whole: no 0.5 ticks on the charts
     as_json = api.get(url, world.regulator).json
     assert as_json["totals"]["fills"] == 4
     own = api.get(url, world.station_a_admin).json

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -47,6 +48,9 @@ def _chart(section: Section, width: float) -> Drawing | None:
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
+    # counts: whole-number ticks (reportlab's own steps gave 0.5 for a count of 2)
+    chart.valueAxis.valueStep = max(1, math.ceil(max(values) / 5))
+    chart.valueAxis.labelTextFormat = "%d"
     chart.bars[0].fillColor = colors.HexColor("#0b5cab")
     chart.barLabelFormat = "%d"
     chart.barLabels.fontSize = 7
@@ -59,8 +63,11 @@ def report_pdf(report: MonthlyReport) -> bytes:
     """Render the report as an A4 PDF: title, then each section's table and chart."""
     font = _font()
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
-    heading = ParagraphStyle("heading", fontName=font, fontSize=12, leading=18, spaceBefore=8)
+    # a section's heading and note stay on the page of its table, never alone at a page foot
+    heading = ParagraphStyle("heading", fontName=font, fontSize=12, leading=18, spaceBefore=8,
+                             keepWithNext=1)
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
+    note = ParagraphStyle("note", parent=body, keepWithNext=1)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
                             topMargin=14 * mm, bottomMargin=14 * mm,
@@ -75,7 +82,7 @@ def report_pdf(report: MonthlyReport) -> bytes:
     for section in report.sections:
         story.append(Paragraph(escape(section.title), heading))
         if section.note:
-            story.append(Paragraph(escape(section.note), body))
+            story.append(Paragraph(escape(section.note), note if section.rows else body))
         if not section.rows:
             if not section.note:
                 story.append(Paragraph("本月无记录。", body))
