@@ -124,8 +124,23 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+DATE_FORMS = "expected a date such as 2023-05-01, 2023/5/1, 2023-05 or 2023年5月"
+
+
 def _parse_date(text: str) -> dt.date:
-    text = text.strip().replace("/", "-").replace(".", "-")
+    """Read a date as clerks type it: 2023-05-01, 2023/5/1, 2023.5, 2023年5月(1日), 20230501,
+    or a date and midnight time as a CSV saved from Excel or a database export writes it."""
+    text = text.strip()
+    if " " in text:  # "2023-05-01 00:00:00", "2023/5/1 0:00": the time must be a clock time
+        text, _, clock = text.partition(" ")
+        if not _is_clock(clock.strip()):
+            raise ValueError(DATE_FORMS)
+    if text.endswith("日"):
+        text = text[:-1]
+    text = text.replace("年", "-").replace("月", "-").rstrip("-")
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    text = text.replace("/", "-").replace(".", "-")
     digits = text.replace("-", "")
     if digits.isdigit() and len(text) in (7, 10) and text[4] == "-":  # fast path, same rules
         try:
@@ -134,13 +149,23 @@ def _parse_date(text: str) -> dt.date:
             if text[7] == "-":
                 return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
         except ValueError as exc:
-            raise ValueError("expected YYYY-MM-DD or YYYY-MM") from exc
+            raise ValueError(DATE_FORMS) from exc
     for fmt in ("%Y-%m-%d", "%Y-%m"):
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError("expected YYYY-MM-DD or YYYY-MM")
+    raise ValueError(DATE_FORMS)
+
+
+def _is_clock(text: str) -> bool:
+    for fmt in ("%H:%M:%S", "%H:%M"):
+        try:
+            dt.datetime.strptime(text, fmt)
+            return True
+        except ValueError:
+            continue
+    return False
 
 
 def _map_header(cells: list[str]) -> dict[str, int]:
