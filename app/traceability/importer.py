@@ -44,6 +44,9 @@ HEADERS = {
 }
 REQUIRED = ("code", "serial_no", "manufacturer", "model", "manufactured_on", "owner")
 CHUNK = 2000
+ZIP_MAGIC = b"PK\x03\x04"
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or encrypted .xlsx
+ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
 # From this many new cylinders on, PostgreSQL's statistics are refreshed in the import itself.
 ANALYZE_AFTER_ROWS = 1000
 
@@ -76,15 +79,21 @@ class ImportRejected(ValidationFailed):
 def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, cells) from XLSX, or from text (UTF-8, GBK, UTF-16) whose cells
     are separated by commas, tabs or semicolons."""
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+    # What the bytes are decides, not the name: clerks rename a CSV to .xlsx and back
+    if data[:8] == CFB_MAGIC and ENCRYPTED_STREAM in data:
+        raise ValidationFailed(
+            "This workbook is password-protected: open it in Excel, remove the password "
+            "and save it again, or save it as CSV.", code="unreadable_file")
+    if data[:4] == ZIP_MAGIC or data[:8] == CFB_MAGIC:  # .xlsx/.xlsm, or an old .xls
         # calamine (Rust) reads 100,000 rows in ~1 s where openpyxl takes ~25 s (measured)
         try:
             sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
             rows = sheet.iter_rows()
         except Exception as exc:  # calamine raises several types for a broken file
-            raise ValidationFailed(f"Cannot read this spreadsheet: {exc}",
-                                   code="unreadable_file") from exc
+            raise ValidationFailed(
+                f"Cannot read {filename!r} as a spreadsheet (it may be damaged): open it in "
+                "Excel and save it again as .xlsx or CSV.", code="unreadable_file",
+                details={"reason": str(exc)}) from exc
         for number, row in enumerate(rows, start=1):
             yield number, ["" if v is None else _cell_text(v) for v in row]
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.traceability.importer import _parse_date
-from tests.traceability.test_import import HEADER_ZH, rows_for, upload
+from tests.traceability.test_import import HEADER_ZH, as_csv, rows_for, upload
 
 
 def test_semicolon_separated_csv_is_read(registry, api, world):
@@ -31,3 +31,29 @@ def test_dates_typed_as_clerks_type_them(typed, meant):
 def test_dates_that_stay_refused(typed):
     with pytest.raises(ValueError):
         _parse_date(typed)
+
+
+def test_a_csv_renamed_xlsx_is_read_as_the_text_it_is(registry, api, world):
+    codes = [c["code"] for c in registry.codes(2)]
+    data = as_csv(HEADER_ZH, rows_for(codes, "莲池燃气公司"), encoding="gbk")
+    resp = upload(api, world.regulator, data, "台账.xlsx")
+    assert resp.status_code == 201, resp.json
+    assert resp.json["imported"] == 2
+
+
+ENCRYPTED = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500
+             + "EncryptionInfo".encode("utf-16-le") + b"\0" * 500)
+
+
+def test_a_password_protected_workbook_says_so(api, world):
+    resp = upload(api, world.regulator, ENCRYPTED, "台账.xlsx")
+    assert resp.status_code == 400
+    assert resp.json["error"]["code"] == "unreadable_file"
+    assert "password" in resp.json["error"]["message"]
+
+
+def test_a_corrupted_workbook_says_what_to_do(api, world):
+    resp = upload(api, world.regulator, b"PK\x03\x04" + b"\x00" * 200, "台账.xlsx")
+    assert resp.status_code == 400
+    assert resp.json["error"]["code"] == "unreadable_file"
+    assert "save it again" in resp.json["error"]["message"]
