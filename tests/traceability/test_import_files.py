@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.traceability.importer import _parse_date
+from app.traceability.import_files import parse_date
 from tests.traceability.test_import import HEADER_ZH, as_csv, rows_for, upload
 
 
@@ -24,13 +24,13 @@ def test_semicolon_separated_csv_is_read(registry, api, world):
     ("2023/5/1 0:00", "2023-05-01"), ("2023/5/1", "2023-05-01"), ("2023.5", "2023-05-01"),
 ])
 def test_dates_typed_as_clerks_type_them(typed, meant):
-    assert _parse_date(typed).isoformat() == meant
+    assert parse_date(typed).isoformat() == meant
 
 
 @pytest.mark.parametrize("typed", ["2023年13月", "5/1/2023", "2023", "去年", "2023-05-01 25:00"])
 def test_dates_that_stay_refused(typed):
     with pytest.raises(ValueError):
-        _parse_date(typed)
+        parse_date(typed)
 
 
 def test_a_csv_renamed_xlsx_is_read_as_the_text_it_is(registry, api, world):
