@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Iterator
 
 from python_calamine import CalamineWorkbook
@@ -25,30 +26,49 @@ HEADERS = {
 REQUIRED = ("code", "serial_no", "manufacturer", "model", "manufactured_on", "owner")
 ZIP_MAGIC = b"PK\x03\x04"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or encrypted .xlsx
+# A title banner, a note and blank lines may sit above the header row.
+HEADER_SEARCH_ROWS = 10
 ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
 
 
-def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, cells) from XLSX, or from text (UTF-8, GBK, UTF-16) whose cells
-    are separated by commas, tabs or semicolons."""
+def read_sheets(data: bytes, filename: str) -> Iterator[Iterator[tuple[int, list[str]]]]:
+    """Yield each sheet of a workbook, or the one table of a text file (UTF-8, GBK, UTF-16,
+    cells separated by commas, tabs or semicolons), as (line number, cells) rows."""
     # What the bytes are decides, not the name: clerks rename a CSV to .xlsx and back
     if data[:8] == CFB_MAGIC and ENCRYPTED_STREAM in data:
         raise ValidationFailed(
             "This workbook is password-protected: open it in Excel, remove the password "
             "and save it again, or save it as CSV.", code="unreadable_file")
     if data[:4] == ZIP_MAGIC or data[:8] == CFB_MAGIC:  # .xlsx/.xlsm, or an old .xls
-        # calamine (Rust) reads 100,000 rows in ~1 s where openpyxl takes ~25 s (measured)
+        yield from _workbook_sheets(data, filename)
+    else:
+        yield _text_rows(data)
+
+
+def _unreadable(filename: str, exc: Exception) -> ValidationFailed:
+    return ValidationFailed(
+        f"Cannot read {filename!r} as a spreadsheet (it may be damaged): open it in "
+        "Excel and save it again as .xlsx or CSV.", code="unreadable_file",
+        details={"reason": str(exc)})
+
+
+def _workbook_sheets(data: bytes, filename: str) -> Iterator[Iterator[tuple[int, list[str]]]]:
+    # calamine (Rust) reads 100,000 rows in ~1 s where openpyxl takes ~25 s (measured)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        count = len(book.sheet_names)
+    except Exception as exc:  # calamine raises several types for a broken file
+        raise _unreadable(filename, exc) from exc
+    for position in range(count):
         try:
-            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-            rows = sheet.iter_rows()
-        except Exception as exc:  # calamine raises several types for a broken file
-            raise ValidationFailed(
-                f"Cannot read {filename!r} as a spreadsheet (it may be damaged): open it in "
-                "Excel and save it again as .xlsx or CSV.", code="unreadable_file",
-                details={"reason": str(exc)}) from exc
-        for number, row in enumerate(rows, start=1):
-            yield number, ["" if v is None else _cell_text(v) for v in row]
-        return
+            rows = book.get_sheet_by_index(position).iter_rows()
+        except Exception as exc:
+            raise _unreadable(filename, exc) from exc
+        yield ((number, ["" if v is None else _cell_text(v) for v in row])
+               for number, row in enumerate(rows, start=1))
+
+
+def _text_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     # Excel saves "Unicode text" as UTF-16 with a byte-order mark, its cells split by tabs
     encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else (
         "utf-8-sig", "gb18030")
@@ -61,18 +81,44 @@ def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     else:
         raise ValidationFailed("The CSV is neither UTF-8, UTF-16 nor GBK text.",
                                code="unreadable_file")
-    # Excel writes commas, tabs ("text"), or semicolons where the locale's decimal is a comma
-    header = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=header.count)  # a tie keeps the comma
+    # Excel writes commas, tabs ("text"), or semicolons where the locale's decimal is a comma;
+    # the header may sit below a title line, so the busiest of the first lines decides
+    head = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    delimiter = max((",", "\t", ";"), key=lambda d: max(line.count(d) for line in head))
     # newline="" as the csv module asks: a bare CR inside a field then ends the line instead
     # of raising; anything else malformed is the file's fault, so a 400 with the line
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for number, row in enumerate(reader, start=1):
-            yield number, row
+        yield from enumerate(reader, start=1)
     except csv.Error as exc:
         raise ValidationFailed(f"The CSV is malformed at line {reader.line_num}: {exc}",
                                code="unreadable_file") from exc
+
+
+def locate_header(data: bytes, filename: str) -> tuple[Iterator[tuple[int, list[str]]],
+                                                        dict[str, int]]:
+    """Find the header row: in the first sheet that has one, within its first rows, so a
+    title banner above it or an instructions sheet before it does not stop the import.
+    Answers the rows after the header and where each column is."""
+    best: tuple[int, int, list[str]] | None = None  # (columns found, line, missing)
+    for rows in read_sheets(data, filename):
+        for line, cells in itertools.islice(rows, HEADER_SEARCH_ROWS):
+            if not any(c.strip() for c in cells):
+                continue
+            index, missing = map_header(cells)
+            if not missing:
+                return rows, index
+            if best is None or len(index) > best[0]:
+                best = (len(index), line, missing)
+    if best is None:
+        raise ValidationFailed("The file is empty.", code="empty_file")
+    named = ", ".join(f"{key} ({_chinese(key)})" for key in best[2])
+    raise ValidationFailed(f"The header row lacks: {named}.", code="missing_columns",
+                           details={"missing": best[2], "line": best[1]})
+
+
+def _chinese(key: str) -> str:
+    return next(alias for alias in HEADERS[key] if not alias.isascii())
 
 
 def _cell_text(value: object) -> str:
@@ -129,15 +175,12 @@ def _is_clock(text: str) -> bool:
     return False
 
 
-def map_header(cells: list[str]) -> dict[str, int]:
-    index = {}
+def map_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Where each known column is in a row, and which required ones it lacks."""
+    index: dict[str, int] = {}
     lookup = {alias.lower(): key for key, aliases in HEADERS.items() for alias in aliases}
     for position, cell in enumerate(cells):
         key = lookup.get(cell.strip().lower())
         if key and key not in index:
             index[key] = position
-    missing = [k for k in REQUIRED if k not in index]
-    if missing:
-        raise ValidationFailed(f"The header row lacks: {', '.join(missing)}.",
-                               code="missing_columns", details={"missing": missing})
-    return index
+    return index, [k for k in REQUIRED if k not in index]

@@ -17,7 +17,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.traceability.chain import chained_fields, event_hash
 from app.traceability.codes import CodeError, parse_code
-from app.traceability.import_files import REQUIRED, map_header, parse_date, read_rows
+from app.traceability.import_files import REQUIRED, locate_header, parse_date
 from app.traceability.models import GENESIS_HASH, Code, Cylinder, Event
 from app.traceability.rule_store import life_rules, model_specs
 from app.traceability.rules import CylinderFacts, default_design_life, derive_state
@@ -62,12 +62,7 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
                      dry_run: bool = False, max_rows: int = 200_000,
                      progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate every row, then import all (or, with skip_invalid, the good ones)."""
-    rows = read_rows(data, filename)
-    try:
-        _, header = next(rows)
-    except StopIteration as exc:
-        raise ValidationFailed("The file is empty.", code="empty_file") from exc
-    index = map_header(header)
+    rows, index = locate_header(data, filename)
     report = ImportReport(dry_run=dry_run)
     orgs = {o.name: o.id for o in db.session.scalars(select(Organisation))}
     org_ids = set(orgs.values())

@@ -1,6 +1,9 @@
 """Spreadsheets as clerks save them: other separators, typed dates, odd file names."""
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 
 from app.traceability.import_files import parse_date
@@ -57,3 +60,42 @@ def test_a_corrupted_workbook_says_what_to_do(api, world):
     assert resp.status_code == 400
     assert resp.json["error"]["code"] == "unreadable_file"
     assert "save it again" in resp.json["error"]["message"]
+
+
+def test_a_title_row_above_the_header_and_an_instructions_sheet_first(registry, api, world):
+    """A company's ledger template: a 填写说明 sheet first, then a titled, merged banner."""
+    codes = [c["code"] for c in registry.codes(3)]
+    book = openpyxl.Workbook()
+    book.active.title = "填写说明"
+    book.active.append(["每行一只气瓶；日期写 2023-05-01。"])
+    sheet = book.create_sheet("台账")
+    sheet.append(["莲池燃气公司钢瓶档案台账"])
+    sheet.merge_cells("A1:I1")
+    sheet.append([])
+    sheet.append(HEADER_ZH)
+    rows = rows_for(codes, "莲池燃气公司")
+    rows[2][3] = "YSP999"  # line 6 of the sheet
+    for r in rows:
+        sheet.append(r)
+    buf = io.BytesIO()
+    book.save(buf)
+    resp = upload(api, world.regulator, buf.getvalue(), "台账.xlsx", "?skip_invalid=true")
+    assert resp.status_code == 201, resp.json
+    assert resp.json["imported"] == 2
+    assert [(e["line"], e["column"]) for e in resp.json["errors"]] == [(6, "model")]
+
+
+def test_a_csv_with_a_title_line_is_read(registry, api, world):
+    codes = [c["code"] for c in registry.codes(1)]
+    data = "钢瓶台账\n" + as_csv(HEADER_ZH, rows_for(codes, "莲池燃气公司")).decode()
+    resp = upload(api, world.regulator, data.encode(), "台账.csv")
+    assert resp.status_code == 201, resp.json
+
+
+def test_missing_columns_are_named_as_a_clerk_writes_them(api, world):
+    resp = upload(api, world.regulator, "标题\n气瓶编码,出厂编号\n".encode(), "x.csv")
+    assert resp.status_code == 400
+    err = resp.json["error"]
+    assert err["code"] == "missing_columns"
+    assert err["details"]["missing"] == ["manufacturer", "model", "manufactured_on", "owner"]
+    assert "制造单位" in err["message"] and "产权单位" in err["message"]
