@@ -103,8 +103,10 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
     bad_lines = {e.line for e in report.errors}
     report.skipped = len(bad_lines)
     if report.errors and not skip_invalid:
-        raise ImportRejected(f"{len(bad_lines)} of {report.rows} rows are invalid; nothing was "
-                             "imported.", details=report.to_dict())
+        before = sum(e.code == "already_registered" for e in report.errors)
+        repeat = f" ({before} were imported before)" if before else ""
+        raise ImportRejected(f"{len(bad_lines)} of {report.rows} rows are invalid{repeat}; "
+                             "nothing was imported.", details=report.to_dict())
     if not dry_run:
         _insert(actor, good, specs, rules, on)
         report.imported = len(good)
@@ -194,6 +196,13 @@ def _check_against_database(candidates: list[tuple[int, Registration]],
         for row in db.session.execute(select(Code.code, Code.status, Code.owner_org_id)
                                       .where(Code.code.in_(chunk))):
             codes[row.code] = (row.status, row.owner_org_id)
+    # A bound code whose cylinder has this row's maker and serial: the file was sent before
+    bound = [code for code, (status, _) in codes.items() if status != "issued"]
+    registered: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(bound):
+        for row in db.session.execute(select(Cylinder.code, Cylinder.manufacturer,
+                                             Cylinder.serial_no).where(Cylinder.code.in_(chunk))):
+            registered[row.code] = (row.manufacturer, row.serial_no)
     taken: set[tuple[str, str]] = set()
     keys = [(reg.manufacturer, reg.serial_no) for _, reg in candidates]
     for chunk in _chunks(keys, 500):
@@ -205,6 +214,10 @@ def _check_against_database(candidates: list[tuple[int, Registration]],
         found = codes.get(reg.code)
         if found is None:
             report.errors.append(RowError(line, "code", "unknown_code", "Code was never issued."))
+        elif registered.get(reg.code) == (reg.manufacturer, reg.serial_no):
+            report.errors.append(RowError(
+                line, "code", "already_registered",
+                "Imported before: this code is bound to this manufacturer's serial already."))
         elif found[0] != "issued":
             report.errors.append(RowError(line, "code", "code_already_bound",
                                           "Code is bound to a cylinder already."))

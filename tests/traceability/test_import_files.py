@@ -99,3 +99,16 @@ def test_missing_columns_are_named_as_a_clerk_writes_them(api, world):
     assert err["code"] == "missing_columns"
     assert err["details"]["missing"] == ["manufacturer", "model", "manufactured_on", "owner"]
     assert "制造单位" in err["message"] and "产权单位" in err["message"]
+
+
+def test_uploading_the_same_file_again_says_the_rows_were_imported_before(registry, api, world):
+    codes = [c["code"] for c in registry.codes(2)]
+    data = as_csv(HEADER_ZH, rows_for(codes, "莲池燃气公司"))
+    assert upload(api, world.regulator, data, "台账.csv").status_code == 201
+    resp = upload(api, world.regulator, data, "台账.csv")
+    assert resp.status_code == 400
+    err = resp.json["error"]
+    assert {e["code"] for e in err["details"]["errors"]} == {"already_registered"}
+    assert "2 were imported before" in err["message"]
+    assert api.get(f"/api/v1/cylinders/{codes[0]}/history",
+                   world.regulator).json["events"][0]["type"] == "registered"
