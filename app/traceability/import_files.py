@@ -61,11 +61,34 @@ def _workbook_sheets(data: bytes, filename: str) -> Iterator[Iterator[tuple[int,
         raise _unreadable(filename, exc) from exc
     for position in range(count):
         try:
-            rows = book.get_sheet_by_index(position).iter_rows()
+            sheet = book.get_sheet_by_index(position)
+            rows, merged = sheet.iter_rows(), sheet.merged_cell_ranges or []
         except Exception as exc:
             raise _unreadable(filename, exc) from exc
-        yield ((number, ["" if v is None else _cell_text(v) for v in row])
-               for number, row in enumerate(rows, start=1))
+        texts = (["" if v is None else _cell_text(v) for v in row] for row in rows)
+        yield enumerate(_unmerge(texts, merged, sheet.start[1] if sheet.start else 0), start=1)
+
+
+def _unmerge(rows: Iterator[list[str]], merged: list, first_column: int
+             ) -> Iterator[list[str]]:
+    """Give every cell of a merged range the value its top-left cell holds (the only one a
+    workbook stores), as the clerk sees it: one maker merged down a run of rows."""
+    covering: dict[int, list[tuple[int, int, int]]] = {}  # row -> (top row, first, last col)
+    for (top, left), (bottom, right) in merged:
+        for row in range(top, bottom + 1):
+            covering.setdefault(row, []).append((top, left - first_column,
+                                                 right - first_column))
+    values: dict[tuple[int, int], str] = {}
+    for row, cells in enumerate(rows):  # calamine pads rows from the first, not columns
+        for top, left, right in covering.get(row, ()):
+            if left < 0 or left >= len(cells):
+                continue
+            if row == top:
+                values[top, left] = cells[left]
+            value = values.get((top, left), "")
+            for column in range(left, min(right, len(cells) - 1) + 1):
+                cells[column] = value
+        yield cells
 
 
 def _text_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:

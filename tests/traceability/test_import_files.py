@@ -112,3 +112,21 @@ def test_uploading_the_same_file_again_says_the_rows_were_imported_before(regist
     assert "2 were imported before" in err["message"]
     assert api.get(f"/api/v1/cylinders/{codes[0]}/history",
                    world.regulator).json["events"][0]["type"] == "registered"
+
+
+def test_merged_cells_give_their_value_to_every_row_they_cover(registry, api, world):
+    """A clerk merges the maker and model cells of a run of cylinders from one delivery."""
+    codes = [c["code"] for c in registry.codes(3)]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER_ZH)
+    for r in rows_for(codes, "莲池燃气公司"):
+        sheet.append(r)
+    sheet.merge_cells("C2:C4")  # 制造单位
+    sheet.merge_cells("D2:D4")  # 型号
+    buf = io.BytesIO()
+    book.save(buf)
+    resp = upload(api, world.regulator, buf.getvalue(), "台账.xlsx")
+    assert resp.status_code == 201, resp.json
+    assert resp.json["imported"] == 3
+    assert api.get(f"/api/v1/cylinders/{codes[2]}", world.regulator).json["model"] == "YSP35.5"
