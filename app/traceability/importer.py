@@ -19,7 +19,7 @@ from app.traceability.chain import chained_fields, event_hash
 from app.traceability.codes import CodeError, parse_code
 from app.traceability.import_files import REQUIRED, locate_header, parse_date
 from app.traceability.models import GENESIS_HASH, Code, Cylinder, Event
-from app.traceability.rule_store import life_rules, model_specs
+from app.traceability.rule_store import find_spec, life_rules, model_specs
 from app.traceability.rules import CylinderFacts, default_design_life, derive_state
 from app.traceability.services import (
     Registration,
@@ -152,7 +152,9 @@ def _check_row(line: int, cells: list[str], index: dict[str, int], orgs: dict[st
     elif not is_oversight(actor) and owner_id != actor.org_id:
         errors.append(RowError(line, "owner", "forbidden", "Not your organisation."))
     model = cell("model")
-    spec = specs.get(model)
+    spec = find_spec(specs, model)
+    if spec is not None:
+        model = spec.model  # stored in the model table's spelling
     if spec is None:
         errors.append(RowError(line, "model", "unknown_model", f"Unknown model {model!r}."))
     elif spec.banned:

@@ -1,6 +1,8 @@
 """Read and edit the rule table stored in the database."""
 from __future__ import annotations
 
+import unicodedata
+
 from flask import g, has_request_context
 from sqlalchemy import select
 
@@ -44,9 +46,22 @@ def life_rules() -> LifeRules:
     return rules
 
 
+def find_spec(specs: dict[str, ModelSpec], typed: str) -> ModelSpec | None:
+    """The model a person meant: its exact name, or the one name that differs only in width
+    or case (`ysp35.5`, full-width `ＹＳＰ３５．５` typed on a Chinese keyboard). The spec's own
+    `model` is the spelling to store."""
+    exact = specs.get(typed)
+    if exact is not None:
+        return exact
+    key = unicodedata.normalize("NFKC", typed).strip().casefold()
+    matches = [spec for name, spec in specs.items()
+               if unicodedata.normalize("NFKC", name).casefold() == key]
+    return matches[0] if len(matches) == 1 else None
+
+
 def spec_for(model: str) -> ModelSpec:
     """Return one model's rules or refuse an unknown model."""
-    spec = model_specs().get(model)
+    spec = find_spec(model_specs(), model)
     if spec is None:
         known = ", ".join(sorted(model_specs()))
         raise ValidationFailed(f"Unknown cylinder model {model!r}; known: {known}.",

@@ -197,3 +197,13 @@ def test_imported_cylinders_are_found_by_serial_in_any_case(registry, api, world
     assert upload(api, world.company_admin, data, "cylinders.csv").status_code == 201
     found = api.get("/api/v1/cylinders?serial_no=imp00001&manufacturer=百工", world.regulator)
     assert [c["code"] for c in found.json["items"]] == [codes[1]]
+
+
+def test_a_model_in_lower_case_imports_as_the_table_model(registry, api, world, ctx):
+    codes = [c["code"] for c in registry.codes(2)]
+    rows = rows_for(codes, world.orgs["company"])
+    rows[0][3], rows[1][3] = "ysp35.5", "ＹＳＰ１２"
+    resp = upload(api, world.company_admin, as_csv(HEADER_EN, rows), "lower.csv")
+    assert resp.status_code == 201, resp.json
+    stored = db.session.scalars(db.select(Cylinder.model).where(Cylinder.code.in_(codes)))
+    assert sorted(stored) == ["YSP12", "YSP35.5"]

@@ -276,3 +276,14 @@ def test_registration_refuses_control_characters(api, registry, world, field, va
         assert resp.json["error"]["code"] == "control_character"
         assert resp.json["error"]["details"]["field"] == field
     assert api.get(f"/api/v1/cylinders/{code}", world.regulator).status_code == 404
+
+
+@pytest.mark.parametrize("typed", ["ysp35.5", "ＹＳＰ３５．５", " YSP35.5 "])
+def test_a_model_typed_in_another_width_or_case_is_the_table_model(registry, api, world, typed):
+    """A clerk's lower-case or full-width (Chinese keyboard) model was 'unknown_model'."""
+    code = registry.codes(1)[0]["code"]
+    resp = api.post("/api/v1/cylinders", world.regulator, json={
+        "code": code, "serial_no": "S1", "manufacturer": "M", "model": typed,
+        "manufactured_on": "2022-01-01", "owner_org_id": world.orgs["company"]})
+    assert resp.status_code == 201, resp.json
+    assert resp.json["model"] == "YSP35.5"
