@@ -66,12 +66,19 @@ def import_command(path: Path, user_name: str, skip_invalid: bool, dry_run: bool
             bar.close()
             click.echo(f"error: {exc.message}", err=True)
             for err in (exc.details or {}).get("errors", [])[:200]:
-                click.echo(f"  line {err['line']}, {err['column']}: {err['message']}", err=True)
+                click.echo(f"  {_where(err)}: {err['message']}", err=True)
             sys.exit(1)
     db.session.commit()
     click.echo(f"rows {report.rows}, imported {report.imported}, skipped {report.skipped}")
     for err in report.errors[:200]:
-        click.echo(f"  line {err.line}, {err.column}: {err.message}")
+        click.echo(f"  {_where(err.__dict__)}: {err.message}")
+
+
+def _where(err: dict) -> str:
+    """'cell F4 (制造日期)' where the file's column is known, else the line and field."""
+    if err.get("cell"):
+        return f"cell {err['cell']} ({err['header']})"
+    return f"line {err['line']}, {err['column']}"
 
 
 def register_registry_cli(app: Flask) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import itertools
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from python_calamine import CalamineWorkbook
 
@@ -31,9 +32,22 @@ HEADER_SEARCH_ROWS = 10
 ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
 
 
-def read_sheets(data: bytes, filename: str) -> Iterator[Iterator[tuple[int, list[str]]]]:
+Rows = Iterator[tuple[int, list[str]]]
+
+
+class Header(NamedTuple):
+    """The header row found, and the rows after it."""
+
+    rows: Rows
+    index: dict[str, int]  # column key -> position in the row
+    names: list[str]  # the header row as the clerk typed it
+    first_column: int  # the sheet's first column (0 = A): cells before it are not stored
+
+
+def read_sheets(data: bytes, filename: str) -> Iterator[tuple[Rows, int]]:
     """Yield each sheet of a workbook, or the one table of a text file (UTF-8, GBK, UTF-16,
-    cells separated by commas, tabs or semicolons), as (line number, cells) rows."""
+    cells separated by commas, tabs or semicolons), as (line number, cells) rows with the
+    sheet's first column."""
     # What the bytes are decides, not the name: clerks rename a CSV to .xlsx and back
     if data[:8] == CFB_MAGIC and ENCRYPTED_STREAM in data:
         raise ValidationFailed(
@@ -42,7 +56,7 @@ def read_sheets(data: bytes, filename: str) -> Iterator[Iterator[tuple[int, list
     if data[:4] == ZIP_MAGIC or data[:8] == CFB_MAGIC:  # .xlsx/.xlsm, or an old .xls
         yield from _workbook_sheets(data, filename)
     else:
-        yield _text_rows(data)
+        yield _text_rows(data), 0
 
 
 def _unreadable(filename: str, exc: Exception) -> ValidationFailed:
@@ -52,7 +66,7 @@ def _unreadable(filename: str, exc: Exception) -> ValidationFailed:
         details={"reason": str(exc)})
 
 
-def _workbook_sheets(data: bytes, filename: str) -> Iterator[Iterator[tuple[int, list[str]]]]:
+def _workbook_sheets(data: bytes, filename: str) -> Iterator[tuple[Rows, int]]:
     # calamine (Rust) reads 100,000 rows in ~1 s where openpyxl takes ~25 s (measured)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -66,7 +80,8 @@ def _workbook_sheets(data: bytes, filename: str) -> Iterator[Iterator[tuple[int,
         except Exception as exc:
             raise _unreadable(filename, exc) from exc
         texts = (["" if v is None else _cell_text(v) for v in row] for row in rows)
-        yield enumerate(_unmerge(texts, merged, sheet.start[1] if sheet.start else 0), start=1)
+        first = sheet.start[1] if sheet.start else 0
+        yield enumerate(_unmerge(texts, merged, first), start=1), first
 
 
 def _unmerge(rows: Iterator[list[str]], merged: list, first_column: int
@@ -118,19 +133,18 @@ def _text_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
                                code="unreadable_file") from exc
 
 
-def locate_header(data: bytes, filename: str) -> tuple[Iterator[tuple[int, list[str]]],
-                                                        dict[str, int]]:
+def locate_header(data: bytes, filename: str) -> Header:
     """Find the header row: in the first sheet that has one, within its first rows, so a
     title banner above it or an instructions sheet before it does not stop the import.
-    Answers the rows after the header and where each column is."""
+    Answers the rows after the header, where each column is and what its header says."""
     best: tuple[int, int, list[str]] | None = None  # (columns found, line, missing)
-    for rows in read_sheets(data, filename):
+    for rows, first_column in read_sheets(data, filename):
         for line, cells in itertools.islice(rows, HEADER_SEARCH_ROWS):
             if not any(c.strip() for c in cells):
                 continue
             index, missing = map_header(cells)
             if not missing:
-                return rows, index
+                return Header(rows, index, cells, first_column)
             if best is None or len(index) > best[0]:
                 best = (len(index), line, missing)
     if best is None:

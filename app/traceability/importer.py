@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from openpyxl.utils import get_column_letter
 from sqlalchemy import insert, select, text, tuple_, update
 
 from app.auth.models import Organisation, User
@@ -17,7 +18,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.traceability.chain import chained_fields, event_hash
 from app.traceability.codes import CodeError, parse_code
-from app.traceability.import_files import REQUIRED, locate_header, parse_date
+from app.traceability.import_files import REQUIRED, Header, locate_header, parse_date
 from app.traceability.models import GENESIS_HASH, Code, Cylinder, Event
 from app.traceability.rule_store import find_spec, life_rules, model_specs
 from app.traceability.rules import CylinderFacts, default_design_life, derive_state
@@ -39,6 +40,8 @@ class RowError:
     column: str
     code: str
     message: str
+    header: str | None = None  # the column's header as the clerk typed it (制造日期)
+    cell: str | None = None  # where to look in the file: E7
 
 
 @dataclass
@@ -62,7 +65,8 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
                      dry_run: bool = False, max_rows: int = 200_000,
                      progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate every row, then import all (or, with skip_invalid, the good ones)."""
-    rows, index = locate_header(data, filename)
+    header = locate_header(data, filename)
+    rows, index = header.rows, header.index
     report = ImportReport(dry_run=dry_run)
     orgs = {o.name: o.id for o in db.session.scalars(select(Organisation))}
     org_ids = set(orgs.values())
@@ -100,6 +104,7 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
             progress(1000)
     good = _check_against_database(candidates, report)
     report.errors.sort(key=lambda e: e.line)
+    _point_at_cells(report.errors, header)
     bad_lines = {e.line for e in report.errors}
     report.skipped = len(bad_lines)
     if report.errors and not skip_invalid:
@@ -113,6 +118,15 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
         if len(good) >= ANALYZE_AFTER_ROWS:
             refresh_statistics()
     return report
+
+
+def _point_at_cells(errors: list[RowError], header: Header) -> None:
+    """Name each error's column as the file does, and its cell, so a clerk finds it."""
+    for error in errors:
+        position = header.index.get(error.column)
+        if position is not None:
+            error.header = header.names[position].strip()
+            error.cell = f"{get_column_letter(header.first_column + position + 1)}{error.line}"
 
 
 def refresh_statistics() -> None:

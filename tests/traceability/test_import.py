@@ -147,6 +147,7 @@ def test_cli_import_with_progress_and_exit_codes(registry, world, clean_app, tmp
     result = runner.invoke(args=["cylinders", "import", str(bad), "--as-user", "regulator"])
     assert result.exit_code == 1
     assert "code_already_bound" in result.output or "bound" in result.output
+    assert "cell A2 (code)" in result.output  # where to look in the file, as the file says it
     with clean_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Event)) == 3
 

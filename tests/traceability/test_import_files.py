@@ -130,3 +130,29 @@ def test_merged_cells_give_their_value_to_every_row_they_cover(registry, api, wo
     assert resp.status_code == 201, resp.json
     assert resp.json["imported"] == 3
     assert api.get(f"/api/v1/cylinders/{codes[2]}", world.regulator).json["model"] == "YSP35.5"
+
+
+def test_an_error_names_the_header_as_typed_and_the_cell(registry, api, world):
+    """'manufactured_on, line 5' sent a clerk hunting; the answer now says 制造日期 and F5.
+
+    The sheet has a title banner in row 1 and starts in column B, as templates often do."""
+    codes = [c["code"] for c in registry.codes(3)]
+    rows = rows_for(codes, "莲池燃气公司")
+    rows[1][4] = "去年"  # the second data row: line 4
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["B1"] = "气瓶登记台账"
+    for r, values in enumerate([HEADER_ZH, *rows], start=2):
+        for c, value in enumerate(values, start=2):
+            sheet.cell(row=r, column=c, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    resp = upload(api, world.regulator, out.getvalue(), "台账.xlsx")
+    assert resp.status_code == 400, resp.json
+    [error] = resp.json["error"]["details"]["errors"]
+    assert (error["line"], error["column"], error["code"]) == (4, "manufactured_on",
+                                                               "invalid_date")
+    assert (error["header"], error["cell"]) == ("制造日期", "F4")
+    csv = upload(api, world.regulator, as_csv(HEADER_ZH, rows), "台账.csv")
+    [error] = csv.json["error"]["details"]["errors"]
+    assert (error["header"], error["cell"]) == ("制造日期", "E3")
