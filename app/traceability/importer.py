@@ -20,6 +20,7 @@ from app.traceability.chain import chained_fields, event_hash
 from app.traceability.codes import CodeError, parse_code
 from app.traceability.import_files import REQUIRED, Header, locate_header, parse_date
 from app.traceability.models import GENESIS_HASH, Code, Cylinder, Event
+from app.traceability.names import serial_identity
 from app.traceability.rule_store import find_spec, life_rules, model_specs
 from app.traceability.rules import CylinderFacts, default_design_life, derive_state
 from app.traceability.services import (
@@ -92,7 +93,7 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
             report.errors.append(RowError(line, "code", "duplicate_in_file",
                                           f"Same code as line {seen_codes[reg.code]}."))
             continue
-        key = (reg.manufacturer, reg.serial_no)
+        key = serial_identity(reg.manufacturer, reg.serial_no)
         if key in seen_serials:
             report.errors.append(RowError(line, "serial_no", "duplicate_in_file",
                                           f"Same serial as line {seen_serials[key]}."))
@@ -220,11 +221,11 @@ def _check_against_database(candidates: list[tuple[int, Registration]],
                                              Cylinder.serial_no).where(Cylinder.code.in_(chunk))):
             registered[row.code] = (row.manufacturer, row.serial_no)
     taken: set[tuple[str, str]] = set()
-    keys = [(reg.manufacturer, reg.serial_no) for _, reg in candidates]
+    keys = [serial_identity(reg.manufacturer, reg.serial_no) for _, reg in candidates]
     for chunk in _chunks(keys, 500):
         taken.update(tuple(r) for r in db.session.execute(
-            select(Cylinder.manufacturer, Cylinder.serial_no)
-            .where(tuple_(Cylinder.manufacturer, Cylinder.serial_no).in_(chunk))))
+            select(Cylinder.manufacturer_key, Cylinder.serial_key)
+            .where(tuple_(Cylinder.manufacturer_key, Cylinder.serial_key).in_(chunk))))
     good = []
     for line, reg in candidates:
         found = codes.get(reg.code)
@@ -240,7 +241,7 @@ def _check_against_database(candidates: list[tuple[int, Registration]],
         elif found[1] != reg.owner_org_id:
             report.errors.append(RowError(line, "code", "code_owner_mismatch",
                                           "Code was issued to another organisation."))
-        elif (reg.manufacturer, reg.serial_no) in taken:
+        elif serial_identity(reg.manufacturer, reg.serial_no) in taken:
             report.errors.append(RowError(line, "serial_no", "duplicate_serial",
                                           "This manufacturer's serial is registered already."))
         else:

@@ -23,3 +23,9 @@ def search_key(text: str | None) -> str:
     PostgreSQL folds by its locale, so the two would find different cylinders.
     """
     return normalise_name(text or "").casefold()
+
+
+def serial_identity(manufacturer: str, serial_no: str) -> tuple[str, str]:
+    """One physical cylinder's stamp, however it was typed: `SN001` and `sn001` from one
+    maker are the same steel, and a second code for it would be a clone."""
+    return search_key(manufacturer), search_key(serial_no)

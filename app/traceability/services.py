@@ -17,11 +17,12 @@ from app.clock import today
 from app.database import utcnow
 from app.errors import N_, APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.locks import lock_name
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
 from app.traceability.events import record_event
 from app.traceability.flags import open_flags
 from app.traceability.models import Code, CodeBatch, Cylinder
-from app.traceability.names import normalise_name
+from app.traceability.names import normalise_name, serial_identity
 from app.traceability.rule_store import life_rules, spec_for
 from app.traceability.rules import CylinderFacts, CylinderState, default_design_life, derive_state
 
@@ -222,8 +223,10 @@ def register_cylinder(actor: User, reg: Registration,
         raise ValidationFailed(message, code=code, details={"field": field, "all": problems})
     if spec.banned:
         raise Conflict(f"Model {spec.model} is banned: {spec.banned_reason}", code="banned_model")
+    maker, serial = serial_identity(reg.manufacturer, reg.serial_no)
+    lock_name(f"serial:{maker}:{serial}")  # two spellings of one stamp at once: one wins
     duplicate = db.session.scalar(select(Cylinder.code).where(
-        Cylinder.manufacturer == reg.manufacturer, Cylinder.serial_no == reg.serial_no))
+        Cylinder.manufacturer_key == maker, Cylinder.serial_key == serial))
     if duplicate:
         raise Conflict(N_("This manufacturer's serial number is registered already."),
                        code="duplicate_serial")

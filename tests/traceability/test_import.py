@@ -208,3 +208,18 @@ def test_a_model_in_lower_case_imports_as_the_table_model(registry, api, world, 
     assert resp.status_code == 201, resp.json
     stored = db.session.scalars(db.select(Cylinder.model).where(Cylinder.code.in_(codes)))
     assert sorted(stored) == ["YSP12", "YSP35.5"]
+
+
+def test_a_stamp_in_another_case_is_a_duplicate_in_the_file_and_in_the_register(
+        registry, api, world):
+    codes = [c["code"] for c in registry.codes(3)]
+    rows = rows_for(codes, world.orgs["company"])
+    rows[1][1] = rows[0][1].lower()  # line 3 repeats line 2's stamp in lower case
+    resp = upload(api, world.regulator, as_csv(HEADER_EN, rows), "x.csv", "?skip_invalid=true")
+    assert resp.status_code == 201, resp.json
+    assert [(e["line"], e["code"]) for e in resp.json["errors"]] == [(3, "duplicate_in_file")]
+    later = rows_for([c["code"] for c in registry.codes(1)], world.orgs["company"])
+    later[0][1] = rows[2][1].lower()  # line 4's stamp, registered above, in lower case
+    resp = upload(api, world.regulator, as_csv(HEADER_EN, later), "y.csv")
+    assert resp.status_code == 400
+    assert [e["code"] for e in resp.json["error"]["details"]["errors"]] == ["duplicate_serial"]

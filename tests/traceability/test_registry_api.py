@@ -287,3 +287,33 @@ def test_a_model_typed_in_another_width_or_case_is_the_table_model(registry, api
         "manufactured_on": "2022-01-01", "owner_org_id": world.orgs["company"]})
     assert resp.status_code == 201, resp.json
     assert resp.json["model"] == "YSP35.5"
+
+
+def _body(world, code, serial, manufacturer="百工容器"):
+    return {"code": code, "serial_no": serial, "manufacturer": manufacturer, "model": "YSP35.5",
+            "manufactured_on": "2022-01-01", "owner_org_id": world.orgs["company"]}
+
+
+def test_one_stamp_typed_in_another_case_is_a_duplicate(registry, api, world):
+    """'SN001' and 'sn001' from one maker are one steel cylinder; a second code is a clone."""
+    first, second, third = (c["code"] for c in registry.codes(3))
+    assert api.post("/api/v1/cylinders", world.regulator,
+                    json=_body(world, first, "SN001")).status_code == 201
+    again = api.post("/api/v1/cylinders", world.regulator, json=_body(world, second, "sn001"))
+    assert (again.status_code, again.json["error"]["code"]) == (409, "duplicate_serial")
+    other_maker = api.post("/api/v1/cylinders", world.regulator,
+                           json=_body(world, third, "sn001", manufacturer="另一厂"))
+    assert other_maker.status_code == 201
+
+
+def test_one_stamp_in_two_spellings_at_once_is_registered_once(world, clean_app, registry):
+    # both passed the duplicate check before either inserted (PostgreSQL runs them side by
+    # side); the exact unique constraint does not see 'SN7' and 'sn7' as one
+    from tests.db_helpers import race_to_insert
+
+    codes = [c["code"] for c in registry.codes(2)]
+    answers = race_to_insert(clean_app, "cylinders", [
+        lambda client, code=code, serial=serial: client.post(
+            "/api/v1/cylinders", json=_body(world, code, serial), headers=world.regulator.headers)
+        for code, serial in zip(codes, ["SN7", "sn7"], strict=True)])
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.json for a in answers]
