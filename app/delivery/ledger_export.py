@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from app.auth.models import Organisation, User
@@ -15,7 +13,7 @@ from app.clock import DISTRICT_TZ
 from app.delivery.models import Customer, DeliveryArea, Hazard
 from app.delivery.rules import DeliveryRules, is_overdue
 from app.extensions import db
-from app.spreadsheet import workbook_bytes
+from app.spreadsheet import register_sheet, workbook_bytes
 
 TITLE = "瓶装液化石油气用户安全隐患台账"
 HEADERS = ("序号", "隐患编号", "发现时间", "所属区域", "用户名称", "用户类型", "用户地址",
@@ -74,33 +72,14 @@ def ledger_workbook(rows: Sequence[dict[str, Any]], counts: dict[str, Any],
                     org: Organisation | None, on: dt.date) -> bytes:
     """Build the XLSX: a title, who filed it and when, headers, then one row per hazard."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = "隐患台账"
-    ws.append([TITLE])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
-    ws["A1"].font = Font(size=14, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([f"填报单位：{org.name if org else '全部燃气企业'}", None, None, None,
-               f"导出日期：{on.isoformat()}", None, None, f"共 {len(rows)} 条"])
-    ws.append(list(HEADERS))
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-    for number, row in enumerate(rows, start=1):
-        ws.append([number, row["id"], row["found_at"], row["area"], row["customer"],
-                   row["customer_kind"], row["address"], row["item"], row["severity"],
-                   row["found_by"], row["deadline"], row["responsible"], row["status"],
-                   row["overdue"], row["rectified_at"], row["evidence"], row["verified_by"],
-                   row["verified_at"]])
-    for line in ws.iter_rows(min_row=4):
-        for cell in line:
-            if isinstance(cell.value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    for index, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A4"
-    ws.auto_filter.ref = f"A3:{get_column_letter(len(HEADERS))}{3 + len(rows)}"
+    info = [f"填报单位：{org.name if org else '全部燃气企业'}", None, None, None,
+            f"导出日期：{on.isoformat()}", None, None, f"共 {len(rows)} 条"]
+    register_sheet(wb, "隐患台账", TITLE, info, HEADERS, WIDTHS, (
+        [number, row["id"], row["found_at"], row["area"], row["customer"],
+         row["customer_kind"], row["address"], row["item"], row["severity"],
+         row["found_by"], row["deadline"], row["responsible"], row["status"],
+         row["overdue"], row["rectified_at"], row["evidence"], row["verified_by"],
+         row["verified_at"]] for number, row in enumerate(rows, start=1)))
     _summary(wb.create_sheet("汇总"), counts)
     return workbook_bytes(wb)
 

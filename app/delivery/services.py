@@ -43,7 +43,8 @@ from app.filling.entrustments import STATION_KINDS, entrusted_clause
 from app.filling.services import cylinder_on_hold
 from app.traceability.checks import Reason
 from app.traceability.events import find_event, lock_cylinder, record_event
-from app.traceability.models import Cylinder, Event, Flag
+from app.traceability.flags import open_flag_kinds
+from app.traceability.models import Cylinder, Event
 from app.traceability.services import cylinder_state, find_cylinder, parse, public_base_url
 
 HANDOVER_TYPES = ("delivered", "returned")
@@ -176,9 +177,7 @@ def dispatch_blockers(cylinder: Cylinder) -> list[Reason]:
     """
     fill = _last_seq(cylinder, "filled")
     handover = _last_seq(cylinder, *HANDOVER_TYPES)
-    kinds = set(db.session.scalars(select(Flag.kind).where(
-        Flag.cylinder_id == cylinder.id, Flag.status == "open",
-        Flag.kind.in_(BLOCKING_FLAGS))))
+    kinds = open_flag_kinds(cylinder, BLOCKING_FLAGS)
     facts = FillFacts(status=cylinder_state(cylinder).status,
                       last_fill_seq=fill.seq if fill else None,
                       last_fill_overfill=cylinder_on_hold(cylinder),

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from app.auth.policy import allow, is_oversight
+from app.auth.policy import allow
 from app.database import utcnow
 from app.downloads import JSON_LD, PDF, XLSX, file_response
 from app.errors import N_, Forbidden
@@ -38,23 +38,20 @@ from app.oversight.schemas import (
     SeizureStepOut,
 )
 from app.oversight.search import Filters, run_search
-from app.oversight.services import cylinder_for_oversight, is_regulator
+from app.oversight.services import cylinder_for_oversight, is_regulator, owner_scope
 from app.traceability import services as registry
 from app.traceability.events import cylinder_events, event_to_dict
 
 blp = Blueprint("oversight_api", __name__, url_prefix="/api/v1",
                 description="Regulators: search, seizure and scrapping, inspections, blacklist, "
                             "flags dashboard, monthly reports, EPCIS export")
-NO_ORG = 0  # no organisation has id 0: a filter that matches nothing
 
 
 def scoped_filters(args: dict) -> Filters:
     """Build search filters; outside oversight, only the user's own cylinders are searched."""
     values = {k: v for k, v in args.items() if k not in ("page", "per_page")}
     filters = Filters(**values)
-    if not is_oversight(current_user):
-        own = current_user.org_id
-        filters.owner_org_id = own if filters.owner_org_id in (None, own) else NO_ORG
+    filters.owner_org_id = owner_scope(current_user, filters.owner_org_id)
     return filters
 
 

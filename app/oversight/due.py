@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 
-from app.auth.policy import is_oversight
 from app.auth.services import get_org
 from app.clock import today
 from app.extensions import db
+from app.oversight.services import owner_scope
 from app.traceability.models import Cylinder
 
 KINDS = ("inspection_overdue", "beyond_service_life", "inspection_due", "life_ending")
@@ -164,16 +164,9 @@ def due_by_month(owner_org_id: int | None = None, on: dt.date | None = None,
     return starts[:-1], {"inspection_due": inspections, "life_ending": lives}
 
 
-NO_ORG = 0  # no organisation has id 0: a scope that matches nothing
-
-
 def due_scope(user: Any, owner_org_id: int | None) -> int | None:
-    """The owner to list: oversight sees the district (or the owner it asks for); anyone
-    else only their own organisation, and another owner's list is empty (as in search).
-    An owner that does not exist is 404 `org_not_found`, as the monthly report answers."""
+    """The owner to list, as the search scopes it (`owner_scope`). An owner that does not
+    exist is 404 `org_not_found`, as the monthly report answers."""
     if owner_org_id is not None:
         get_org(owner_org_id)
-    if is_oversight(user):
-        return owner_org_id
-    own = user.org_id
-    return own if owner_org_id in (None, own) else NO_ORG
+    return owner_scope(user, owner_org_id)

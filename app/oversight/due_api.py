@@ -9,7 +9,6 @@ from app.auth.policy import allow
 from app.clock import today
 from app.downloads import XLSX, file_response
 from app.oversight.due import (
-    NO_ORG,
     DueItem,
     DuePage,
     Window,
@@ -20,7 +19,7 @@ from app.oversight.due import (
 )
 from app.oversight.due_export import due_workbook
 from app.oversight.schemas import DuePageOut, DueQuery
-from app.oversight.services import org_names
+from app.oversight.services import NO_ORG, org_names
 from app.traceability.codes import format_code
 
 blp = Blueprint("due_api", __name__, url_prefix="/api/v1",

@@ -5,12 +5,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from app.oversight.due import DueItem
 from app.oversight.services import org_names
-from app.spreadsheet import workbook_bytes
+from app.spreadsheet import register_sheet, workbook_bytes
 from app.traceability.codes import format_code
 
 TITLE = "气瓶定期检验及报废到期提醒"
@@ -26,31 +24,14 @@ def due_workbook(items: Sequence[DueItem], summary: dict[str, int], scope: str,
     """Build the XLSX: a title, scope and window, headers, one row per cylinder, totals."""
     owners = org_names({i.cylinder.owner_org_id for i in items})
     wb = Workbook()
-    ws = wb.active
-    ws.title = "到期提醒"
-    ws.append([TITLE])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
-    ws["A1"].font = Font(size=14, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([f"产权单位：{scope}", None, None, None, f"统计日期：{on.isoformat()}", None,
-               f"提醒期限：{within_days} 天", None, f"共 {len(items)} 条"])
-    ws.append(list(HEADERS))
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-    for number, item in enumerate(items, start=1):
-        cyl = item.cylinder
-        ws.append([number, format_code(cyl.code), cyl.serial_no, cyl.model, cyl.manufacturer,
-                   owners.get(cyl.owner_org_id, ""), cyl.registration_no or "",
-                   cyl.next_inspection_due, cyl.service_life_ends,
-                   KIND_ZH.get(item.kind, item.kind), item.days_left])
-    for line in ws.iter_rows(min_row=4):
-        for cell in line:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    for index, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A4"
-    ws.auto_filter.ref = f"A3:{get_column_letter(len(HEADERS))}{3 + len(items)}"
+    info = [f"产权单位：{scope}", None, None, None, f"统计日期：{on.isoformat()}", None,
+            f"提醒期限：{within_days} 天", None, f"共 {len(items)} 条"]
+    register_sheet(wb, "到期提醒", TITLE, info, HEADERS, WIDTHS, (
+        [number, format_code(item.cylinder.code), item.cylinder.serial_no, item.cylinder.model,
+         item.cylinder.manufacturer, owners.get(item.cylinder.owner_org_id, ""),
+         item.cylinder.registration_no or "", item.cylinder.next_inspection_due,
+         item.cylinder.service_life_ends, KIND_ZH.get(item.kind, item.kind), item.days_left]
+        for number, item in enumerate(items, start=1)))
     totals = wb.create_sheet("汇总")
     totals.append(["提醒类别", "数量"])
     for kind, count in summary.items():

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.auth.models import User
 from app.clock import today
@@ -26,8 +25,8 @@ from app.oversight.blacklist import entries_covering
 from app.oversight.models import CylinderTrace, PublicReport
 from app.oversight.services import require_regulator
 from app.traceability.codes import CodeError, format_code, parse_code
-from app.traceability.flags import raise_flag
-from app.traceability.models import Cylinder, Flag
+from app.traceability.flags import open_flag_kinds, raise_flag
+from app.traceability.models import Cylinder
 from app.traceability.services import cylinder_state, find_cylinder, org_name
 
 REPORT_CATEGORIES = {
@@ -115,8 +114,7 @@ def _flag_warnings(cyl: Cylinder, status: str) -> list[str]:
         "clone_suspected": _("Its code was seen in two places at once: it may be a copy."),
         "black_cylinder": _("The regulator is checking where this cylinder came from."),
     }
-    kinds = set(db.session.scalars(select(Flag.kind).where(
-        Flag.cylinder_id == cyl.id, Flag.status == "open", Flag.kind.in_(BLOCKING_FLAGS))))
+    kinds = open_flag_kinds(cyl, BLOCKING_FLAGS)
     if status in DEAD:
         kinds.discard("black_cylinder")  # its status says it already, more plainly
     return [message for kind, message in messages.items() if kind in kinds]

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import Organisation, User
+from app.auth.policy import is_oversight
 from app.errors import N_, Conflict, Forbidden
 from app.extensions import db
 from app.traceability import services as registry
@@ -18,6 +19,19 @@ from app.traceability.models import Cylinder
 OVERSIGHT_EVENTS = frozenset({"seized", "handed_to_agency", "scrapped", "registration_cancelled",
                               "inspected", "safety_assessed", "blacklisted", "flag_raised",
                               "flag_resolved"})
+
+
+
+NO_ORG = 0  # no organisation has id 0: an owner filter that matches nothing
+
+
+def owner_scope(user: User, owner_org_id: int | None) -> int | None:
+    """Whose cylinders a list shows: oversight the district, or the owner it names; anyone
+    else only their own organisation's, and asking for another owner's finds nothing."""
+    if is_oversight(user):
+        return owner_org_id
+    own = user.org_id
+    return own if owner_org_id in (None, own) else NO_ORG
 
 
 def is_regulator(user: User) -> bool:

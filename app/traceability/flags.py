@@ -33,6 +33,12 @@ def open_flags(cyl: Cylinder) -> list[Flag]:
         Flag.cylinder_id == cyl.id, Flag.status == "open").order_by(Flag.raised_at)))
 
 
+def open_flag_kinds(cyl: Cylinder, kinds: Iterable[str]) -> set[str]:
+    """Which of these kinds of flag are open on the cylinder (kinds only: no details read)."""
+    return set(db.session.scalars(select(Flag.kind).where(
+        Flag.cylinder_id == cyl.id, Flag.status == "open", Flag.kind.in_(tuple(kinds)))))
+
+
 def raise_flag(kind: str, *, cylinder: Cylinder | None = None, code: str | None = None,
                actor: User | None = None, details: dict | None = None) -> Flag:
     """Raise a flag, or count one more sighting on the same open flag."""

@@ -75,7 +75,7 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
     rules = life_rules()
     on = today()
     base = public_base_url()
-    candidates: list[tuple[int, Registration]] = []
+    candidates: list[tuple[int, Registration, tuple[str, str]]] = []  # line, row, stamp
     seen_codes: dict[str, int] = {}
     seen_serials: dict[tuple[str, str], int] = {}
     for line, cells in rows:
@@ -100,7 +100,7 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
             continue
         seen_codes[reg.code] = line
         seen_serials[key] = line
-        candidates.append((line, reg))
+        candidates.append((line, reg, key))
         if progress and report.rows % 1000 == 0:
             progress(1000)
     good = _check_against_database(candidates, report)
@@ -206,10 +206,10 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def _check_against_database(candidates: list[tuple[int, Registration]],
+def _check_against_database(candidates: list[tuple[int, Registration, tuple[str, str]]],
                             report: ImportReport) -> list[Registration]:
     codes: dict[str, tuple[str, int]] = {}
-    for chunk in _chunks([reg.code for _, reg in candidates]):
+    for chunk in _chunks([reg.code for _, reg, _ in candidates]):
         for row in db.session.execute(select(Code.code, Code.status, Code.owner_org_id)
                                       .where(Code.code.in_(chunk))):
             codes[row.code] = (row.status, row.owner_org_id)
@@ -221,13 +221,13 @@ def _check_against_database(candidates: list[tuple[int, Registration]],
                                              Cylinder.serial_no).where(Cylinder.code.in_(chunk))):
             registered[row.code] = (row.manufacturer, row.serial_no)
     taken: set[tuple[str, str]] = set()
-    keys = [serial_identity(reg.manufacturer, reg.serial_no) for _, reg in candidates]
+    keys = [key for _, _, key in candidates]
     for chunk in _chunks(keys, 500):
         taken.update(tuple(r) for r in db.session.execute(
             select(Cylinder.manufacturer_key, Cylinder.serial_key)
             .where(tuple_(Cylinder.manufacturer_key, Cylinder.serial_key).in_(chunk))))
     good = []
-    for line, reg in candidates:
+    for line, reg, key in candidates:
         found = codes.get(reg.code)
         if found is None:
             report.errors.append(RowError(line, "code", "unknown_code", "Code was never issued."))
@@ -241,7 +241,7 @@ def _check_against_database(candidates: list[tuple[int, Registration]],
         elif found[1] != reg.owner_org_id:
             report.errors.append(RowError(line, "code", "code_owner_mismatch",
                                           "Code was issued to another organisation."))
-        elif serial_identity(reg.manufacturer, reg.serial_no) in taken:
+        elif key in taken:
             report.errors.append(RowError(line, "serial_no", "duplicate_serial",
                                           "This manufacturer's serial is registered already."))
         else:
