@@ -102,6 +102,9 @@ class ImportErrorOut(Schema):
     column = fields.String()
     code = fields.String()
     message = fields.String()
+    header = fields.String(allow_none=True, metadata={
+        "description": "The column's header as the file has it (制造日期)"})
+    cell = fields.String(allow_none=True, metadata={"description": "Where to look: F4"})
 
 
 class ImportReportOut(Schema):

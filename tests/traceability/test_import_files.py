@@ -156,3 +156,15 @@ def test_an_error_names_the_header_as_typed_and_the_cell(registry, api, world):
     csv = upload(api, world.regulator, as_csv(HEADER_ZH, rows), "台账.csv")
     [error] = csv.json["error"]["details"]["errors"]
     assert (error["header"], error["cell"]) == ("制造日期", "E3")
+
+
+def test_skipped_rows_in_a_kept_import_name_their_cell_too(registry, api, world):
+    """The 201 answer goes through its schema, which dropped the header and cell."""
+    codes = [c["code"] for c in registry.codes(2)]
+    rows = rows_for(codes, "莲池燃气公司")
+    rows[1][4] = "去年"
+    resp = upload(api, world.regulator, as_csv(HEADER_ZH, rows), "台账.csv",
+                  "?skip_invalid=true")
+    assert resp.status_code == 201, resp.json
+    [error] = resp.json["errors"]
+    assert (error["header"], error["cell"]) == ("制造日期", "E3")
