@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach pages and API blueprints; API blueprints use tokens, so CSRF applies per request."""
     from app.auth.api import blp as auth_api
     from app.auth.cli import register_auth_cli
+    from app.auth.views import register_user_pages
     from app.delivery import register_delivery
     from app.delivery.api import blp as delivery_setup_api
     from app.delivery.company_views import bp as company_pages
@@ -44,3 +45,4 @@ def register_blueprints(app: Flask) -> None:
     register_filling(app)
     app.cli.add_command(seed_demo_command)
     register_oversight(app)
+    register_user_pages(app)  # last in the admin's navigation

@@ -64,10 +64,10 @@ def create_user(actor: User | None, name: str, org_id: int, role: str,
         raise ValidationFailed(f"A {org.kind} cannot have a {role} user.", code="role_not_for_org")
     if (actor is not None and not actor.is_platform_admin
             and (actor.role != "admin" or actor.org_id != org.id)):
-        raise Forbidden("You may only create users in your own organisation.")
+        raise Forbidden(N_("You may only create users in your own organisation."))
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("User name is required.")
+        raise ValidationFailed(N_("User name is required."))
     if db.session.scalar(select(User.id).where(User.name == name)):
         raise Conflict(f"A user named {name!r} exists already.", code="duplicate_user")
     if password is not None and len(password) < 8:
@@ -77,6 +77,20 @@ def create_user(actor: User | None, name: str, org_id: int, role: str,
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def roles_for_kind(kind: str) -> list[str]:
+    """The roles an organisation of this kind may give its users, in the role table's order."""
+    return [role for role in ROLES if role in ROLES_BY_KIND[kind]]
+
+
+# no 0/O, 1/l/I: a generated password is read off a screen and typed on a phone
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length: int = 12) -> str:
+    """A random first password (about 70 bits) for an admin to hand over once."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
 
 
 def administers(actor: User, org_id: int) -> bool:
@@ -173,15 +187,20 @@ def list_tokens(user: User) -> list[ApiToken]:
                                    .order_by(ApiToken.id)))
 
 
-def tokens_of(actor: User, user_id: int) -> list[ApiToken]:
-    """A user's tokens, for the admin who would revoke a lost device's (never the secrets).
+def managed_user(actor: User, user_id: int) -> User:
+    """A user the actor administers, or the actor themself.
 
     Another organisation's user is answered as a missing one, as in `set_user_active`.
     """
     user = db.session.get(User, user_id)
     if user is None or not (user.id == actor.id or administers(actor, user.org_id)):
         raise NotFound(f"No user {user_id}.", code="user_not_found")
-    return list_tokens(user)
+    return user
+
+
+def tokens_of(actor: User, user_id: int) -> list[ApiToken]:
+    """A user's tokens, for the admin who would revoke a lost device's (never the secrets)."""
+    return list_tokens(managed_user(actor, user_id))
 
 
 def user_for_token(token: str) -> User | None:
