@@ -1,4 +1,4 @@
-"""The Users page (用户管理): an admin lists, adds and deactivates their organisation's people
+"""The Users page (账号管理): an admin lists, adds and deactivates their organisation's people
 and revokes their API tokens, through the same services and rules as the JSON API."""
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def active(user_id: int) -> bool:
 def test_admins_open_the_users_page(as_user, name):
     resp = as_user(name).get("/users")
     assert resp.status_code == 200
-    assert 'href="/users" aria-current="page">用户管理</a>' in resp.text
+    assert 'href="/users" aria-current="page">账号管理</a>' in resp.text
 
 
 @pytest.mark.parametrize("name", ["filler_a", "driver", "regulator", "inspector", "printer"])
@@ -56,7 +56,7 @@ def test_other_roles_are_refused(as_user, world, name):
     target = world.company_filler.id
     assert who.get("/users").status_code == 403
     assert who.get(f"/users/{target}").status_code == 403
-    assert ">用户管理</a>" not in who.get("/").text
+    assert ">账号管理</a>" not in who.get("/").text
     for path in ("/users", f"/users/{target}/active", "/users/me/tokens"):
         assert send(who, path, name="x", role="filler", password=PASSWORD,
                     active="0", confirm="1").status_code == 403

@@ -15,7 +15,7 @@ _NAMES = itertools.count(1)
 def test_create_then_deactivate_on_a_phone(page, chromium, live_server):
     name = f"phone_filler{next(_NAMES)}"
     login(page, "station_a_admin")
-    page.click("nav >> text=用户管理")
+    page.click("nav >> text=账号管理")
     page.wait_for_url("**/users")
     page.fill("input[name=name]", name)
     page.fill("input[name=display_name]", "赵师傅")
