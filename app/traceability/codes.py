@@ -122,7 +122,10 @@ def parse_code(text: str, public_base_url: str | None = None) -> ParsedCode:
 
 
 def _code_from_url(raw: str, public_base_url: str | None) -> str:
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+    except ValueError as exc:  # "http://[x/c/..." is no URL at all (an unclosed IPv6 host)
+        raise ForeignCode(N_("This QR code belongs to another system.")) from exc
     path = parts.path.rstrip("/")
     if public_base_url:
         base = urlsplit(public_base_url)

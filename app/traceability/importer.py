@@ -161,7 +161,7 @@ def _check_row(line: int, cells: list[str], index: dict[str, int], orgs: dict[st
         errors.append(RowError(line, "code", exc.code, str(exc)))
         code = ""
     owner_text = cell("owner")
-    owner_id = int(owner_text) if owner_text.isdigit() else orgs.get(owner_text)
+    owner_id = int(owner_text) if _is_number(owner_text) else orgs.get(owner_text)
     if owner_id is None or owner_id not in org_ids:
         errors.append(RowError(line, "owner", "unknown_org", f"No organisation {owner_text!r}."))
     elif not is_oversight(actor) and owner_id != actor.org_id:
@@ -184,7 +184,7 @@ def _check_row(line: int, cells: list[str], index: dict[str, int], orgs: dict[st
     life_text = cell("design_life_years")
     life = None
     if life_text:
-        if life_text.isdigit():
+        if _is_number(life_text):
             life = int(life_text)
         else:
             errors.append(RowError(line, "design_life_years", "invalid_number",
@@ -199,6 +199,11 @@ def _check_row(line: int, cells: list[str], index: dict[str, int], orgs: dict[st
     if problems:
         return [RowError(line, f, c, m) for f, c, m in problems]
     return reg
+
+
+def _is_number(text: str) -> bool:
+    """Plain digits: str.isdigit() also takes "²" and "①", which int() refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:

@@ -223,3 +223,14 @@ def test_a_stamp_in_another_case_is_a_duplicate_in_the_file_and_in_the_register(
     resp = upload(api, world.regulator, as_csv(HEADER_EN, later), "y.csv")
     assert resp.status_code == 400
     assert [e["code"] for e in resp.json["error"]["details"]["errors"]] == ["duplicate_serial"]
+
+
+def test_digits_int_cannot_read_are_a_row_error_not_a_500(registry, api, world):
+    codes = [c["code"] for c in registry.codes(2)]
+    rows = rows_for(codes, world.orgs["company"])
+    rows[0][5] = "²"                              # line 2: str.isdigit() says yes, int() no
+    rows[1][8] = "①"                              # line 3: a circled one as the design life
+    resp = upload(api, world.company_admin, as_csv(HEADER_EN, rows), "digits.csv")
+    assert resp.status_code == 400, resp.json
+    found = {(e["line"], e["column"], e["code"]) for e in resp.json["error"]["details"]["errors"]}
+    assert found == {(2, "owner", "unknown_org"), (3, "design_life_years", "invalid_number")}
