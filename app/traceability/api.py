@@ -69,13 +69,7 @@ def get_code_batch(batch_id: int) -> dict:
 @blp.response(201, CylinderOut)
 def register_cylinder(body: dict) -> dict:
     """Register a cylinder (建档): bind an issued code to its stamped data."""
-    code = services.parse(body.get("code") or body["payload"])
-    reg = services.Registration(
-        code=code, serial_no=body["serial_no"], manufacturer=body["manufacturer"],
-        model=body["model"], manufactured_on=body["manufactured_on"],
-        owner_org_id=body["owner_org_id"], registration_no=body.get("registration_no"),
-        last_inspected_on=body.get("last_inspected_on"),
-        design_life_years=body.get("design_life_years"))
+    reg = services.registration_from(body)
     return services.cylinder_to_dict(services.register_cylinder(current_user, reg))
 
 

@@ -114,6 +114,18 @@ class Registration:
         self.manufacturer = normalise_name(self.manufacturer)
 
 
+def registration_from(fields: dict[str, Any]) -> Registration:
+    """A registration from the API's body or the page's form: the code typed, or the payload
+    a scanner read (a QR URL), either way as the bare code."""
+    return Registration(
+        code=parse(fields.get("code") or fields["payload"]), serial_no=fields["serial_no"],
+        manufacturer=fields["manufacturer"], model=fields["model"],
+        manufactured_on=fields["manufactured_on"], owner_org_id=fields["owner_org_id"],
+        registration_no=fields.get("registration_no"),
+        last_inspected_on=fields.get("last_inspected_on"),
+        design_life_years=fields.get("design_life_years"))
+
+
 def validate_registration(reg: Registration, on: dt.date) -> list[tuple[str, str, str]]:
     """Check a registration's own fields; return (field, code, message) for each problem."""
     problems = []
