@@ -25,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
     from app.printing.api import blp as printing_api
     from app.printing.cli import register_printing_cli
     from app.printing.views import register_printing
+    from app.traceability import register_registry_pages
     from app.traceability.api import blp as registry_api
     from app.traceability.cli import register_registry_cli
     from app.web.views import bp as web
@@ -34,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(delivery_pages)
     app.register_blueprint(company_pages)
     app.register_blueprint(filling_pages)
+    register_registry_pages(app)
     for blueprint in (auth_api, registry_api, printing_api, delivery_setup_api,
                       delivery_round_api, hazard_api, filling_api):
         csrf.exempt(blueprint)

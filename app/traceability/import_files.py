@@ -149,12 +149,13 @@ def locate_header(data: bytes, filename: str) -> Header:
                 best = (len(index), line, missing)
     if best is None:
         raise ValidationFailed("The file is empty.", code="empty_file")
-    named = ", ".join(f"{key} ({_chinese(key)})" for key in best[2])
+    named = ", ".join(f"{key} ({chinese_header(key)})" for key in best[2])
     raise ValidationFailed(f"The header row lacks: {named}.", code="missing_columns",
                            details={"missing": best[2], "line": best[1]})
 
 
-def _chinese(key: str) -> str:
+def chinese_header(key: str) -> str:
+    """The Chinese header a district office writes for a column (the template's header)."""
     return next(alias for alias in HEADERS[key] if not alias.isascii())
 
 
