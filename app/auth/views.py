@@ -198,8 +198,9 @@ def issue_token() -> Page:
     me = current_user._get_current_object()
     raw = {k: request.form.get(k, "").strip() for k in ("label", "days")}
     body: dict[str, Any] = {k: v for k, v in raw.items() if v}
-    if body.get("days", "").isdigit():
-        body["days"] = int(body["days"])  # the API's days is a strict integer
+    days = body.get("days", "")
+    if days.isascii() and days.isdigit():  # "²" is a digit to isdigit, not to int
+        body["days"] = int(days)  # the API's days is a strict integer
     try:
         body = TokenIn().load(body)
         token, _row = services.new_token(me, body.get("label") or "web", body.get("days"))

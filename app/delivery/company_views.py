@@ -84,8 +84,8 @@ def _submit(schema: Schema, action: Callable[[dict], Any], done: str,
     form: dict[str, Any] = {k: v for k, v in request.form.items()
                             if k not in ("csrf_token", "form", *drop) and v != ""}
     for key, value in form.items():
-        if key.endswith("_id") and value.isdigit():  # the API's ids are strict integers
-            form[key] = int(value)
+        if key.endswith("_id") and value.isascii() and value.isdigit():
+            form[key] = int(value)  # the API's ids are strict integers
     form.update(extra or {})
     return _attempt(lambda: action(schema.load(form)), done)
 

@@ -315,7 +315,7 @@ def _resident_id(number: str) -> str:
     130606 since 2015), and a real customer must not be refused for that.
     """
     number = ric.compact(number)
-    if len(number) != 18 or not number[:17].isdigit():
+    if len(number) != 18 or not (number.isascii() and number[:17].isdigit()):
         raise InvalidLength()
     ric.get_birth_date(number)
     if number[-1] != ric.calc_check_digit(number):

@@ -224,7 +224,8 @@ def test_issue_a_token_for_yourself(as_user, api, world):
     assert me.json["name"] == "station_a_admin"
     assert token not in admin.get(f"/users/{world.station_a_admin.id}").text
     before = len(services.list_tokens(db.session.get(User, world.station_a_admin.id)))
-    for days, says in (("9999", "令牌有效期最长 365 天"), ("abc", "请填写不小于 1 的整数天数")):
+    for days, says in (("9999", "令牌有效期最长 365 天"), ("abc", "请填写不小于 1 的整数天数"),
+                      ("³", "请填写不小于 1 的整数天数")):
         resp = send(admin, "/users/me/tokens", label="手机", days=days)
         assert resp.status_code == 400 and says in resp.text
         assert 'value="手机"' in resp.text and f'value="{days}"' in resp.text

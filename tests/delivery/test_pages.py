@@ -99,6 +99,11 @@ def test_forms_use_the_same_rules(fleet, as_user, api, world):
         "driver_id": world.driver.id, "vehicle_id": fleet.ids["spare"],
         "area_id": fleet.ids["area"], "starts_on": "2026-07-20", "ends_on": "2026-07-10"})
     assert "结束日期早于开始日期。" in resp.text  # a service's message, in the page's language
+    resp = admin.post("/company/assignments", data={  # "²" passes isdigit, not int: no 500
+        "driver_id": "²", "vehicle_id": fleet.ids["spare"],
+        "area_id": fleet.ids["area"], "starts_on": "2026-07-20", "ends_on": "2026-07-30"})
+    assert "driver_id: Not a valid integer." in resp.text  # refused by the schema
+    assert len(api.get("/api/v1/assignments", world.company_admin).json) == 1
 
 
 def test_service_worker_keeps_the_driver_page(client):

@@ -92,6 +92,9 @@ def test_customers_join_the_area_they_lie_in(fleet, api, world):
 @pytest.mark.parametrize(("changes", "code"), [
     ({"id_number": "130606198001010010"}, "invalid_id_number"),
     ({"id_number": "130606198013010012"}, "invalid_id_number"),
+    # digits str.isdigit() admits and int() refuses, in the birth date and elsewhere
+    ({"id_number": "1306061980²1010012"}, "invalid_id_number"),
+    ({"id_number": "①30606198001010012"}, "invalid_id_number"),
     ({"kind": "restaurant"}, "identity_kind_mismatch"),
     ({"kind": "spaceship"}, "validation_error"),
     ({"premises": "roof"}, "validation_error"),
