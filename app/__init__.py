@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from app.config import load_config
 from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
 def select_locale() -> str:
-    """Chinese by default; English when the user picked it or asked for it."""
+    """Chinese by default; English when the user picked it or asked for it.
+
+    Outside a request (a CLI command, a service called from a test) there is no one to ask:
+    Chinese, unless the caller forces a locale (`flask_babel.force_locale`).
+    """
+    if not has_request_context():
+        return "zh_CN"
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in ("zh_CN", "en"):
         return chosen

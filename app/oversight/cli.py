@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from app.errors import APIError
 from app.oversight.reports.data import monthly_report
@@ -27,21 +28,24 @@ def report_cli() -> None:
               show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Folder to write into.")
+@click.option("--lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True,
+              help="Language of the files' titles, headings and labels.")
 @with_appcontext
 def monthly_command(month: str, org_id: int | None, area_id: int | None, fmt: str,
-                    out: Path) -> None:
+                    out: Path, lang: str) -> None:
     """Write the monthly progress report (seed plan 五(三)) as XLSX and/or PDF."""
     started = time.perf_counter()
-    try:
-        report = monthly_report(month, org_id, area_id)
-    except APIError as exc:
-        raise click.BadParameter(exc.message, param_hint="--month") from exc
-    out.mkdir(parents=True, exist_ok=True)
-    suffix = (f"-{org_id}" if org_id else "") + (f"-area{area_id}" if area_id else "")
-    for kind in ("xlsx", "pdf") if fmt == "both" else (fmt,):
-        path = out / f"monthly-report-{month}{suffix}.{kind}"
-        path.write_bytes(report_xlsx(report) if kind == "xlsx" else report_pdf(report))
-        click.echo(f"wrote {path}")
+    with force_locale(lang):
+        try:
+            report = monthly_report(month, org_id, area_id)
+        except APIError as exc:
+            raise click.BadParameter(exc.message, param_hint="--month") from exc
+        out.mkdir(parents=True, exist_ok=True)
+        suffix = (f"-{org_id}" if org_id else "") + (f"-area{area_id}" if area_id else "")
+        for kind in ("xlsx", "pdf") if fmt == "both" else (fmt,):
+            path = out / f"monthly-report-{month}{suffix}.{kind}"
+            path.write_bytes(report_xlsx(report) if kind == "xlsx" else report_pdf(report))
+            click.echo(f"wrote {path}")
     click.echo(f"fills {report.totals['fills']}, refusals {report.totals['refusals']}, "
                f"flags {report.totals['flags_raised']}/{report.totals['flags_resolved']}, "
                f"deliveries {report.totals['deliveries']} "

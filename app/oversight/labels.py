@@ -1,8 +1,5 @@
-"""Names of flag kinds and clone rules for pages, in the reader's language.
-
-The monthly report keeps its own Chinese names (`reports.data.FLAG_LABELS`): it is the
-document a unit files, whatever language its writer reads the pages in.
-"""
+"""Names of flag kinds and clone rules, in the reader's language: for pages and for the
+monthly report's files, which follow the request's language as the pages do."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -1,7 +1,9 @@
 """Count a month's work from the events and flags that record it.
 
 Everything is counted from `events` (by the device time `occurred_at`, in the district's time
-zone), `flags` and the delivery package's `hazards`. A report for a delivery area counts what
+zone), `flags` and the delivery package's `hazards`. Titles, headers and row labels are in the
+request's language (Chinese by default), so the files and the JSON read as the page does;
+section keys, codes and names stay as stored. A report for a delivery area counts what
 happened in that area: flags seen there, deliveries by drivers assigned to it and hazards at its
 customers; fills, refusals and inspections happen at stations and agencies, which belong to no
 delivery area, so those sections say so instead of counting.
@@ -13,6 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import get_locale, pgettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
@@ -20,16 +25,15 @@ from app.clock import DISTRICT_TZ, today
 from app.delivery.models import Hazard
 from app.errors import N_, ValidationFailed
 from app.extensions import db
+from app.oversight.labels import flag_label
 from app.oversight.services import area_names, org_names
 from app.traceability.models import Event, Flag
 
 BLACK_STEPS = ("seized", "handed_to_agency", "scrapped", "registration_cancelled")
-BLACK_LABELS = {"seized": "查封扣押", "handed_to_agency": "移交检验机构", "scrapped": "报废",
-                "registration_cancelled": "注销使用登记"}
-FLAG_LABELS = {"black_cylinder": "黑气瓶", "fill_refused": "拒绝充装", "not_owned": "非自有气瓶",
-               "overfill": "超装", "out_of_zone": "超区域配送", "wrong_vehicle": "人车不符",
-               "no_safety_check": "未随瓶安检", "clone_suspected": "疑似克隆码",
-               "blacklisted": "黑名单产品", "hazard_overdue": "隐患逾期未整改"}
+BLACK_LABELS = {"seized": _l("Seizure"),
+                "handed_to_agency": _l("Hand-over to an inspection agency"),
+                "scrapped": _l("Scrapping"),
+                "registration_cancelled": _l("Cancellation of registration")}
 
 
 @dataclass
@@ -84,7 +88,10 @@ def _utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=DISTRICT_TZ).astimezone(dt.UTC)
 
 
-NOT_AREA_BOUND = "按配送区域统计时不含此项：充装站和检验机构不属于配送区域，请按单位查看。"
+BASIS = _l("Lianchi District work plan for the urban and rural gas safety campaign, section "
+           "5(3): reported before the 20th of each month")
+NOT_AREA_BOUND = _l("Not counted in a delivery area's report: filling stations and inspection "
+                    "agencies belong to no delivery area; see the report by unit.")
 
 
 class _Window:
@@ -111,7 +118,7 @@ class _Window:
     def not_area_bound(self, section: Section) -> Section:
         """Blank a station's or agency's section in a report for a delivery area."""
         if self.area_id is not None:
-            section.rows, section.note = [], NOT_AREA_BOUND
+            section.rows, section.note = [], str(NOT_AREA_BOUND)
         return section
 
 
@@ -123,20 +130,22 @@ def _fills(w: _Window) -> Section:
     names = org_names({r[0] for r in rows})
     body = sorted(([names.get(r[0], "—") if r[0] else "—", r[1], int(r[2] or 0)] for r in rows),
                   key=lambda r: (-r[1], r[0]))
-    return w.not_area_bound(Section("fills", "充装", ["充装单位", "充装次数", "超装次数"], body))
+    return w.not_area_bound(Section("fills", _("Filling"),
+                                    [_("Filling unit"), _("Fills"), _("Overfills")], body))
 
 
 def _refusals(w: _Window) -> Section:
     counts: Counter[str] = Counter()
     messages: dict[str, str] = {}
+    said = "message_en" if str(get_locale()) == "en" else "message"  # a refusal keeps both
     for data in db.session.scalars(select(Event.data).where(*w.events("fill_refused"))):
         for reason in (data or {}).get("reasons", []) or [{"code": "unknown"}]:
             code = str(reason.get("code", "unknown"))
             counts[code] += 1
-            messages.setdefault(code, str(reason.get("message") or code))
+            messages.setdefault(code, str(reason.get(said) or code))
     rows = [[code, messages[code], n] for code, n in counts.most_common()]
-    return w.not_area_bound(Section("refusals", "拒绝充装（按原因）", ["原因代码", "原因", "次数"],
-                                    rows))
+    return w.not_area_bound(Section("refusals", _("Refused fills (by reason)"),
+                                    [_("Reason code"), _("Reason"), _("Times")], rows))
 
 
 def _flags(w: _Window) -> Section:
@@ -145,8 +154,9 @@ def _flags(w: _Window) -> Section:
     resolved = dict(db.session.execute(select(Flag.kind, func.count()).where(
         *w.flags(Flag.resolved_at)).group_by(Flag.kind)).all())
     kinds = sorted(set(raised) | set(resolved))
-    rows = [[FLAG_LABELS.get(k, k), k, raised.get(k, 0), resolved.get(k, 0)] for k in kinds]
-    return Section("flags", "异常标记", ["类型", "代码", "新增", "已解决"], rows)
+    rows = [[flag_label(k), k, raised.get(k, 0), resolved.get(k, 0)] for k in kinds]
+    return Section("flags", _("Flags"), [_("Kind"), _("Kind code"), _("Raised"), _("Resolved")],
+                   rows)
 
 
 def _black(w: _Window) -> Section:
@@ -154,12 +164,14 @@ def _black(w: _Window) -> Section:
                                      .where(*w.events(*BLACK_STEPS)).group_by(Event.type)).all())
     sightings = db.session.scalar(select(func.count()).select_from(Flag).where(
         Flag.kind == "black_cylinder", *w.flags(Flag.raised_at))) or 0
-    rows = [] if w.area_id is not None else [[BLACK_LABELS[s], counts.get(s, 0)]
+    rows = [] if w.area_id is not None else [[str(BLACK_LABELS[s]), counts.get(s, 0)]
                                              for s in BLACK_STEPS]
-    rows.append(["发现黑气瓶（标记）", sightings])
-    note = ("查封、移交、报废和注销由监管部门和检验机构办理，按单位统计；"
-            "此处只计本区域发现的黑气瓶。" if w.area_id is not None else None)
-    return Section("black", "黑气瓶查处", ["环节", "数量"], rows, note)
+    rows.append([_("Black cylinders found (flags)"), sightings])
+    note = (_("Seizure, hand-over, scrapping and cancellation are done by regulators and "
+              "inspection agencies and counted by unit; here only black cylinders found in "
+              "this area are counted.") if w.area_id is not None else None)
+    return Section("black", _("Black cylinders dealt with"), [_("Step"), _("Number")], rows,
+                   note)
 
 
 def _inspections(w: _Window) -> Section:
@@ -167,11 +179,13 @@ def _inspections(w: _Window) -> Section:
     counts = {(t, r): n for t, r, n in db.session.execute(
         select(Event.type, result, func.count()).where(*w.events("inspected", "safety_assessed"))
         .group_by(Event.type, result)).all()}
-    rows = [["定期检验", counts.get(("inspected", "pass"), 0),
+    rows = [[_("Periodic inspection"), counts.get(("inspected", "pass"), 0),
              counts.get(("inspected", "fail"), 0)],
-            ["安全评估（延长使用年限）", counts.get(("safety_assessed", "pass"), 0),
+            [_("Safety assessment (service life extended)"),
+             counts.get(("safety_assessed", "pass"), 0),
              counts.get(("safety_assessed", "fail"), 0)]]
-    return w.not_area_bound(Section("inspections", "检验", ["项目", "合格", "不合格"], rows))
+    return w.not_area_bound(Section("inspections", _("Inspections"),
+                                    [pgettext("report", "Item"), _("Passed"), _("Failed")], rows))
 
 
 def _deliveries(w: _Window) -> Section:
@@ -184,9 +198,11 @@ def _deliveries(w: _Window) -> Section:
         func.count(), func.count(checked), func.sum(case((out.is_(True), 1), else_=0)))
         .where(*terms)).one()
     total, with_check = total or 0, with_check or 0
-    rows = [["配送次数", total], ["随瓶安检", with_check], ["未随瓶安检", total - with_check],
-            ["超区域配送", int(out_zone or 0)]]
-    return Section("deliveries", "配送与随瓶安检", ["项目", "数量"], rows)
+    rows = [[_("Deliveries"), total], [_("With a safety check"), with_check],
+            [_("Without a safety check"), total - with_check],
+            [_("Delivered outside its area"), int(out_zone or 0)]]
+    return Section("deliveries", _("Deliveries and safety checks"),
+                   [pgettext("report", "Item"), _("Number")], rows)
 
 
 def _hazards(w: _Window) -> Section:
@@ -202,11 +218,13 @@ def _hazards(w: _Window) -> Section:
     # counts it: still open then, and its deadline before that day; a later rectification
     # does not change a month already reported
     as_of = min(w.end.astimezone(DISTRICT_TZ).date(), today())
-    rows = [["发现隐患", count(Hazard.found_at >= w.start, Hazard.found_at < w.end)],
-            ["已整改", count(Hazard.rectified_at >= w.start, Hazard.rectified_at < w.end)],
-            ["逾期未整改", count(or_(Hazard.rectified_at.is_(None), Hazard.rectified_at >= w.end),
-                               Hazard.deadline < as_of)]]
-    return Section("hazards", "隐患排查整治", ["项目", "数量"], rows)
+    rows = [[_("Hazards found"), count(Hazard.found_at >= w.start, Hazard.found_at < w.end)],
+            [_("Rectified"), count(Hazard.rectified_at >= w.start, Hazard.rectified_at < w.end)],
+            [_("Overdue, not rectified"),
+             count(or_(Hazard.rectified_at.is_(None), Hazard.rectified_at >= w.end),
+                   Hazard.deadline < as_of)]]
+    return Section("hazards", _("Hazard checks and rectification"),
+                   [pgettext("report", "Item"), _("Number")], rows)
 
 
 def _refusal_count(w: _Window) -> int:
@@ -223,7 +241,7 @@ def monthly_report(month: str, org_id: int | None = None,
     w = _Window(month, org_id, area_id)
     sections = [_fills(w), _refusals(w), _flags(w), _black(w), _inspections(w), _deliveries(w),
                 _hazards(w)]
-    scope = org_names({org_id}).get(org_id or 0, "—") if org_id else "全区"
+    scope = org_names({org_id}).get(org_id or 0, "—") if org_id else _("Whole district")
     if area_id is not None:
         area = area_names({area_id}).get(area_id, "—")  # "company · area"
         # the area's own company is named once; another unit's name stays in front

@@ -1,10 +1,15 @@
-"""Write the monthly report as a PDF with tables and bar charts (reportlab, Chinese CID font)."""
+"""Write the monthly report as a PDF with tables and bar charts (reportlab, Chinese CID font).
+
+The fixed text is in the request's language; the CID font stays in either, since names of
+units, areas and people are Chinese in an English report too.
+"""
 from __future__ import annotations
 
 import io
 import math
 from xml.sax.saxutils import escape
 
+from flask_babel import gettext as _
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -16,12 +21,23 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.database import utcnow
-from app.oversight.reports.data import MonthlyReport, Section
+from app.oversight.reports.data import BASIS, MonthlyReport, Section
 
 FONT = "STSong-Light"
 # Which column of which section is charted, and its label column.
 CHARTS = {"fills": (0, 1), "refusals": (1, 2), "flags": (0, 2), "black": (0, 1),
           "deliveries": (0, 1)}
+LABEL_SIZE, LABEL_ROOM = 8, 112  # a bar's label: font size, and room for 14 Chinese characters
+
+
+def _fit(text: str, room: float = LABEL_ROOM, size: int = LABEL_SIZE) -> str:
+    """Shorten a label to the room it has, by its drawn width (14 characters held 14 Chinese
+    ones but cut 'Without a safety check' to 'Without a safe')."""
+    if pdfmetrics.stringWidth(text, FONT, size) <= room:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _font() -> str:
@@ -43,9 +59,9 @@ def _chart(section: Section, width: float) -> Drawing | None:
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 110, 10, width - 140, height - 20
     chart.data = [list(reversed(values))]
-    chart.categoryAxis.categoryNames = [str(r[label_col])[:14] for r in reversed(rows)]
+    chart.categoryAxis.categoryNames = [_fit(str(r[label_col])) for r in reversed(rows)]
     chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.labels.fontSize = LABEL_SIZE
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
     # counts: whole-number ticks (reportlab's own steps gave 0.5 for a count of 2)
@@ -59,6 +75,12 @@ def _chart(section: Section, width: float) -> Drawing | None:
     return drawing
 
 
+def report_title(month: str) -> str:
+    """The report's title, as the PDF's heading and its document title."""
+    return _('LPG cylinders "one cylinder, one code": monthly progress report (%(month)s)',
+             month=month)
+
+
 def report_pdf(report: MonthlyReport) -> bytes:
     """Render the report as an A4 PDF: title, then each section's table and chart."""
     font = _font()
@@ -69,15 +91,15 @@ def report_pdf(report: MonthlyReport) -> bytes:
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
     note = ParagraphStyle("note", parent=body, keepWithNext=1)
     out = io.BytesIO()
+    heading_text = report_title(report.month)
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
-                            topMargin=14 * mm, bottomMargin=14 * mm,
-                            title=f"瓶装液化石油气一瓶一码月度工作进展报告 {report.month}")
+                            topMargin=14 * mm, bottomMargin=14 * mm, title=heading_text)
     story: list = [
-        Paragraph(f"瓶装液化石油气“一瓶一码”月度工作进展报告（{report.month}）", title),
+        Paragraph(escape(heading_text), title),
         # names are typed by people: text, never reportlab's markup ('<' broke the build)
-        Paragraph(f"报送范围：{escape(report.scope)}　"
-                  f"生成时间（UTC）：{utcnow():%Y-%m-%d %H:%M}", body),
-        Paragraph("依据：莲池区城乡燃气安全专项整治工作方案 五(三)，每月20日前报送。", body),
+        Paragraph(escape(_("Scope: %(scope)s. Generated (UTC): %(time)s", scope=report.scope,
+                           time=f"{utcnow():%Y-%m-%d %H:%M}")), body),
+        Paragraph(escape(_("Basis: %(basis)s.", basis=BASIS)), body),
     ]
     for section in report.sections:
         story.append(Paragraph(escape(section.title), heading))
@@ -85,7 +107,7 @@ def report_pdf(report: MonthlyReport) -> bytes:
             story.append(Paragraph(escape(section.note), note if section.rows else body))
         if not section.rows:
             if not section.note:
-                story.append(Paragraph("本月无记录。", body))
+                story.append(Paragraph(escape(_("Nothing this month.")), body))
             continue
         table = Table([section.headers, *section.rows], repeatRows=1, hAlign="LEFT")
         table.setStyle(TableStyle([

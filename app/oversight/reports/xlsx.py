@@ -1,23 +1,25 @@
 """Write the monthly report as XLSX: a cover sheet, then one sheet per section."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.database import utcnow
-from app.oversight.reports.data import MonthlyReport
+from app.oversight.reports.data import BASIS, MonthlyReport
 from app.spreadsheet import workbook_bytes
 
 
 def report_xlsx(report: MonthlyReport) -> bytes:
-    """Render the report's sections as sheets with Chinese headers."""
+    """Render the report's sections as sheets, headers in the request's language."""
     book = Workbook()
     cover = book.active
-    cover.title = "概要"
-    cover.append(["项目", "内容"])
-    for row in (["报告月份", report.month], ["报送范围", report.scope],
-                ["生成时间（UTC）", utcnow().strftime("%Y-%m-%d %H:%M")],
-                ["依据", "莲池区城乡燃气安全专项整治工作方案 五(三)：每月20日前报送"]):
+    cover.title = _("Overview")
+    cover.append([pgettext("report", "Item"), _("Content")])
+    for row in ([_("Report month"), report.month], [_("Reporting scope"), report.scope],
+                [_("Generated (UTC)"), utcnow().strftime("%Y-%m-%d %H:%M")],
+                [_("Basis"), str(BASIS)]):
         cover.append(row)
     cover["A1"].font = cover["B1"].font = Font(bold=True)
     cover.column_dimensions["A"].width = 18
@@ -32,6 +34,6 @@ def report_xlsx(report: MonthlyReport) -> bytes:
         if section.note:
             sheet.append([])
             sheet.append([section.note])
-        for index, _ in enumerate(section.headers):
+        for index, _header in enumerate(section.headers):
             sheet.column_dimensions[chr(ord("A") + index)].width = 22
     return workbook_bytes(book)
