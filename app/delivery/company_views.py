@@ -22,7 +22,7 @@ from app.delivery import assignment_edit, fleet, fleet_edit, geo, safety
 from app.delivery.customer_labels import CUSTOMER_KIND_LABELS, PREMISES_LABELS
 from app.delivery.errors import Refused
 from app.delivery.ledger_export import label_counts, ledger_rows
-from app.delivery.ledger_labels import STATUS_LABELS, item_choices, page_counts, page_rows
+from app.delivery.ledger_labels import STATUS_LABELS, item_choices
 from app.delivery.models import Assignment, Customer, DeliveryArea, Vehicle
 from app.delivery.rules import CUSTOMER_KINDS, PREMISES
 from app.delivery.schemas import (
@@ -251,11 +251,11 @@ def hazards() -> str | Response:
                                if k in safety.LedgerFilter.__dataclass_fields__})
     rules = delivery_rules()
     items = list(db.session.scalars(safety.hazard_query(current_user, f).limit(300)))
-    counts = page_counts(label_counts(safety.hazard_counts(current_user, f), rules), rules)
+    counts = label_counts(safety.hazard_counts(current_user, f), rules)
     org_id = safety.ledger_org(current_user, f.org_id)
     drivers = fleet.drivers_of(org_id) if org_id else []
     return render_template(
-        "delivery/hazards.html", rows=page_rows(ledger_rows(items, rules, today()), rules),
+        "delivery/hazards.html", rows=ledger_rows(items, rules, today()),
         counts=counts,
         args=args, areas=fleet.areas_of(org_id, everyone=True) if org_id else [], drivers=drivers,
         items=item_choices(rules), statuses=STATUS_LABELS,

@@ -54,7 +54,8 @@ def list_hazards(query: dict) -> dict:
 @blp.arguments(LedgerQuery, location="query")
 @file_response(blp, XLSX, description="The ledger as an XLSX workbook")
 def export_hazards(query: dict) -> Response:
-    """Export the filtered ledger to XLSX: one row per hazard, Chinese headers."""
+    """Export the filtered ledger to XLSX: one row per hazard, in the request's language
+    (`?lang=en` or the session's), Chinese by default."""
     f = ledger_filter(query)
     rules = delivery_rules()
     hazards = list(db.session.scalars(safety.hazard_query(current_user, f).limit(EXPORT_MAX)))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -63,12 +64,13 @@ def list_due_cylinders(args: dict) -> dict:
 @blp.arguments(DueQuery, location="query")
 @file_response(blp, XLSX, description="The alerts as an XLSX workbook (paging ignored)")
 def export_due_cylinders(args: dict) -> Response:
-    """Export the alerts to XLSX: one row per cylinder, Chinese headers, totals per kind."""
+    """Export the alerts to XLSX: one row per cylinder, totals per kind; in the request's
+    language (`?lang=en` or the session's), Chinese by default."""
     owner = due_scope(current_user, args.get("owner_org_id"))
     days = args["within_days"]
     items = all_due(days, kind=args.get("kind"), owner_org_id=owner, limit=EXPORT_MAX)
     summary = due_summary(Window.of(days), owner)
-    scope = ("全部燃气企业" if owner is None else
+    scope = (_("All gas companies") if owner is None else
              org_names({owner}).get(owner, "—" if owner == NO_ORG else str(owner)))
     body = due_workbook(items, summary, scope, days, today())
     name = f"cylinders-due-{today().isoformat()}.xlsx"

@@ -1,8 +1,9 @@
 """Downloaded files speak the request's language, as the pages do: the monthly report (XLSX,
-PDF and the JSON's labels). Chinese by default, and
+PDF and the JSON's labels), the hazard ledger and the expiry alerts. Chinese by default, and
 then every heading as it was; in English no fixed Chinese text is left, only stored names."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -14,7 +15,9 @@ from app.auth.models import Organisation, User
 from app.delivery.models import Customer, DeliveryArea, Hazard
 from app.extensions import db
 from app.traceability.models import Cylinder
+from tests.conftest import TODAY
 from tests.delivery.conftest import make_fleet
+from tests.oversight.test_due import _cyl
 from tests.oversight.test_reports import _district, _month
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -33,6 +36,18 @@ EN_SHEETS = {
     "Inspections": ["Item", "Passed", "Failed"],
     "Deliveries and safety checks": ["Item", "Number"],
     "Hazard checks and rectification": ["Item", "Number"]}
+LEDGER_ZH = ("序号", "隐患编号", "发现时间", "所属区域", "用户名称", "用户类型", "用户地址",
+             "隐患项目", "隐患等级", "发现人", "整改期限", "责任人", "整改状态", "是否逾期",
+             "整改时间", "整改情况", "复核人", "复核时间")
+LEDGER_EN = ("No.", "Hazard no.", "Found at", "Area", "Customer name", "Customer type",
+             "Customer address", "Hazard item", "Hazard severity", "Found by", "Deadline",
+             "Responsible person", "Rectification status", "Overdue?", "Rectified at",
+             "Rectification", "Verified by", "Verified at")
+DUE_ZH = ("序号", "气瓶编码", "出厂编号", "型号", "制造单位", "产权单位", "使用登记证号",
+          "下次检验日期", "设计使用年限到期", "提醒类别", "剩余天数")
+DUE_EN = ("No.", "Cylinder code", "Serial number", "Model", "Manufacturer", "Owner",
+          "Registration number", "Next inspection due", "Design service life ends", "Alert",
+          "Days left")
 
 
 def _stored_names() -> list[str]:
@@ -138,10 +153,70 @@ def test_monthly_report_in_chinese_by_default(api, registry, world, events):
         assert words not in text, words
 
 
+def test_the_hazard_ledger_in_either_language(api, registry, world, ctx):
+    fleet = make_fleet(api, world, registry)
+    fleet.customer("diner", "restaurant")
+    assert fleet.check("diner", tee_connection="fail", hose_over_2m="fail").status_code == 201
+    zh = api.get("/api/v1/hazards.xlsx", world.company_admin)
+    assert _headers(zh.data, row=3)["隐患台账"] == list(LEDGER_ZH)
+    assert _headers(zh.data)["汇总"] == ["统计项", "分类", "数量"]
+    assert {"瓶装液化石油气用户安全隐患台账", "私接三通", "重大隐患", "未整改", "否",
+            "餐饮企业", "按隐患项目"} <= set(_cells(zh.data))
+
+    en = api.get("/api/v1/hazards.xlsx?lang=en", world.company_admin)
+    assert en.status_code == 200
+    assert _headers(en.data, row=3)["Hazard ledger"] == list(LEDGER_EN)
+    assert _headers(en.data)["Totals"] == ["Measure", "Category", "Number"]
+    cells = _cells(en.data)
+    assert {"LPG customers' safety hazard ledger", "Private tee connection", "Major", "Open",
+            "No", "Restaurant", "By hazard item", "2 entries"} <= set(cells)
+    assert "用户diner" in cells and "东关片区" in cells
+    assert _leftover_chinese(cells) == []
+    items = api.get("/api/v1/hazards?lang=en", world.company_admin).json["hazards"]
+    assert {h["item_label"] for h in items} == {"Private tee connection", "Hose longer than 2 m"}
+
+
+def test_an_overdue_hazard_is_marked_in_either_language(api, registry, world, browser, ctx):
+    """The page marked overdue rows by the workbook's Chinese 是; it reads a flag now."""
+    fleet = make_fleet(api, world, registry)
+    fleet.customer("diner", "restaurant")
+    assert fleet.check("diner", tee_connection="fail").status_code == 201
+    hazard = db.session.scalars(select(Hazard)).one()
+    hazard.deadline = TODAY - dt.timedelta(days=1)
+    db.session.commit()
+    c = browser.as_user(world.company_admin.id)
+    for lang, yes in (("zh_CN", "是"), ("en", "Yes")):
+        page = c.get(f"/company/hazards?lang={lang}").get_data(as_text=True)
+        assert page.count('class="badge badge-bad"') == 1, lang
+        sheet = load_workbook(io.BytesIO(c.get(f"/api/v1/hazards.xlsx?lang={lang}").data)).active
+        assert sheet.cell(row=4, column=14).value == yes
+
+
+def test_the_expiry_alerts_in_either_language(api, registry, world, ctx):
+    for due_in, ends_in in ((-1, 2000), (10, 2000), (300, -5), (200, 20)):  # the four kinds
+        _cyl(registry, due_in, ends_in)
+    url = "/api/v1/cylinders/due.xlsx?within_days=30"
+    zh = api.get(url, world.company_admin)
+    assert _headers(zh.data, row=3)["到期提醒"] == list(DUE_ZH)
+    assert {"气瓶定期检验及报废到期提醒", "超期未检", "即将到检", "超过设计使用年限",
+            "即将到达设计使用年限", "共 4 条", "汇总"} <= set(_cells(zh.data))
+
+    en = api.get(url + "&lang=en", world.regulator)
+    assert _headers(en.data, row=3)["Expiry alerts"] == list(DUE_EN)
+    cells = _cells(en.data)
+    assert {"Cylinder periodic inspection and scrapping due alerts", "Inspection overdue",
+            "Inspection due soon", "Beyond design service life",
+            "Design service life ending soon", "Owner: All gas companies", "4 entries",
+            "Totals"} <= set(cells)
+    assert "百工容器" in cells  # the manufacturer as stamped
+    assert _leftover_chinese(cells) == []
+
+
 def test_the_language_comes_from_where_the_pages_get_it(api, registry, world, browser, ctx):
     """The session's choice (the header's switch), then ?lang= over it; Accept-Language is not
     read by the pages, so not by the files either."""
     make_fleet(api, world, registry)
+    _cyl(registry, 10)
     month = "2026-06"
     c = browser.as_user(world.company_admin.id)
     asked = {"headers": {"Accept-Language": "en-GB,en;q=0.9"}}
@@ -159,6 +234,8 @@ def test_the_language_comes_from_where_the_pages_get_it(api, registry, world, br
     assert "Deliveries and safety checks" in text and _leftover_chinese(text.splitlines()) == []
     assert "Filling" in _headers(c.get(link.replace("format=pdf", "format=xlsx")).data)
     assert c.get(f"/api/v1/reports/monthly?month={month}").json["sections"][0]["title"] == "Filling"
+    assert "Hazard ledger" in _headers(c.get("/api/v1/hazards.xlsx").data)
+    assert "Expiry alerts" in _headers(c.get("/api/v1/cylinders/due.xlsx").data)
     back = c.get(f"/oversight/reports?month={month}&format=xlsx&lang=zh_CN")
     assert _headers(back.data) == ZH_SHEETS
 
