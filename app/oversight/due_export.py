@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
+from flask_babel import ngettext, pgettext
 from openpyxl import Workbook
 
 from app.oversight.due import DueItem
@@ -41,7 +41,7 @@ def due_workbook(items: Sequence[DueItem], summary: dict[str, int], scope: str,
     wb = Workbook()
     info = [_("Owner: %(scope)s", scope=scope), None, None, None,
             _("As of: %(date)s", date=on.isoformat()), None,
-            _("Alert window: %(days)s days", days=within_days), None,
+            ngettext("Alert window: %(num)s day", "Alert window: %(num)s days", within_days), None,
             _("%(count)s entries", count=len(items))]
     title = _("Cylinder periodic inspection and scrapping due alerts")
     register_sheet(wb, _("Expiry alerts"), title, info, _headers(), WIDTHS, (

@@ -210,6 +210,10 @@ def test_the_expiry_alerts_in_either_language(api, registry, world, ctx):
             "Totals"} <= set(cells)
     assert "百工容器" in cells  # the manufacturer as stamped
     assert _leftover_chinese(cells) == []
+    assert "Alert window: 30 days" in cells
+    one = _cells(api.get(url.replace("30", "1") + "&lang=en", world.regulator).data)
+    assert "Alert window: 1 day" in one  # not "1 days"
+    assert "提醒期限：30 天" in _cells(zh.data)
 
 
 def test_the_language_comes_from_where_the_pages_get_it(api, registry, world, browser, ctx):

@@ -149,3 +149,16 @@ def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_workbook(api, w
              if isinstance(c.value, str) and c.value.startswith("=")]
     assert cells and all(c.data_type == "s" for c in cells)
     assert name in [c.value for c in cells]
+
+
+def test_a_reason_row_is_named_for_its_code_not_for_its_first_refusals_detail(
+        api, registry, world, events):
+    """Two banned models refused: one row counting both, without the first one's model."""
+    now = utcnow() - dt.timedelta(minutes=5)
+    for model in ("YSP118-II", "YSP35.5-X"):
+        code = registry.cylinder()["code"]
+        events.add(code, "fill_refused", "filler_a", station_org_id=world.orgs["station_a"],
+                   at=now, reasons=[{"code": "banned_model", "message": f"禁用型号 {model}",
+                                     "message_en": f"Banned model: {model}"}])
+    db.session.rollback()
+    assert _rows(monthly_report(_month()), "refusals") == [["banned_model", "禁用型号", 2]]

@@ -25,6 +25,7 @@ from app.clock import DISTRICT_TZ, today
 from app.delivery.models import Hazard
 from app.errors import N_, ValidationFailed
 from app.extensions import db
+from app.filling.rules import MESSAGES as REASON_MESSAGES
 from app.oversight.labels import flag_label
 from app.oversight.services import area_names, org_names
 from app.traceability.models import Event, Flag
@@ -137,12 +138,17 @@ def _fills(w: _Window) -> Section:
 def _refusals(w: _Window) -> Section:
     counts: Counter[str] = Counter()
     messages: dict[str, str] = {}
-    said = "message_en" if str(get_locale()) == "en" else "message"  # a refusal keeps both
+    english = str(get_locale()) == "en"
+    said = "message_en" if english else "message"  # a refusal keeps both
     for data in db.session.scalars(select(Event.data).where(*w.events("fill_refused"))):
         for reason in (data or {}).get("reasons", []) or [{"code": "unknown"}]:
             code = str(reason.get("code", "unknown"))
             counts[code] += 1
             messages.setdefault(code, str(reason.get(said) or code))
+    for code in messages.keys() & REASON_MESSAGES.keys():
+        # a row counts every refusal of its code: the catalogue's words, not the first one's
+        # detail (two banned models would both read as the first model)
+        messages[code] = REASON_MESSAGES[code][1 if english else 0]
     rows = [[code, messages[code], n] for code, n in counts.most_common()]
     return w.not_area_bound(Section("refusals", _("Refused fills (by reason)"),
                                     [_("Reason code"), _("Reason"), _("Times")], rows))
