@@ -22,9 +22,9 @@ def register_blueprints(app: Flask) -> None:
     from app.filling.api import blp as filling_api
     from app.filling.views import bp as filling_pages
     from app.oversight import register_oversight
+    from app.printing import register_printing
     from app.printing.api import blp as printing_api
     from app.printing.cli import register_printing_cli
-    from app.printing.views import register_printing
     from app.traceability import register_registry_pages
     from app.traceability.api import blp as registry_api
     from app.traceability.cli import register_registry_cli

@@ -1,6 +1,7 @@
 """One error shape for every client-facing failure: {"error": {"code", "message"}}."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -29,6 +30,14 @@ def N_(message: str) -> str:
 def page_message(message: str) -> str:
     """A service's error message in the page's language, when the catalogs have it."""
     return gettext(message) if has_request_context() else message
+
+
+def refusal_text(exc: APIError, wording: Mapping[str, str], **params: Any) -> str:
+    """What a form says for a service's refusal: the page's own words for the codes it knows
+    (a message the service built with values is in no catalog), else the service's message
+    in the reader's language."""
+    msgid = wording.get(exc.code)
+    return gettext(msgid, **params) if msgid else page_message(exc.message)
 
 
 class APIError(Exception):

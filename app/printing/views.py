@@ -1,17 +1,15 @@
 """The print shop's page: pick a batch and template, preview the first sheet, download."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.policy import allow
 from app.printing import render, services
-from app.web.nav import add_nav
 
 bp = Blueprint("printing", __name__, template_folder="templates")
-_registered = False
 BATCH_STATUS_LABELS = {"issued": _l("Issued"), "assigned": _l("Assigned"),
                        "printed": _l("Printed"), "delivered": _l("Labels delivered")}
 
@@ -37,12 +35,3 @@ def reprint() -> Response:
     resp = Response(render.pdf_file(req, 0).read(), mimetype="application/pdf")
     resp.headers["Content-Disposition"] = "attachment; filename=reprint.pdf"
     return resp
-
-
-def register_printing(app: Flask) -> None:
-    """Attach the page and its navigation entry."""
-    global _registered
-    app.register_blueprint(bp)
-    if not _registered:
-        add_nav("printing.index", _l("Label printing"), "printer", "admin", "regulator")
-        _registered = True

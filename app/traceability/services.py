@@ -27,6 +27,9 @@ from app.traceability.rule_store import life_rules, spec_for
 from app.traceability.rules import CylinderFacts, CylinderState, default_design_life, derive_state
 
 MAX_BATCH = 100_000
+# units that own cylinders (产权单位), hence their codes and entrustments; the pages offer
+# these as owners to oversight (the services accept any organisation, as the API does)
+OWNER_KINDS = ("gas_company", "filling_station")
 
 
 def public_base_url() -> str:
@@ -73,6 +76,12 @@ def issue_codes(actor: User, owner_org_id: int, count: int) -> CodeBatch:
             {"code": c, "batch_id": batch.id, "owner_org_id": owner.id, "status": "issued",
              "issued_at": now} for c in chunk])
     return batch
+
+
+def owner_orgs() -> list[Organisation]:
+    """The organisations that own cylinders, by name, for an owner choice on a page."""
+    return list(db.session.scalars(select(Organisation).where(
+        Organisation.kind.in_(OWNER_KINDS)).order_by(Organisation.name)))
 
 
 def _chunks(items: list, size: int) -> list[list]:

@@ -25,6 +25,11 @@ class SignedIn:
         with self.app.app_context():
             return self.client.get(path, **kw)
 
+    def send(self, path: str, **kw):
+        """Post a form and return the answer as it is (a refused form comes back as the page)."""
+        with self.app.app_context():
+            return self.client.post(path, **kw)
+
     def post(self, path: str, **kw):
         """Post a form, then open the page it redirects to (a new request, as a browser does)."""
         with self.app.app_context():
