@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from app.demo import seed_demo_command
     from app.filling import register_filling
     from app.filling.api import blp as filling_api
+    from app.filling.entrustment_views import bp as entrustment_pages
     from app.filling.views import bp as filling_pages
     from app.oversight import register_oversight
     from app.printing import register_printing
@@ -36,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(company_pages)
     app.register_blueprint(filling_pages)
     register_registry_pages(app)
+    app.register_blueprint(entrustment_pages)
     for blueprint in (auth_api, registry_api, printing_api, delivery_setup_api,
                       delivery_round_api, hazard_api, filling_api):
         csrf.exempt(blueprint)

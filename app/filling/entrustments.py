@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
-from app.auth.models import User
+from app.auth.models import Organisation, User
 from app.auth.policy import is_oversight
 from app.auth.services import get_org
 from app.database import utcnow
@@ -96,3 +96,9 @@ def entrusted_clause(owner_org_id: ColumnElement[int] | int,
         Entrustment.owner_org_id == owner_org_id,
         Entrustment.valid_from <= on, Entrustment.valid_to >= on,
         Entrustment.revoked_at.is_(None)))
+
+
+def owners_entrusting(station_org_id: int, on: dt.date) -> list[str]:
+    """The names of the owners whose cylinders the station may fill on this day by entrustment."""
+    return list(db.session.scalars(select(Organisation.name).where(
+        entrusted_clause(Organisation.id, station_org_id, on)).order_by(Organisation.name)))

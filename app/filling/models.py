@@ -30,6 +30,14 @@ class Entrustment(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    def status_on(self, on: dt.date) -> str:
+        """revoked, ended, current (the station may fill the owner's cylinders) or future."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.valid_to < on:
+            return "ended"
+        return "current" if self.valid_from <= on else "future"
+
     def to_dict(self) -> dict:
         return {"id": self.id, "owner_org_id": self.owner_org_id,
                 "station_org_id": self.station_org_id,

@@ -8,7 +8,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.policy import allow
+from app.clock import today
 from app.filling import ledger
+from app.filling.entrustments import owners_entrusting
 from app.filling.rules import PRECHECK_ITEMS
 
 bp = Blueprint("filling", __name__, template_folder="templates")
@@ -20,7 +22,8 @@ STATIC = Path(__file__).with_name("static")
 def index() -> str:
     """Show the interlock for the operator at the scale."""
     return render_template("filling/index.html", precheck_items=list(PRECHECK_ITEMS),
-                           entries=ledger.day_entries(current_user.org_id))
+                           entries=ledger.day_entries(current_user.org_id),
+                           entrusting=owners_entrusting(current_user.org_id, today()))
 
 
 @bp.route("/filling/today")
