@@ -342,3 +342,21 @@ def test_a_reprint_reason_is_bounded_on_every_path(batch, api, world):
     ok = api.get(f"/api/v1/codes/{codes[0]}/label.svg", world.printer,
                  query_string={"reason": long[:500]})
     assert ok.status_code == 200
+
+
+def test_the_printing_page_shows_a_print_jobs_time_in_district_time(batch, api, client, world):
+    """Stored in UTC; the print shop reads Beijing time (it showed UTC, 8 hours early)."""
+    from app.clock import DISTRICT_TZ
+    from app.printing.models import PrintJob
+
+    batch_id, _codes = batch
+    assert api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf", world.printer).status_code == 200
+    db.session.rollback()
+    job = db.session.scalars(db.select(PrintJob).order_by(PrintJob.id.desc())).first()
+    local = job.created_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
+    with client.session_transaction() as session:
+        session["_user_id"] = str(world.users["printer"].id)
+        session["_fresh"] = True
+    with client.application.app_context():
+        page = client.get("/printing").get_data(as_text=True)
+    assert f"<td>{job.id}</td><td>{local}</td>" in page
