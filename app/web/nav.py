@@ -30,6 +30,19 @@ def add_nav(endpoint: str, label: object, *roles: str) -> None:
     NAV.append(NavItem(endpoint, label, frozenset(roles)))
 
 
+# The menu's order, in one place: each role's daily work first (the scale, the round, the
+# search), then setting up (cylinders, codes, entrustments, the fleet), then the ledgers,
+# reports and accounts. Pages not listed follow, in the order their packages added them.
+ORDER = ("web.index", "filling.index", "delivery_pages.driver", "oversight.search",
+         "oversight_flags.flags", "oversight.blacklist_page", "registry_pages.register",
+         "code_batches.batches", "printing.index", "entrustments.index",
+         "company_pages.vehicles", "company_pages.areas", "company_pages.assignments",
+         "company_pages.customers", "company_pages.hazards", "oversight_due.due",
+         "oversight.reports", "user_pages.users")
+
+
 def nav_for(role: str | None) -> list[NavItem]:
-    """Return the pages a role sees in the navigation."""
-    return [item for item in NAV if role in item.roles]
+    """Return the pages a role sees in the navigation, in the menu's order."""
+    rank = {endpoint: place for place, endpoint in enumerate(ORDER)}
+    return sorted((item for item in NAV if role in item.roles),
+                  key=lambda item: rank.get(item.endpoint, len(ORDER)))
