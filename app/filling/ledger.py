@@ -4,14 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import aliased
 
 from app.clock import DISTRICT_TZ
 from app.database import utcnow
 from app.extensions import db
 from app.filling.models import Fill, FillRefusal
 from app.traceability.codes import format_code
-from app.traceability.models import Cylinder
+from app.traceability.models import Cylinder, Flag
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Entry:
     cleared: bool = False
     reasons: tuple[dict, ...] = ()
     event_id: str = ""
+    reweighed_kg: float | None = None
 
     @property
     def display(self) -> str:
@@ -87,3 +89,27 @@ def day_entries(station_org_id: int, now: dt.datetime | None = None,
         for ref, model in db.session.execute(station_refusals(station_org_id, start, end)
                                              .limit(limit))]
     return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+
+
+def held_fills(station_org_id: int) -> Select:
+    """A station's fills whose cylinder their overfill still holds, any day, newest first.
+
+    Only a cylinder's latest fill: a held cylinder cannot be filled again, so the hold is that
+    fill's; an earlier fill (here or at another station) has nothing left to re-weigh.
+    Asked from the open overfill flags, which are few, not from the station's every fill.
+    """
+    held = select(Flag.cylinder_id).where(Flag.status == "open", Flag.kind == "overfill")
+    later = aliased(Fill)
+    return (select(Fill, Cylinder.model).join(Cylinder, Cylinder.id == Fill.cylinder_id)
+            .where(Fill.cylinder_id.in_(held), Fill.station_org_id == station_org_id,
+                   Fill.overfill.is_(True),
+                   ~exists().where(later.cylinder_id == Fill.cylinder_id, later.id > Fill.id))
+            .order_by(Fill.filled_at.desc()))
+
+
+def held_entries(station_org_id: int, limit: int = 100) -> list[Entry]:
+    """The station's fills waiting for a re-weigh to lift their overfill hold."""
+    return [Entry("fill", fill.filled_at, fill.code, fill.code, model,
+                  net_mass_kg=fill.net_mass_kg, rated_fill_kg=fill.rated_fill_kg,
+                  overfill=True, event_id=str(fill.event_id), reweighed_kg=fill.reweighed_kg)
+            for fill, model in db.session.execute(held_fills(station_org_id).limit(limit))]

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 from app.auth.models import User
 from app.clock import today
 from app.database import end_read_phase, utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.fastsql import Prepared
 from app.filling.lookup import Lookup, held_clause, lookup
@@ -262,7 +262,7 @@ def get_fill(user: User, event_id: uuid.UUID) -> Fill:
     """Return one of this station's fills by its event id (another station's is not found)."""
     fill = db.session.scalar(select(Fill).where(Fill.event_id == event_id))
     if fill is None or fill.station_org_id != user.org_id:
-        raise NotFound("No fill with this event id at your station.", code="fill_not_found")
+        raise NotFound(N_("No fill with this event id at your station."), code="fill_not_found")
     return fill
 
 
@@ -292,8 +292,8 @@ def reweigh(user: User, fill_event_id: uuid.UUID, net_mass_kg: float,
     # Checked after the append: the cylinder's chain is locked, so no fill can slip in between.
     latest = db.session.scalar(select(func.max(Fill.id)).where(Fill.cylinder_id == cyl.id))
     if latest != fill.id:
-        raise Conflict("This cylinder was filled again after this fill; re-weigh its latest "
-                       "fill.", code="fill_superseded")
+        raise Conflict(N_("This cylinder was filled again after this fill; re-weigh its latest "
+                          "fill."), code="fill_superseded")
     fill.reweighed_kg = net_mass_kg
     fill.reweighed_at = rec.event.occurred_at
     if fill.net_mass_kg is None:
@@ -311,3 +311,20 @@ def reweigh(user: User, fill_event_id: uuid.UUID, net_mass_kg: float,
             "net_mass_kg": net_mass_kg, "rated_fill_kg": fill.rated_fill_kg, "reweighed": True})
     db.session.flush()
     return Reweighed(fill, rec.event, cleared)
+
+
+def reweigh_held(user: User, fill_event_id: uuid.UUID, net_mass_kg: float,
+                 event_id: uuid.UUID | None = None) -> Reweighed:
+    """Re-weigh a fill whose cylinder its overfill holds: the filling page's action.
+
+    The page offers a re-weigh only to lift a hold; re-weighing any other fill (which may raise
+    one) stays the API's. A retry of a re-weigh already recorded (a double tap on the button)
+    is answered as the first attempt was, though the hold it lifted is gone.
+    """
+    fill = get_fill(user, fill_event_id)
+    cyl = db.session.get(Cylinder, fill.cylinder_id)
+    retry = find_event(event_id) is not None
+    if not retry and not (fill.overfill and cyl is not None and cylinder_on_hold(cyl)):
+        raise Conflict(N_("This cylinder is not on hold for an overfill: there is nothing to "
+                          "re-weigh."), code="not_on_hold")
+    return reweigh(user, fill_event_id, net_mass_kg, event_id)

@@ -5,6 +5,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -129,3 +130,38 @@ def test_the_mass_and_precheck_are_not_carried_to_the_next_cylinder(page, live_s
         fill = db.session.scalar(select(Fill).where(Fill.code == second["code"]))
         assert fill.net_mass_kg is None and fill.overfill is False
         assert fill.precheck["no_damage"] is True
+
+
+def test_an_overfill_is_reweighed_from_the_page_and_filled_again(page, live_server):
+    cyl = make_cylinder(live_server, "station_a")  # YSP35.5: rated 14.9 kg
+    login(page, "filler_a")
+    page.goto("/filling")
+    page.click("details.more summary")
+    page.fill("[data-testid=mass-input]", "15.6")
+    page.fill("[data-testid=code-input]", cyl["code"])
+    page.keyboard.press("Enter")
+    text = verdict(page, "warn")
+    assert "超装！扣留复称" in text and "点击去复称" in text
+    item = page.locator("[data-testid=held-item]", has_text=cyl["display"])
+    item.wait_for()  # the list refreshed behind the verdict
+    page.click("[data-testid=verdict]")  # one tap: to this cylinder's re-weigh
+    mass = item.locator("[data-testid=reweigh-input]")
+    expect(mass).to_be_focused()
+    expect(mass).to_be_in_viewport(ratio=1)
+    assert mass.bounding_box()["height"] >= 60
+    assert "充装 15.6 千克，额定 14.9 千克" in item.inner_text()
+    mass.fill("0")
+    item.locator("[data-testid=reweigh-submit]").click()
+    error = page.locator("[data-testid=reweigh-error]")
+    expect(error).to_be_in_viewport(ratio=1)  # not below the fold: the page goes to it
+    assert "大于 0" in error.inner_text()
+    assert item.locator("[data-testid=reweigh-error]").count() == 1  # beside its cylinder
+    item.locator("[data-testid=reweigh-input]").fill("14.6")
+    item.locator("[data-testid=reweigh-submit]").click()
+    done = page.locator("[data-testid=flash-ok]")
+    expect(done).to_be_in_viewport(ratio=1)
+    assert "已解除扣留" in done.inner_text()
+    assert page.locator("[data-testid=held-item]", has_text=cyl["display"]).count() == 0
+    page.fill("[data-testid=code-input]", cyl["code"])
+    page.keyboard.press("Enter")
+    assert cyl["display"] in verdict(page, "allow")  # the hold is gone: it may be filled

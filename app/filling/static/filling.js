@@ -12,6 +12,8 @@
   var photo = document.getElementById("photo");
   var mass = document.getElementById("net-mass");
   var today = document.getElementById("today");
+  var heldList = document.getElementById("held-list");
+  var heldFill = null;  // the fill the last verdict put on hold: a tap goes to its re-weigh
   var csrf = document.querySelector("meta[name=csrf-token]").content;
   var english = verdict.dataset.lang === "en";
   var text = verdict.dataset;
@@ -52,9 +54,17 @@
     verdict.hidden = false;
   }
 
-  function hide() {
+  // A tap on an overfill verdict opens that cylinder's re-weigh; anything else, the next scan.
+  function hide(toReweigh) {
+    var reweigh = toReweigh && heldFill && document.getElementById("reweigh-" + heldFill);
     verdict.hidden = true;
-    codeInput.focus();
+    heldFill = null;
+    if (reweigh) {
+      reweigh.scrollIntoView({block: "center"});
+      reweigh.focus();
+    } else {
+      codeInput.focus();
+    }
   }
 
   function render(status, body) {
@@ -66,9 +76,13 @@
       var codes = items.map(function (i) {
         return (i.cylinder && i.cylinder.display_code) || i.code || i.text;
       }).join(" · ");
-      var held = items.some(function (i) { return i.fill && i.fill.on_hold; });
+      var held = items.filter(function (i) { return i.fill && i.fill.on_hold; });
       if (refused.length) { show("refuse", text.refuse, codes, reasons); }
-      else if (held) { show("warn", text.overfill, codes, []); }
+      else if (held.length) {
+        show("warn", text.overfill, codes, []);
+        heldFill = held[0].fill.event_id;
+        hint.textContent = text.reweigh;
+      }
       else { show("allow", text.allow, codes, []); }
       return;
     }
@@ -80,14 +94,21 @@
                                      message_en: error.message || ""}]);
   }
 
-  function refreshToday() {
-    fetch(today.dataset.src, {credentials: "same-origin"})
+  function refresh(box) {
+    fetch(box.dataset.src, {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html !== null) { today.innerHTML = html; } })
+      .then(function (html) { if (html !== null) { box.innerHTML = html; } })
       .catch(function () {});
   }
 
+  // The held list only changes with a new hold; left alone, a mass typed there is kept.
+  function refreshLists() {
+    refresh(today);
+    if (heldFill) { refresh(heldList); }
+  }
+
   function send(body, isForm) {
+    heldFill = null;
     show("busy", text.busy, "", []);
     var headers = {"X-CSRFToken": csrf, "Accept": "application/json"};
     if (!isForm) { headers["Content-Type"] = "application/json"; body = JSON.stringify(body); }
@@ -100,7 +121,7 @@
         show("refuse", text.error, "", [{code: "offline", message: text.offline,
                                          message_en: "No connection"}]);
       })
-      .then(refreshToday);
+      .then(refreshLists);
   }
 
   function massValue() {
@@ -144,13 +165,13 @@
   });
 
   verdict.addEventListener("click", function () {
-    if (verdict.dataset.state !== "busy") { hide(); }
+    if (verdict.dataset.state !== "busy") { hide(true); }
   });
   // A keyboard-wedge scanner types into the focused field: a new scan clears the verdict.
   document.addEventListener("keydown", function (event) {
     if (verdict.hidden || verdict.dataset.state === "busy") { return; }
     if (event.key === "Escape" || event.key === "Enter" || event.key.length === 1) {
-      hide();
+      hide(false);
     }
   });
 })();
