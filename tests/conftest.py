@@ -87,10 +87,15 @@ def _clean(app: Flask) -> None:
 
 
 def _restore_rule_table() -> None:
+    from sqlalchemy import delete
+
     from app.traceability.models import ModelSpecRow
     from app.traceability.rules import load_defaults
 
     _, specs = load_defaults()
+    # a model a test added would be in every later test's table (and its history)
+    db.session.execute(delete(ModelSpecRow).where(
+        ModelSpecRow.model.not_in([spec.model for spec in specs])))
     for spec in specs:
         row = db.session.get(ModelSpecRow, spec.model)
         for key, value in spec.__dict__.items():

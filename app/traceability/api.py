@@ -1,4 +1,5 @@
-"""JSON API of the registry: code batches, cylinders, history, import, rules, flags."""
+"""JSON API of the registry: code batches, cylinders, history, import, rules and their
+changes, flags."""
 from __future__ import annotations
 
 from flask import current_app, request
@@ -14,7 +15,7 @@ from app.traceability import flags, services
 from app.traceability.events import cylinder_events, event_to_dict, verify_events
 from app.traceability.importer import import_cylinders
 from app.traceability.models import CodeBatch, ModelSpecRow
-from app.traceability.rule_store import update_model_spec
+from app.traceability.rule_changes import change_model_rule, model_history
 from app.traceability.schemas import (
     CodeBatchIn,
     CodeBatchOut,
@@ -27,6 +28,7 @@ from app.traceability.schemas import (
     ImportReportOut,
     ModelSpecIn,
     ModelSpecOut,
+    RuleChangeOut,
 )
 
 blp = Blueprint("registry_api", __name__, url_prefix="/api/v1",
@@ -121,12 +123,22 @@ def list_model_rules() -> list:
 @blp.arguments(ModelSpecIn)
 @blp.response(200, ModelSpecOut)
 def put_model_rule(body: dict, model: str) -> ModelSpecRow:
-    """Change or add a model's rules (regulators; takes effect at once)."""
-    if current_user.role == "admin" and not current_user.is_platform_admin:
-        raise Forbidden("Only regulators and platform admins edit the rule table.")
-    row = update_model_spec(model, body)
-    services.recompute_model(model)
+    """Change or add a model's rules (regulators and platform admins; takes effect at once).
+
+    Each change is recorded with who made it, when, `reason` and every field from what to
+    what (`GET .../changes`); a PUT of the values the row holds already records nothing."""
+    reason = body.pop("reason", None)
+    row, _change = change_model_rule(current_user, model, body, reason)
     return row
+
+
+@blp.route("/rules/models/<model>/changes", methods=["GET"])
+@allow("any")
+@blp.response(200, RuleChangeOut(many=True))
+def list_model_rule_changes(model: str) -> list:
+    """Show who changed a model's rules, when, why, and each field from what to what (newest
+    first)."""
+    return model_history(model)
 
 
 @blp.route("/flags", methods=["GET"])

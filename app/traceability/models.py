@@ -166,6 +166,22 @@ class ModelSpecRow(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RuleChange(db.Model):
+    """One change of a model's row of the rule table: who, when, why, each field from what to
+    what. Written in the change's own transaction and never edited; `model` is the name
+    itself, not a foreign key, so the record outlives any row it speaks of."""
+
+    __tablename__ = "rule_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(32), index=True)
+    added: Mapped[bool] = mapped_column(default=False)  # the change created the row
+    changes: Mapped[dict] = mapped_column(JSONType, default=dict)  # field -> [from, to]
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class LifeRuleRow(db.Model):
     """The service-life rules (one row), with their source."""
 

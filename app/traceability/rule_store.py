@@ -7,7 +7,7 @@ from flask import g, has_request_context
 from sqlalchemy import select
 
 from app.database import utcnow
-from app.errors import NotFound, ValidationFailed
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.traceability.models import LifeRuleRow, ModelSpecRow
 from app.traceability.rules import LifeRules, ModelSpec, load_defaults
@@ -46,6 +46,11 @@ def life_rules() -> LifeRules:
     return rules
 
 
+def fold_model_name(name: str) -> str:
+    """A model's name as people's spellings of it compare: NFKC, no outer spaces, one case."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
 def find_spec(specs: dict[str, ModelSpec], typed: str) -> ModelSpec | None:
     """The model a person meant: its exact name, or the one name that differs only in width
     or case (`ysp35.5`, full-width `ＹＳＰ３５．５` typed on a Chinese keyboard). The spec's own
@@ -53,9 +58,8 @@ def find_spec(specs: dict[str, ModelSpec], typed: str) -> ModelSpec | None:
     exact = specs.get(typed)
     if exact is not None:
         return exact
-    key = unicodedata.normalize("NFKC", typed).strip().casefold()
-    matches = [spec for name, spec in specs.items()
-               if unicodedata.normalize("NFKC", name).casefold() == key]
+    key = fold_model_name(typed)
+    matches = [spec for name, spec in specs.items() if fold_model_name(name) == key]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -72,22 +76,14 @@ def spec_for(model: str) -> ModelSpec:
 MODEL_NAME_MAX = 32  # as long as a cylinder's model may be (Cylinder.model)
 
 
-def update_model_spec(model: str, changes: dict) -> ModelSpecRow:
-    """Change a model's row of the rule table (the caller recomputes due dates)."""
+def update_model_spec(model: str, values: dict) -> ModelSpecRow:
+    """Write checked values into a model's row, adding the row if it is new (the checks, the
+    record of the change and the due dates are rule_changes.change_model_rule's)."""
     row = db.session.get(ModelSpecRow, model)
     if row is None:
-        if not model.strip() or model != model.strip() or len(model) > MODEL_NAME_MAX:
-            raise ValidationFailed(f"A model name has 1 to {MODEL_NAME_MAX} characters and no "
-                                   "spaces at either end.", code="invalid_model_name")
         row = ModelSpecRow(model=model)
-        required = {"nominal_volume_l", "rated_fill_kg", "inspection_interval_years", "source"}
-        missing = required - changes.keys()
-        if missing:
-            raise ValidationFailed(f"A new model needs {', '.join(sorted(missing))}.")
         db.session.add(row)
-    elif not changes:
-        raise NotFound("Nothing to change.")
-    for key, value in changes.items():
+    for key, value in values.items():
         setattr(row, key, value)
     row.updated_at = utcnow()
     db.session.flush()

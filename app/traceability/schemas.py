@@ -115,7 +115,7 @@ class ImportReportOut(Schema):
     errors = fields.List(fields.Nested(ImportErrorOut))
 
 
-class ModelSpecIn(Schema):
+class ModelSpecFields(Schema):
     # bounds of the bottled-LPG standards (GB 5842: up to 118 L, 49.5 kg), with room to spare
     nominal_volume_l = fields.Float(validate=validate.Range(min=0.1, max=1000))
     rated_fill_kg = fields.Float(validate=validate.Range(min=0.1, max=500))
@@ -125,8 +125,43 @@ class ModelSpecIn(Schema):
     source = fields.String(validate=validate.Length(min=1))
 
 
-class ModelSpecOut(ModelSpecIn):
+REASON_MAX = 500
+
+
+class ModelSpecIn(ModelSpecFields):
+    # optional: clients written before the change history existed send none (the page
+    # requires one); recorded with the change either way
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=REASON_MAX),
+                           metadata={"description": "Why, on what basis (kept in the history)"})
+
+
+class ModelSpecOut(ModelSpecFields):
     model = fields.String()
+
+
+class ChangedByOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    display_name = fields.String(allow_none=True)
+    org_id = fields.Integer()
+    org_name = fields.String()
+
+
+class FieldChangeOut(Schema):
+    field = fields.String()
+    from_ = fields.Raw(data_key="from", allow_none=True)
+    to = fields.Raw(allow_none=True)
+
+
+class RuleChangeOut(Schema):
+    id = fields.Integer()
+    model = fields.String()
+    added = fields.Boolean(metadata={"description": "The change added the model to the table"})
+    changed_at = fields.String()
+    changed_by = fields.Nested(ChangedByOut)
+    reason = fields.String(allow_none=True)
+    changes = fields.List(fields.Nested(FieldChangeOut))
 
 
 class FlagResolveIn(Schema):
