@@ -35,7 +35,7 @@ def add_nav(endpoint: str, label: object, *roles: str) -> None:
 # reports and accounts. Pages not listed follow, in the order their packages added them.
 ORDER = ("web.index", "filling.index", "delivery_pages.driver", "oversight.search",
          "oversight_flags.flags", "oversight.blacklist_page", "registry_pages.register",
-         "code_batches.batches", "printing.index", "entrustments.index",
+         "rule_pages.index", "code_batches.batches", "printing.index", "entrustments.index",
          "company_pages.vehicles", "company_pages.areas", "company_pages.assignments",
          "company_pages.customers", "company_pages.hazards", "oversight_due.due",
          "oversight.reports", "user_pages.users")
