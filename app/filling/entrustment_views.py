@@ -24,7 +24,7 @@ from app.filling.entrustments import (
     revoke_entrustment,
 )
 from app.filling.models import Entrustment
-from app.query_args import form_id
+from app.query_args import form_id, id_arg
 from app.traceability.services import owner_orgs
 
 bp = Blueprint("entrustments", __name__, template_folder="templates")
@@ -81,7 +81,13 @@ def _page(status: int = 200, form: dict[str, str] | None = None,
         orgs=orgs, users=_names(User, {r.revoked_by_id for r in rows}), stations=stations,
         owners=owner_orgs() if oversight else [], status_names=STATUS_NAMES,
         district_tz=DISTRICT_TZ, form=form or {"valid_from": on.isoformat()},
-        error=error), status
+        error=error, show_past=_shown_among(groups["past"])), status
+
+
+def _shown_among(past: list[Entrustment]) -> bool:
+    """Whether the row just revoked (?revoked=ID) is among the ended ones, so their list opens."""
+    shown = id_arg("revoked")
+    return shown is not None and any(row.id == shown for row in past)
 
 
 @bp.route("/entrustments", methods=["GET", "POST"])
@@ -107,7 +113,8 @@ def index() -> tuple[str, int] | Response:
     station = db.session.get(Organisation, row.station_org_id)
     flash(_("Entrusted to %(station)s from %(start)s to %(end)s.", station=station.name,
             start=row.valid_from.isoformat(), end=row.valid_to.isoformat()), "ok")
-    return redirect(url_for(".index"))
+    # the revoked row sits among the ended ones: open that list at it
+    return redirect(url_for(".index", revoked=row.id, _anchor=f"entrustment-{row.id}"))
 
 
 @bp.route("/entrustments/<int:entrustment_id>/revoke", methods=["POST"])
@@ -121,4 +128,5 @@ def revoke(entrustment_id: int) -> Response:
             "may not fill these cylinders.", station=station.name,
             at=row.revoked_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M"),
             who=(by.display_name or by.name) if by else "?"), "ok")
-    return redirect(url_for(".index"))
+    # the revoked row sits among the ended ones: open that list at it
+    return redirect(url_for(".index", revoked=row.id, _anchor=f"entrustment-{row.id}"))
