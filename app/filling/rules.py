@@ -93,7 +93,10 @@ def cylinder_reasons(facts: FillFacts, life: LifeRules, today: dt.date) -> list[
     if cyl.seized:
         found.append(reason("seized"))
     if facts.model.banned:
-        found.append(reason("banned_model", facts.model.model))
+        # the operator sees why (e.g. a recalled dual-phase model), not only that
+        why = (facts.model.banned_reason or "").strip()
+        found.append(reason("banned_model", f"{facts.model.model}（{why}）" if why
+                            else facts.model.model))
     if not facts.owned_or_entrusted:
         found.append(reason("not_owned"))
     if today >= service_life_ends(cyl, life):

@@ -133,6 +133,8 @@ def test_banned_model_by_the_rule_table(registry, station, api, world):
     resp = station.present(cyl["code"])
     assert station.reasons(resp) == ["banned_model"]
     assert "YSP118" in resp.json["reasons"][0]["message"]
+    assert "双相瓶召回" in resp.json["reasons"][0]["message"]  # why, as the regulator wrote it
+    assert "双相瓶召回" in resp.json["reasons"][0]["message_en"]
 
 
 def test_not_owned_unless_entrusted(registry, station, world):
