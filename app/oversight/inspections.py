@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from flask import has_request_context
+from flask_babel import gettext
+
 from app.auth.models import User
 from app.clock import today
 from app.errors import N_, Conflict, ValidationFailed
@@ -25,11 +28,28 @@ RESULTS = ("pass", "fail")
 
 
 class ExtensionRefused(ValueError):
-    """A life extension the rules do not allow; `code` names the rule."""
+    """A life extension the rules do not allow; `code` names the rule.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    The message is a catalog msgid with its values apart, so a page can say it in the
+    reader's language; str() is the English text the API answers.
+    """
+
+    def __init__(self, code: str, message: str, **values: str) -> None:
+        super().__init__(message % values if values else message)
         self.code = code
+        self.message = message
+        self.values = values
+
+    def in_reader_language(self) -> str:
+        """The refusal in the page's language (English outside a request)."""
+        return gettext(self.message, **self.values) if has_request_context() else str(self)
+
+    def conflict(self) -> Conflict:
+        """The 409 the services raise, with the page's wording kept for forms."""
+        error = Conflict(str(self), code=self.code)
+        if has_request_context():
+            error.page = self.in_reader_language()
+        return error
 
 
 def allowed_extension(manufactured_on: dt.date, design_life_years: int,
@@ -41,31 +61,42 @@ def allowed_extension(manufactured_on: dt.date, design_life_years: int,
     reaching past `as_of` (today).
     """
     if refurbished:
-        raise ExtensionRefused("refurbished", "A refurbished cylinder's life is never extended.")
+        raise ExtensionRefused("refurbished",
+                               N_("A refurbished cylinder's life is never extended."))
     if already_extended:
-        raise ExtensionRefused("already_extended", "The service life was extended once already.")
+        raise ExtensionRefused("already_extended",
+                               N_("The service life was extended once already."))
     opens = extension_window_opens(manufactured_on, design_life_years)
     if as_of < opens:
         raise ExtensionRefused("assessment_too_early",
-                               f"The life may be extended from {opens.isoformat()} on.")
+                               N_("The life may be extended from %(day)s on."),
+                               day=opens.isoformat())
     design_end = add_years(manufactured_on, design_life_years)
     hard_end = add_years(design_end, rules.extension_max_years)
     if hard_end <= as_of:
         raise ExtensionRefused("extension_already_past",
-                               f"Any extension would end by {hard_end.isoformat()}, "
-                               "which is past.")
+                               N_("Any extension would end by %(day)s, which is past."),
+                               day=hard_end.isoformat())
     if requested is None:
         return hard_end
     if requested <= design_end:
         raise ExtensionRefused("extension_not_later",
-                               "The extension must end after the design life.")
+                               N_("The extension must end after the design life."))
     if requested > hard_end:
         raise ExtensionRefused("extension_too_long",
-                               f"The life may be extended to {hard_end.isoformat()} at most.")
+                               N_("The life may be extended to %(day)s at most."),
+                               day=hard_end.isoformat())
     if requested <= as_of:
         raise ExtensionRefused("extension_already_past",
-                               "The extension must end after today.")
+                               N_("The extension must end after today."))
     return requested
+
+
+def extension_for(cyl: Cylinder, requested: dt.date | None = None) -> dt.date:
+    """The end of service life a passed assessment of this cylinder grants today, or refuse."""
+    return allowed_extension(cyl.manufactured_on, cyl.design_life_years,
+                             cyl.life_extended_until is not None, cyl.refurbished, requested,
+                             life_rules(), today())
 
 
 def _check_usable(cyl: Cylinder) -> None:
@@ -130,11 +161,9 @@ def record_safety_assessment(actor: User, cyl: Cylinder, *, result: str,
     granted = None
     if result == "pass":
         try:
-            granted = allowed_extension(cyl.manufactured_on, cyl.design_life_years,
-                                        cyl.life_extended_until is not None, cyl.refurbished,
-                                        extended_until, life_rules(), today())
+            granted = extension_for(cyl, extended_until)
         except ExtensionRefused as exc:
-            raise Conflict(str(exc), code=exc.code) from exc
+            raise exc.conflict() from exc
         cyl.life_extended_until = granted
     recorded = record_step(cyl, "safety_assessed", actor, event_id, {
         "result": result, "extended_until": granted.isoformat() if granted else None,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -19,6 +18,7 @@ from app.downloads import PDF, XLSX
 from app.errors import APIError, Forbidden, ValidationFailed, page_message
 from app.extensions import db
 from app.oversight import blacklist, inspections, seizure
+from app.oversight.forms import form_event_id, new_event_id, refusal
 from app.oversight.labels import FLAG_KIND_LABELS
 from app.oversight.models import BlacklistEntry
 from app.oversight.reports.data import DISTRICT_TZ, monthly_report, parse_month
@@ -45,6 +45,12 @@ STATUS_LABELS = {
 @bp.app_context_processor
 def inject_labels() -> dict[str, Any]:
     return {"status_labels": STATUS_LABELS, "flag_labels": FLAG_KIND_LABELS, "tz": DISTRICT_TZ}
+
+
+@bp.context_processor
+def event_ids() -> dict[str, Any]:
+    """Each action form carries a fresh event id: a double submit records one step."""
+    return {"new_event_id": new_event_id}
 
 
 def _orgs() -> list[Organisation]:
@@ -115,7 +121,7 @@ ACTIONS = ("seize", "hand_over", "scrap", "cancel", "inspect", "assess")
 
 def _act(action: str, cyl: Any, form: MultiDict) -> None:
     note = (form.get("note") or "").strip()
-    event_id = uuid.UUID(form["event_id"]) if form.get("event_id") else None
+    event_id = form_event_id(form)
     if action in ("seize", "hand_over", "scrap", "cancel") and not note:
         raise ValidationFailed(_("Write a note."), code="note_required")
     if action == "seize":
@@ -151,7 +157,7 @@ def act(code: str) -> Response:
         _act(action, cyl, request.form)
     except (APIError, ValueError) as exc:
         db.session.rollback()
-        flash(page_message(exc.message) if isinstance(exc, APIError) else str(exc), "bad")
+        flash(refusal(exc) if isinstance(exc, APIError) else str(exc), "bad")
         return redirect(url_for("oversight.cylinder", code=cyl.code), 303)
     flash(_("Saved."), "ok")
     return redirect(url_for("oversight.cylinder", code=cyl.code), 303)

@@ -193,3 +193,32 @@ def test_a_bad_query_parameter_is_refused_not_ignored(browser, api, world):
                  "/api/v1/flags?status=closed"):
         resp = api.get(path, world.regulator)
         assert (resp.status_code, resp.json["error"]["code"]) == (400, "invalid_parameter"), path
+
+
+def test_a_double_submit_on_the_cylinder_page_records_once(browser, registry, world):
+    """The page's action forms sent no event id: a double tap on 'record inspection' recorded
+    two inspections. Each form now carries a fresh one, and the same id records once."""
+    code = registry.cylinder(manufactured_on="2018-03-01", last_inspected_on="2021-03-01")["code"]
+    url = f"/oversight/cylinders/{code}"
+    c = _as(browser, world, "inspector")
+    page = c.get(url).get_data(as_text=True)
+    for form in re.findall(r'<form method="post" action="[^"]*/act".*?</form>', page, re.S):
+        assert re.search(r'name="event_id" value="[0-9a-f-]{36}"', form), form[:200]
+    ids = re.findall(r'name="event_id" value="([0-9a-f-]{36})"', page)
+    assert len(ids) == len(set(ids)) == 2  # inspect and assess: each form, its own event
+    form = {"action": "inspect", "result": "pass", "on": "2026-06-01", "event_id": ids[0]}
+    assert c.post(url + "/act", data=form).status_code == 303
+    assert c.post(url + "/act", data=form).status_code == 303
+    db.session.rollback()
+    assert events_of(code) == ["registered", "inspected"]
+    c.post(url + "/act", data={**form, "event_id": "nonsense"})
+    assert "此表单已过期" in c.get(url).get_data(as_text=True)
+    c.post(url + "/act", data={"action": "assess", "result": "pass",
+                               "extended_until": "2031-01-01"})
+    assert "使用年限最多可延长至 2030-03-01" in c.get(url).get_data(as_text=True)
+    db.session.rollback()
+    assert events_of(code) == ["registered", "inspected"]
+    c = _as(browser, world, "regulator")
+    page = c.get(url).get_data(as_text=True)
+    assert re.search(r'data-testid="seize-form">\s*<input[^>]*csrf_token[^>]*>'
+                     r'<input type="hidden" name="event_id" value="[0-9a-f-]{36}"', page)

@@ -1,0 +1,31 @@
+"""What the oversight pages' forms share: a fresh event id per form, and refusals in words."""
+from __future__ import annotations
+
+import uuid
+
+from werkzeug.datastructures import MultiDict
+
+from app.errors import N_, APIError, ValidationFailed, page_message
+
+STALE_FORM = N_("This form is out of date: open the page again.")
+
+
+def new_event_id() -> str:
+    """A fresh event id for one rendered form: sent twice, it records one event."""
+    return str(uuid.uuid4())
+
+
+def form_event_id(form: MultiDict) -> uuid.UUID | None:
+    """The form's event id; a mangled one is refused (only a tampered form sends it)."""
+    value = (form.get("event_id") or "").strip()
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise ValidationFailed(STALE_FORM, code="invalid_event_id") from exc
+
+
+def refusal(exc: APIError) -> str:
+    """A service's refusal in the reader's language, with the values it names."""
+    return exc.page or page_message(exc.message)
