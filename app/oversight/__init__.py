@@ -17,6 +17,7 @@ def register_oversight(app: Flask) -> None:
     from app.oversight.blacklist import blacklist_fill_check
     from app.oversight.blacklist_cache import init_blacklist_cache
     from app.oversight.cli import oversight_cli, report_cli
+    from app.oversight.desk_views import bp as desk_pages
     from app.oversight.due_api import blp as due_blp
     from app.oversight.due_views import bp as due_pages
     from app.oversight.flag_views import bp as flag_pages
@@ -30,7 +31,7 @@ def register_oversight(app: Flask) -> None:
     register_fill_check(blacklist_fill_check)
     on_event(observe_event)
     read_with_lookup(TRACE, models.CylinderTrace.__table__)
-    for blueprint in (pages, flag_pages, due_pages, public_pages):
+    for blueprint in (pages, flag_pages, due_pages, public_pages, desk_pages):
         app.register_blueprint(blueprint)
     for api_blueprint in (blp, due_blp):
         csrf.exempt(api_blueprint)
@@ -40,6 +41,7 @@ def register_oversight(app: Flask) -> None:
     if not _registered:
         from app.web.nav import add_nav
 
+        add_nav("oversight_desk.desk_page", _l("Inspection desk"), "inspector")
         add_nav("oversight.search", _l("Search cylinders"), "regulator", "inspector", "admin")
         add_nav("oversight_due.due", _l("Expiry alerts"), "admin", "regulator", "inspector")
         add_nav("oversight_flags.flags", _l("Flags"), "regulator")

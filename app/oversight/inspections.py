@@ -15,7 +15,7 @@ from flask_babel import gettext
 
 from app.auth.models import User
 from app.clock import today
-from app.errors import N_, Conflict, ValidationFailed
+from app.errors import N_, APIError, Conflict, ValidationFailed
 from app.oversight.seizure import require_with_agency, scrap_cylinder
 from app.oversight.services import locked, record_step, replayed_step, require_agency_inspector
 from app.traceability.events import Recorded
@@ -113,6 +113,20 @@ def _check_in_hand(actor: User, cyl: Cylinder, result: str) -> None:
     if result == "pass" and cyl.seized_at:
         raise Conflict(N_("A seized cylinder cannot pass back into service."), code="seized")
     require_with_agency(actor, cyl, inspecting=True)
+
+
+def refusal_for(actor: User, cyl: Cylinder, result: str) -> APIError | None:
+    """Why recording `result` on this cylinder would be refused now, or None.
+
+    For a page to offer only what the services take; they check again as they record.
+    """
+    try:
+        require_agency_inspector(actor)
+        _check_usable(cyl)
+        _check_in_hand(actor, cyl, result)
+    except APIError as exc:
+        return exc
+    return None
 
 
 def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: dt.date,

@@ -33,7 +33,8 @@ def add_nav(endpoint: str, label: object, *roles: str) -> None:
 # The menu's order, in one place: each role's daily work first (the scale, the round, the
 # search), then setting up (cylinders, codes, entrustments, the fleet), then the ledgers,
 # reports and accounts. Pages not listed follow, in the order their packages added them.
-ORDER = ("web.index", "filling.index", "delivery_pages.driver", "oversight.search",
+ORDER = ("web.index", "filling.index", "delivery_pages.driver", "oversight_desk.desk_page",
+         "oversight.search",
          "oversight_flags.flags", "oversight.blacklist_page", "registry_pages.register",
          "rule_pages.index", "code_batches.batches", "printing.index", "entrustments.index",
          "company_pages.vehicles", "company_pages.areas", "company_pages.assignments",
