@@ -3,6 +3,9 @@
 openpyxl stores any text starting with "=" as a formula, so a unit, customer or manufacturer
 named `=HYPERLINK(...)` would become a live formula in the regulator's spreadsheet (formula
 injection). None of our exports writes a formula on purpose, so every formula cell is text.
+XLSX (XML 1.0) cannot hold most C0 control characters, which names, addresses and notes may
+carry as stored; rows go in through `append_row`, which shows each such character as U+FFFD,
+so the file is still made (openpyxl refused the whole workbook: a 500).
 """
 from __future__ import annotations
 
@@ -12,9 +15,21 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+
+def cell_value(value: Any) -> Any:
+    """A value a worksheet can hold: text with its control characters XLSX cannot carry shown as
+    U+FFFD (tab and line breaks stay); anything else as it is."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def append_row(sheet: Worksheet, row: Iterable[Any]) -> None:
+    """Append one row of stored values (see `cell_value`)."""
+    sheet.append([cell_value(value) for value in row])
 
 
 def workbook_bytes(book: Workbook) -> bytes:
@@ -37,16 +52,16 @@ def register_sheet(book: Workbook, name: str, title: str, info: Sequence[Any],
     dates readable, the headers frozen and filters on."""
     sheet = book.active
     sheet.title = name
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     sheet["A1"].font = Font(size=14, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(list(info))
-    sheet.append(list(headers))
+    append_row(sheet, info)
+    append_row(sheet, headers)
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)
     for line in sheet.iter_rows(min_row=4):
         for cell in line:
             if isinstance(cell.value, dt.datetime):

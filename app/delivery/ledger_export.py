@@ -18,7 +18,7 @@ from app.delivery.ledger_labels import SEVERITY_LABELS, STATUS_LABELS, item_labe
 from app.delivery.models import Customer, DeliveryArea, Hazard
 from app.delivery.rules import DeliveryRules, is_overdue
 from app.extensions import db
-from app.spreadsheet import register_sheet, workbook_bytes
+from app.spreadsheet import append_row, register_sheet, workbook_bytes
 
 WIDTHS = (6, 9, 17, 12, 22, 10, 30, 30, 10, 10, 12, 10, 14, 9, 17, 30, 10, 17)
 
@@ -97,14 +97,14 @@ def ledger_workbook(rows: Sequence[dict[str, Any]], counts: dict[str, Any],
 
 
 def _summary(ws: Any, counts: dict[str, Any]) -> None:
-    ws.append([_("Measure"), _("Category"), _("Number")])
-    ws.append([_("Hazards in all"), "", counts["total"]])
-    ws.append([_("Overdue, not rectified"), "", counts["overdue"]])
-    ws.append([_("Safety checks with no hazard"), "", counts["clean_visits"]])
+    append_row(ws, [_("Measure"), _("Category"), _("Number")])
+    append_row(ws, [_("Hazards in all"), "", counts["total"]])
+    append_row(ws, [_("Overdue, not rectified"), "", counts["overdue"]])
+    append_row(ws, [_("Safety checks with no hazard"), "", counts["clean_visits"]])
     for title, key in ((_("By area"), "by_area_named"), (_("By driver"), "by_driver_named"),
                        (_("By hazard item"), "by_item_named"), (_("By status"), "by_status_named")):
         for entry in counts.get(key, []):
-            ws.append([title, entry["label"], entry["count"]])
+            append_row(ws, [title, entry["label"], entry["count"]])
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 36
 

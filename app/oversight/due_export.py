@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from app.oversight.due import DueItem
 from app.oversight.services import org_names
-from app.spreadsheet import register_sheet, workbook_bytes
+from app.spreadsheet import append_row, register_sheet, workbook_bytes
 from app.traceability.codes import format_code
 
 WIDTHS = (6, 24, 16, 10, 24, 24, 18, 14, 16, 14, 10)
@@ -51,8 +51,8 @@ def due_workbook(items: Sequence[DueItem], summary: dict[str, int], scope: str,
          item.cylinder.service_life_ends, _kind(item.kind), item.days_left]
         for number, item in enumerate(items, start=1)))
     totals = wb.create_sheet(_("Totals"))
-    totals.append([_("Alert"), _("Number")])
+    append_row(totals, [_("Alert"), _("Number")])
     for kind, count in summary.items():
-        totals.append([_kind(kind), count])
+        append_row(totals, [_kind(kind), count])
     totals.column_dimensions["A"].width = 22
     return workbook_bytes(wb)

@@ -258,3 +258,18 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_the_workbook(fleet, api,
     sheet = load_workbook(io.BytesIO(resp.data)).worksheets[0]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == name]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_a_control_character_in_a_stored_text_is_shown_not_a_500(fleet, api, world):
+    """A name, address or evidence typed with a control character (forms and API take it)
+    made the export a 500: openpyxl refuses such text. It is shown as U+FFFD instead."""
+    fleet.customer("ctl", name="用户\x0e甲", address="东关\x01大街")
+    hazard = fleet.check("ctl", hose_over_2m="fail").json["hazards"][0]
+    done = api.post(f"/api/v1/hazards/{hazard}/rectify", world.company_admin,
+                    json={"evidence": "已更换\x1b软管"})
+    assert done.status_code == 200, done.json
+    resp = api.get("/api/v1/hazards.xlsx", world.company_admin)
+    assert resp.status_code == 200, resp.data
+    values = {c.value for row in load_workbook(io.BytesIO(resp.data)).worksheets[0].iter_rows()
+              for c in row}
+    assert {"用户\ufffd甲", "东关\ufffd大街", "已更换\ufffd软管"} <= values

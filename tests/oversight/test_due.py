@@ -163,6 +163,20 @@ def test_workbook_has_the_rows_in_chinese(api, world, edges):
     assert only.max_row == 3 + 2 and "全部燃气企业" in only["A2"].value
 
 
+def test_an_owner_named_with_a_control_character_is_shown_in_the_workbook(api, world,
+                                                                          registry):
+    """openpyxl refuses C0 control characters: such an owner's name made the XLSX a 500."""
+    org = api.post("/api/v1/orgs", world.regulator,
+                   json={"name": "东关\x0e燃气", "kind": "gas_company"})
+    assert org.status_code == 201, org.json
+    world.orgs["ctl"] = org.json["id"]
+    _cyl(registry, 3, owner="ctl")
+    resp = api.get(f"{DUE}.xlsx?within_days=30", world.regulator)
+    assert resp.status_code == 200, resp.data
+    rows = load_workbook(io.BytesIO(resp.data))["到期提醒"].iter_rows(min_row=4, values_only=True)
+    assert [r[5] for r in rows] == ["东关\ufffd燃气"]
+
+
 def test_the_page_in_both_languages(browser, world, edges):
     c = browser.as_user(world.company_admin.id)
     zh = c.get("/oversight/due?within_days=30")

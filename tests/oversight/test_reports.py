@@ -151,6 +151,18 @@ def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_workbook(api, w
     assert name in [c.value for c in cells]
 
 
+def test_a_unit_name_with_a_control_character_is_shown_in_the_workbook_not_a_500(api, world):
+    """openpyxl refuses C0 control characters: a unit named with one made the XLSX a 500."""
+    org = api.post("/api/v1/orgs", world.regulator,
+                   json={"name": "东关\x0e燃气", "kind": "gas_company"})
+    assert org.status_code == 201, org.json
+    resp = api.get(f"/api/v1/reports/monthly?month={_month()}&org_id={org.json['id']}"
+                   "&format=xlsx", world.regulator)
+    assert resp.status_code == 200, resp.data
+    cover = load_workbook(io.BytesIO(resp.data)).worksheets[0]
+    assert "东关\ufffd燃气" in [row[1] for row in cover.iter_rows(values_only=True)]
+
+
 def test_a_reason_row_is_named_for_its_code_not_for_its_first_refusals_detail(
         api, registry, world, events):
     """Two banned models refused: one row counting both, without the first one's model."""

@@ -8,7 +8,7 @@ from openpyxl.styles import Font
 
 from app.database import utcnow
 from app.oversight.reports.data import BASIS, MonthlyReport
-from app.spreadsheet import workbook_bytes
+from app.spreadsheet import append_row, workbook_bytes
 
 
 def report_xlsx(report: MonthlyReport) -> bytes:
@@ -16,24 +16,24 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     book = Workbook()
     cover = book.active
     cover.title = _("Overview")
-    cover.append([pgettext("report", "Item"), _("Content")])
+    append_row(cover, [pgettext("report", "Item"), _("Content")])
     for row in ([_("Report month"), report.month], [_("Reporting scope"), report.scope],
                 [_("Generated (UTC)"), utcnow().strftime("%Y-%m-%d %H:%M")],
                 [_("Basis"), str(BASIS)]):
-        cover.append(row)
+        append_row(cover, row)
     cover["A1"].font = cover["B1"].font = Font(bold=True)
     cover.column_dimensions["A"].width = 18
     cover.column_dimensions["B"].width = 60
     for section in report.sections:
         sheet = book.create_sheet(section.title[:31])
-        sheet.append(section.headers)
+        append_row(sheet, section.headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in section.rows:
-            sheet.append(row)
+            append_row(sheet, row)
         if section.note:
             sheet.append([])
-            sheet.append([section.note])
+            append_row(sheet, [section.note])
         for index, _header in enumerate(section.headers):
             sheet.column_dimensions[chr(ord("A") + index)].width = 22
     return workbook_bytes(book)
