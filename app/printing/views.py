@@ -32,6 +32,7 @@ def reprint() -> Response:
     codes = [c for c in request.form.get("codes", "").split() if c.strip()]
     req = services.reprint_codes(current_user, codes, request.form.get("template", ""),
                                  "pdf", request.form.get("reason", ""))
-    resp = Response(render.pdf_file(req, 0).read(), mimetype="application/pdf")
+    with render.pdf_file(req, 0) as sheets:  # a spooled temporary file: closed here, not by GC
+        resp = Response(sheets.read(), mimetype="application/pdf")
     resp.headers["Content-Disposition"] = "attachment; filename=reprint.pdf"
     return resp
