@@ -56,15 +56,26 @@ def _company() -> int:
     return current_user.org_id
 
 
+# A flash travels in the session cookie (4 KB at most in browsers): a form posted with 1,500
+# unknown fields, or an outline of 300 'nan' points, listed them all and outgrew it.
+SHOWN_FIELDS, SHOWN_CHARS = 5, 200
+
+
+def _field_problems(messages: dict[str, Any]) -> str:
+    """The schema's refusal, field by field, cut to what a flash can carry."""
+    shown = [f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"[:SHOWN_CHARS]
+             for k, v in list(messages.items())[:SHOWN_FIELDS]]
+    more = len(messages) - SHOWN_FIELDS
+    return "; ".join(shown + ([_("%(n)s more", n=more)] if more > 0 else []))
+
+
 def _attempt(action: Callable[[], Any], done: str | None) -> bool:
     """Run a service call and say what happened: the refusal in the page, not an error page."""
     try:
         action()
     except ValidationError as exc:
         db.session.rollback()
-        fields = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
-                           for k, v in exc.messages.items())
-        flash(_("Please correct: %(fields)s", fields=fields), "bad")
+        flash(_("Please correct: %(fields)s", fields=_field_problems(exc.messages)), "bad")
     except Refused as exc:
         db.session.rollback()
         flash("；".join(r.message for r in exc.reasons), "bad")

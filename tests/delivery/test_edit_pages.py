@@ -52,3 +52,26 @@ def test_edit_retire_and_reactivate_through_the_pages(fleet, as_user, api, world
     assert 'data-testid="inactive"' not in resp.text and 'data-testid="retire"' in resp.text
     assert admin.post(page, data={"form": "retire"}).status_code == 200
     assert api.get(f"/api/v1/customers/{shop}", world.company_admin).status_code == 404
+
+
+def test_a_refusal_of_many_fields_fits_in_the_session_cookie(fleet, as_user, api,  # noqa: F811
+                                                             world):
+    """The refusal listed every field: 1,500 unknown ones, or an outline of 300 'nan' points,
+    made a flash of 5 to 40 KB in the session cookie, which browsers drop over 4 KB."""
+    admin = as_user("company_admin")
+    many = {f"f{n}": "x" for n in range(1500)}
+    with admin.app.app_context():
+        resp = admin.client.post("/company/vehicles", data={
+            "plate": "冀F77777", "permit_no": "P", "permit_expires_on": "2027-01-01", **many})
+    assert resp.status_code == 302
+    assert len(resp.headers["Set-Cookie"]) < 4093
+    page = admin.get("/company/vehicles").text
+    shown = page.split('data-testid="flash-bad">')[1].split("</p>")[0]
+    assert shown.startswith("请更正：f") and shown.count("Unknown field.") == 5
+    assert shown.endswith("另有 1495 项")
+    assert len(api.get("/api/v1/vehicles", world.company_admin).json) == 2  # nothing written
+    outline = "\n".join(["nan nan"] * 300)
+    resp = admin.post(f"/company/areas/{fleet.ids['area']}", data={
+        "form": "edit", "name": "东关片区", "outline": outline})
+    shown = resp.text.split('data-testid="flash-bad">')[1].split("</p>")[0]
+    assert shown.startswith("请更正：polygon:") and len(shown) < 300
