@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -270,7 +271,8 @@ def hazards() -> str | Response:
         counts=counts,
         args=args, areas=fleet.areas_of(org_id, everyone=True) if org_id else [], drivers=drivers,
         items=item_choices(rules), statuses=STATUS_LABELS,
-        export_query=request.query_string.decode(), may_rectify=safety.may_rectify(current_user))
+        # the filters as chosen: the filter form sends every box, and the API refuses `area_id=`
+        export_query=urlencode(args), may_rectify=safety.may_rectify(current_user))
 
 
 EDITABLE: dict[str, tuple[type, Schema, Callable[..., Any], Callable[..., bool]]] = {
