@@ -2,8 +2,17 @@
 with the safety check, returns, the hazard ledger and offline sync. Builds on traceability."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+
+from app.auth.policy import is_oversight
+
+
+def _gas_company(user: Any) -> bool:
+    """The fleet, customer and ledger pages serve a gas company's administrator."""
+    return user.org.kind == "gas_company"
 
 
 def register_delivery(app: Flask) -> None:
@@ -21,8 +30,10 @@ def register_delivery(app: Flask) -> None:
     if any(item.endpoint.startswith("delivery_pages.") for item in NAV):
         return
     add_nav("delivery_pages.driver", _l("My round"), "driver")
-    add_nav("company_pages.vehicles", _l("Vehicles"), "admin")
-    add_nav("company_pages.areas", _l("Delivery areas"), "admin")
-    add_nav("company_pages.assignments", _l("Assignments"), "admin")
-    add_nav("company_pages.customers", _l("Customers"), "admin")
-    add_nav("company_pages.hazards", _l("Hazard ledger"), "admin", "regulator")
+    for endpoint, label in (("company_pages.vehicles", _l("Vehicles")),
+                            ("company_pages.areas", _l("Delivery areas")),
+                            ("company_pages.assignments", _l("Assignments")),
+                            ("company_pages.customers", _l("Customers"))):
+        add_nav(endpoint, label, "admin", when=_gas_company)
+    add_nav("company_pages.hazards", _l("Hazard ledger"), "admin", "regulator",
+            when=lambda user: is_oversight(user) or _gas_company(user))

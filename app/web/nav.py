@@ -1,7 +1,9 @@
 """Navigation by role: each domain adds its pages here, the base layout shows them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -11,6 +13,8 @@ class NavItem:
     endpoint: str
     label: object
     roles: frozenset[str]
+    # whether a signed-in user of one of the roles may open it (e.g. a gas company's pages)
+    when: Callable[[Any], bool] | None = None
 
 
 NAV: list[NavItem] = [
@@ -25,9 +29,11 @@ ROLE_LABELS = {
 }
 
 
-def add_nav(endpoint: str, label: object, *roles: str) -> None:
-    """Add a page to the navigation for some roles."""
-    NAV.append(NavItem(endpoint, label, frozenset(roles)))
+def add_nav(endpoint: str, label: object, *roles: str,
+            when: Callable[[Any], bool] | None = None) -> None:
+    """Add a page to the navigation for some roles (and, with `when`, only the users of those
+    roles whose organisation the page serves: no menu entry that answers 403)."""
+    NAV.append(NavItem(endpoint, label, frozenset(roles), when))
 
 
 # The menu's order, in one place: each role's daily work first (the scale, the round, the
@@ -42,8 +48,9 @@ ORDER = ("web.index", "filling.index", "delivery_pages.driver", "oversight_desk.
          "oversight.reports", "user_pages.users")
 
 
-def nav_for(role: str | None) -> list[NavItem]:
-    """Return the pages a role sees in the navigation, in the menu's order."""
+def nav_for(role: str | None, user: Any = None) -> list[NavItem]:
+    """Return the pages a role (and, given, this user) sees in the navigation, in order."""
     rank = {endpoint: place for place, endpoint in enumerate(ORDER)}
-    return sorted((item for item in NAV if role in item.roles),
+    return sorted((item for item in NAV if role in item.roles
+                   and (user is None or item.when is None or item.when(user))),
                   key=lambda item: rank.get(item.endpoint, len(ORDER)))

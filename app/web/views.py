@@ -20,7 +20,8 @@ bp = Blueprint("web", __name__, template_folder="templates")
 @bp.app_context_processor
 def inject_nav() -> dict:
     role = current_user.role if current_user.is_authenticated else None
-    return {"nav_items": nav_for(role), "role_labels": ROLE_LABELS}
+    user = current_user if current_user.is_authenticated else None
+    return {"nav_items": nav_for(role, user), "role_labels": ROLE_LABELS}
 
 
 @bp.route("/healthz")
