@@ -89,6 +89,7 @@ def test_a_fail_is_confirmed_before_it_scraps(browser, registry, world):
     asked = ask.get_data(as_text=True)
     assert ask.status_code == 200 and 'data-testid="confirm"' in asked
     assert "永久报废" in asked and 'data-testid="inspect-pass"' not in asked
+    assert 'href="/oversight/inspect" aria-current="page"' in asked  # the menu knows the page
     assert events_of(code) == ["registered"]  # asking writes nothing
     assert c.post(DESK, data=_form(asked, "confirm")).status_code == 303
     page = c.get(DESK).get_data(as_text=True)
