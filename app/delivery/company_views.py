@@ -22,6 +22,7 @@ from app.clock import today
 from app.delivery import assignment_edit, fleet, fleet_edit, geo, safety
 from app.delivery.customer_labels import CUSTOMER_KIND_LABELS, PREMISES_LABELS
 from app.delivery.errors import Refused
+from app.delivery.form_words import field_problem
 from app.delivery.ledger_export import label_counts, ledger_rows
 from app.delivery.ledger_labels import STATUS_LABELS, item_choices
 from app.delivery.models import Assignment, Customer, DeliveryArea, Vehicle
@@ -64,8 +65,7 @@ SHOWN_FIELDS, SHOWN_CHARS = 5, 200
 
 def _field_problems(messages: dict[str, Any]) -> str:
     """The schema's refusal, field by field, cut to what a flash can carry."""
-    shown = [f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"[:SHOWN_CHARS]
-             for k, v in list(messages.items())[:SHOWN_FIELDS]]
+    shown = [field_problem(k, v, SHOWN_CHARS) for k, v in list(messages.items())[:SHOWN_FIELDS]]
     more = len(messages) - SHOWN_FIELDS
     return "; ".join(shown + ([_("%(n)s more", n=more)] if more > 0 else []))
 

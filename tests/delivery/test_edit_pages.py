@@ -67,11 +67,11 @@ def test_a_refusal_of_many_fields_fits_in_the_session_cookie(fleet, as_user, api
     assert len(resp.headers["Set-Cookie"]) < 4093
     page = admin.get("/company/vehicles").text
     shown = page.split('data-testid="flash-bad">')[1].split("</p>")[0]
-    assert shown.startswith("请更正：f") and shown.count("Unknown field.") == 5
+    assert shown.startswith("请更正：f") and shown.count("本表单没有此项") == 5
     assert shown.endswith("另有 1495 项")
     assert len(api.get("/api/v1/vehicles", world.company_admin).json) == 2  # nothing written
     outline = "\n".join(["nan nan"] * 300)
     resp = admin.post(f"/company/areas/{fleet.ids['area']}", data={
         "form": "edit", "name": "东关片区", "outline": outline})
     shown = resp.text.split('data-testid="flash-bad">')[1].split("</p>")[0]
-    assert shown.startswith("请更正：polygon:") and len(shown) < 300
+    assert shown.startswith("请更正：边界") and len(shown) < 300  # the field's label

@@ -107,7 +107,11 @@ def test_forms_use_the_same_rules(fleet, as_user, api, world):
     resp = admin.post("/company/assignments", data={  # "²" passes isdigit, not int: no 500
         "driver_id": "²", "vehicle_id": fleet.ids["spare"],
         "area_id": fleet.ids["area"], "starts_on": "2026-07-20", "ends_on": "2026-07-30"})
-    assert "driver_id: Not a valid integer." in resp.text  # refused by the schema
+    assert "请更正：送气工: 不是整数" in resp.text  # the schema's refusal in the page's words
+    resp = admin.post("/company/assignments?lang=en", data={
+        "driver_id": "x", "vehicle_id": fleet.ids["spare"], "area_id": fleet.ids["area"],
+        "starts_on": "2026-07-20", "ends_on": "soon"})
+    assert "Driver: not a whole number" in resp.text and "To: not a date" in resp.text
     assert len(api.get("/api/v1/assignments", world.company_admin).json) == 1
 
 
