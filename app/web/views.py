@@ -37,7 +37,10 @@ def healthz() -> Response:
 
 
 def _safe_next(target: str | None) -> str:
-    if not target:
+    """A page of this site to go back to, or home: never another site (browsers read `/\\x`
+    as `//x`), and never a control character, which has no place in a Location header
+    (a CR in `next` was a 500)."""
+    if not target or "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return url_for("web.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/"):
