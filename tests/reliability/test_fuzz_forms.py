@@ -11,7 +11,8 @@ form gets the hostile values too. Then the pages, and the files they link to, ar
 again with what was stored, and forms that appear only now get the same round. Whatever is
 sent: never a 5xx, never a traceback or the fuzzer's markup as markup in a page, and a
 refused post (a 4xx, or a page that flashes a refusal) leaves every table's row count as it
-was. `FORM_FUZZ_EXAMPLES` sets the random texts per role and round (40).
+was. `FORM_FUZZ_EXAMPLES` sets the random texts per role and round (40); they are the same
+on every run unless `FORM_FUZZ_RANDOM=1` asks for new ones.
 """
 from __future__ import annotations
 
