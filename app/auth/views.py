@@ -24,7 +24,7 @@ from app.auth.policy import allow
 from app.auth.schemas import TokenIn, UserIn
 from app.clock import DISTRICT_TZ
 from app.database import commit_now, utcnow
-from app.errors import APIError, NotFound, page_message
+from app.errors import N_, APIError, NotFound, page_message, refusal_text
 from app.extensions import db
 from app.query_args import id_arg
 
@@ -43,21 +43,20 @@ FIELD_ERRORS = {
 }
 # The services' refusals whose English message carries values: which field, and what to say.
 REFUSALS = {
-    "duplicate_user": ("name", _l("This sign-in name is taken; choose another.")),
-    "invalid_role": ("role", FIELD_ERRORS["role"]),
-    "role_not_for_org": ("role", _l("This organisation cannot have users of that role.")),
-    "weak_password": ("password", FIELD_ERRORS["password"]),
-    "lifetime_too_long": ("days", _l("A token lives at most %(days)s days.")),
+    "duplicate_user": ("name", N_("This sign-in name is taken; choose another.")),
+    "invalid_role": ("role", N_("Choose one of the roles offered.")),
+    "role_not_for_org": ("role", N_("This organisation cannot have users of that role.")),
+    "weak_password": ("password", N_("A password has 8 to 200 characters.")),
+    "lifetime_too_long": ("days", N_("A token lives at most %(days)s days.")),
 }
+WORDING = {code: words for code, (_field, words) in REFUSALS.items()}
 
 
 def _refusal(exc: APIError) -> dict[str, str]:
     """A service's refusal as field -> message, in the reader's language."""
     db.session.rollback()
-    field, message = REFUSALS.get(exc.code, ("form", None))
-    if message is None:
-        return {field: page_message(exc.message)}
-    return {field: str(message) % {"days": current_app.config["API_TOKEN_DAYS"]}}
+    field = REFUSALS.get(exc.code, ("form", ""))[0]
+    return {field: refusal_text(exc, WORDING, days=current_app.config["API_TOKEN_DAYS"])}
 
 
 def _invalid(exc: ValidationError) -> dict[str, str]:
