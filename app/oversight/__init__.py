@@ -18,6 +18,9 @@ def register_oversight(app: Flask) -> None:
     from app.oversight.blacklist_cache import init_blacklist_cache
     from app.oversight.cli import oversight_cli, report_cli
     from app.oversight.desk_views import bp as desk_pages
+    from app.oversight.digest_api import blp as chain_blp
+    from app.oversight.digest_cli import chain_cli
+    from app.oversight.digest_views import bp as digest_pages
     from app.oversight.due_api import blp as due_blp
     from app.oversight.due_views import bp as due_pages
     from app.oversight.flag_views import bp as flag_pages
@@ -31,13 +34,14 @@ def register_oversight(app: Flask) -> None:
     register_fill_check(blacklist_fill_check)
     on_event(observe_event)
     read_with_lookup(TRACE, models.CylinderTrace.__table__)
-    for blueprint in (pages, flag_pages, due_pages, public_pages, desk_pages):
+    for blueprint in (pages, flag_pages, due_pages, public_pages, desk_pages, digest_pages):
         app.register_blueprint(blueprint)
-    for api_blueprint in (blp, due_blp):
+    for api_blueprint in (blp, due_blp, chain_blp):
         csrf.exempt(api_blueprint)
         api.register_blueprint(api_blueprint)
     app.cli.add_command(report_cli)
     app.cli.add_command(oversight_cli)
+    app.cli.add_command(chain_cli)
     if not _registered:
         from app.web.nav import add_nav
 
@@ -47,4 +51,5 @@ def register_oversight(app: Flask) -> None:
         add_nav("oversight_flags.flags", _l("Flags"), "regulator")
         add_nav("oversight.blacklist_page", _l("Blacklist"), "regulator")
         add_nav("oversight.reports", _l("Monthly report"), "regulator", "admin")
+        add_nav("chain_digests.index", _l("Chain digests"), "regulator")
         _registered = True

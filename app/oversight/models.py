@@ -123,3 +123,23 @@ class CylinderParty(db.Model):
     ref_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cylinder_id: Mapped[int] = mapped_column(ForeignKey("cylinders.id"), primary_key=True)
     last_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ChainDigest(db.Model):
+    """One digest of every cylinder's chain head as of a moment (链头摘要).
+
+    The chain shows an edit inside the database; someone who can rewrite the whole database
+    can rebuild the chains too. A digest written down outside it (the monthly report, a
+    regulator's notes) lets the history up to its cutoff be recomputed and compared later.
+    """
+
+    __tablename__ = "chain_digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # the digest covers every event received before this moment
+    cutoff: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    taken_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cylinders: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))

@@ -76,7 +76,7 @@ def test_report_files_and_access(api, registry, world, events):
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(xlsx.data))
     assert book.sheetnames == ["概要", "充装", "拒绝充装（按原因）", "异常标记", "黑气瓶查处",
-                               "检验", "配送与随瓶安检", "隐患排查整治"]
+                               "检验", "配送与随瓶安检", "隐患排查整治", "链头摘要"]
     assert [c.value for c in book["充装"][1]] == ["充装单位", "充装次数", "超装次数"]
     assert sum(row[1] for row in book["充装"].iter_rows(min_row=2, values_only=True)) == 4
     pdf = api.get(url + "&format=pdf", world.regulator)

@@ -241,12 +241,35 @@ def _refusal_count(w: _Window) -> int:
                              .where(*w.events("fill_refused"))) or 0
 
 
+def _digest(w: _Window) -> Section:
+    """The month's last chain digest, so the filed report carries it outside the system."""
+    from app.oversight.digests import digests_between, grouped, local_text
+
+    section = Section("digest", _("Chain digest"),
+                      [_("Covers records received before"), _("Cylinders"), _("Events"),
+                       _("Digest")])
+    rows = digests_between(w.start, w.end)
+    if not rows:
+        section.note = _("No chain digest was taken this month (run `flask chain digest` "
+                         "daily, or take one on the chain digests page).")
+        return section
+    section.note = _("Keep this report: with this digest, the history up to the cutoff can "
+                     "be proved unchanged later (chain digests page).")
+    last = rows[-1]
+    text = grouped(last.root)
+    section.rows = [[local_text(last.cutoff),
+                     last.cylinders, last.events, f"{text[:39]}\n{text[40:]}"]]
+    return section
+
+
 def monthly_report(month: str, org_id: int | None = None,
                    area_id: int | None = None) -> MonthlyReport:
     """Count one month's fills, refusals, flags, black cylinders, inspections and deliveries."""
     w = _Window(month, org_id, area_id)
     sections = [_fills(w), _refusals(w), _flags(w), _black(w), _inspections(w), _deliveries(w),
                 _hazards(w)]
+    if org_id is None and area_id is None:
+        sections.append(_digest(w))
     scope = org_names({org_id}).get(org_id or 0, "—") if org_id else _("Whole district")
     if area_id is not None:
         area = area_names({area_id}).get(area_id, "—")  # "company · area"
