@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,17 +261,9 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Serve the app on a real socket (SQLite file database) with a small district in it."""
-    import threading
-
-    from werkzeug.serving import make_server
-
     from app.auth import services
 
-    tmp = tmp_path_factory.mktemp("live")
-    application = make_app("sqlite", tmp, WTF_CSRF_ENABLED=True, TESTING=False)
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    application.config["PUBLIC_BASE_URL"] = url
+    application = live_app(tmp_path_factory.mktemp("live"))
     with application.app_context():
         orgs = {key: services.create_org(name, kind).id for key, name, kind in WORLD_ORGS}
         users = {}
@@ -278,10 +271,30 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             user = services.create_user(None, name, orgs[org_key], role, password=BROWSER_PASSWORD)
             users[name] = Actor(name, user.id, user.org_id, role, services.issue_token(user))
         db.session.commit()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(url, application, World(orgs, users))
-    server.shutdown()
+    with serve(application) as url:
+        yield LiveServer(url, application, World(orgs, users))
+
+
+def live_app(tmp: Path, **overrides: Any) -> Flask:
+    """An app (SQLite file database) as a browser meets it: CSRF on, errors as pages."""
+    return make_app("sqlite", tmp, WTF_CSRF_ENABLED=True, TESTING=False, **overrides)
+
+
+@contextmanager
+def serve(application: Flask) -> Iterator[str]:
+    """Serve the app on a real socket for as long as the block runs; give its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    application.config["PUBLIC_BASE_URL"] = url
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield url
+    finally:
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -361,7 +361,7 @@ def test_the_printing_page_shows_a_print_jobs_time_in_district_time(batch, api, 
         session["_fresh"] = True
     with client.application.app_context():
         page = client.get("/printing").get_data(as_text=True)
-    assert f"<td>{job.id}</td><td>{local}</td>" in page
+    assert f'<td data-label="#">{job.id}</td><td data-label="时间">{local}</td>' in page
 
 
 def test_the_pages_reprint_closes_its_spooled_sheets(batch, api, world):
