@@ -95,7 +95,7 @@ class Generator:
                              d.life, d.now.date())  # type: ignore[arg-type]
         chunk.codes.append({"code": code, "batch_id": batch_id, "owner_org_id": owner,
                             "status": "bound", "issued_at": d.now - dt.timedelta(days=d.span_days)})
-        events = self._events(cid, code, owner, chunk)
+        events = self._events(cid, code, owner, made, chunk)
         chunk.cylinders.append({
             "id": cid, "code": code, "serial_no": f"S{cid:09d}",
             "manufacturer": MANUFACTURERS[cid % len(MANUFACTURERS)], "model": model,
@@ -117,7 +117,8 @@ class Generator:
                                 "resolved_at": None, "resolved_by_id": None,
                                 "resolution_note": None})
 
-    def _events(self, cid: int, code: str, owner: int, chunk: Chunk) -> list[dict[str, Any]]:
+    def _events(self, cid: int, code: str, owner: int, made: dt.date,
+                chunk: Chunk) -> list[dict[str, Any]]:
         rng, d = self.rng, self.d
         count = max(1, int(rng.uniform(0.5, 1.5) * self.per))
         start = d.now - dt.timedelta(days=d.span_days - rng.randint(0, 60))
@@ -139,7 +140,7 @@ class Generator:
                 kind, actor, org = "registered", None, owner
                 data: dict[str, Any] = {"serial_no": f"S{cid:09d}", "manufacturer":
                                         MANUFACTURERS[cid % len(MANUFACTURERS)],
-                                        "manufactured_on": "2020-01-01"}
+                                        "manufactured_on": made.isoformat()}
             else:
                 kind = cycle[(seq - 2) % 4]
                 if kind == "filled" and rng.random() < 0.03:
