@@ -192,6 +192,8 @@ class StepOut(Schema):
     reasons = fields.List(fields.Nested(ReasonOut))
     flags = fields.List(fields.String())
     hazards = fields.List(fields.Integer())
+    notes = fields.List(fields.Nested(ReasonOut), metadata={
+        "description": "what a stored step raised (a flag, a hazard), for the driver"})
 
 
 class SafetyCheckIn(Schema):

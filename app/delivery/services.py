@@ -83,6 +83,29 @@ class Step:
         return self.occurred_at.astimezone(DISTRICT_TZ).date()
 
 
+# What a stored step raised, told to the driver who is still at the door: the step stands,
+# but a flag went to the company and the regulator, or a hazard was opened.
+STEP_NOTES = {
+    "no_safety_check": Reason("no_safety_check",
+                              "该用户没有有效的入户安检记录，已记录异常：请当场补做安检",
+                              "The customer has no valid safety check on record; this was "
+                              "flagged: do the check now."),
+    "out_of_zone": Reason("out_of_zone", "送达位置不在本人配送片区，已记录异常",
+                          "Delivered outside your assigned area; this was flagged."),
+    "wrong_vehicle": Reason("wrong_vehicle", "该气瓶不在今日分配的车辆上，已记录异常",
+                            "The cylinder was not on today's assigned vehicle; this was flagged."),
+}
+STORAGE_NOTE = Reason("storage_hazard", "送达后用户存瓶超量，已登记隐患",
+                      "The customer stores too much gas after this delivery; a hazard was "
+                      "opened.")
+
+
+def step_notes(flags: list[str], hazards: list[int]) -> list[Reason]:
+    """What the driver should know about a stored step, in both languages."""
+    notes = [STEP_NOTES[kind] for kind in flags if kind in STEP_NOTES]
+    return notes + ([STORAGE_NOTE] if hazards else [])
+
+
 @dataclass
 class Outcome:
     status: str  # stored, already_stored, refused
@@ -101,7 +124,8 @@ class Outcome:
                 "received_at": event.received_at.isoformat() if event else None,
                 "data": event.data if event else {},
                 "reasons": [reason_dict(r) for r in self.reasons],
-                "flags": self.flags, "hazards": self.hazards}
+                "flags": self.flags, "hazards": self.hazards,
+                "notes": [reason_dict(r) for r in step_notes(self.flags, self.hazards)]}
 
 
 # --- finding the cylinder ------------------------------------------------------------------

@@ -156,6 +156,29 @@ def test_out_of_zone_wrong_vehicle_and_missing_check_are_flagged(fleet, api, wor
     assert flags_of("no_safety_check")[0].details["customer_id"] == fleet.customers["shop"]
 
 
+def test_a_flagged_or_hazardous_delivery_tells_the_driver_why(fleet, api, world):
+    """Stored but flagged, or with a hazard opened: the answer says so in both languages, so
+    the driver at the door can still do the missing check; a retry says it again."""
+    fleet.customer("shop", "restaurant")
+    code, heavy = fleet.cylinder(), fleet.cylinder(model="YSP118")
+    fleet.dispatch(code)
+    fleet.dispatch(heavy)
+    body = {"code": code, "customer_id": fleet.customers["shop"], "event_id": str(uuid.uuid4()),
+            "occurred_at": fleet.when(), **OUTSIDE}
+    far = api.post("/api/v1/deliveries", world.driver, json=body)
+    assert far.status_code == 201
+    notes = {n["code"]: n for n in far.json["notes"]}
+    assert set(notes) == {"out_of_zone", "no_safety_check"}
+    assert "请当场补做安检" in notes["no_safety_check"]["message"]
+    assert "do the check now" in notes["no_safety_check"]["message_en"]
+    again = api.post("/api/v1/deliveries", world.driver, json=body)
+    assert again.json["status"] == "already_stored" and again.json["notes"] == far.json["notes"]
+    fleet.check("shop")
+    over = fleet.deliver(heavy, "shop")  # 14.9 + 49.5 kg of LPG and no cylinder room
+    assert over.json["hazards"] and [n["code"] for n in over.json["notes"]] == ["storage_hazard"]
+    assert "已登记隐患" in over.json["notes"][0]["message"]
+
+
 def test_dispatch_goes_only_onto_the_drivers_assigned_vehicle(fleet, api, world):
     """人车对应: naming another vehicle, or a driver without an assignment, loads nothing."""
     idle = add_driver(world, "idle_driver")
