@@ -32,6 +32,7 @@ from app.delivery.rules import (
     customer_reasons,
     failed_items,
     found_reasons,
+    not_in_service,
     storage_hazard,
 )
 from app.delivery.services import (
@@ -128,8 +129,7 @@ def deliver_cylinder(actor: User, step: Step, customer_id: int,
         reasons += found_reasons(facts, failed_items(check.items, rules), rules)
     state = cylinder_state(cyl).status
     if state != "in_service":
-        reasons.append(Reason("not_in_service", f"气瓶状态为 {state}，不得交付",
-                              f"The cylinder is {state}, not in service."))
+        reasons.append(not_in_service(state, "不得交付", "do not hand it over"))
     reasons += [r for r in dispatch_blockers(cyl) if r.code in BLOCKING_FLAGS]
     if reasons:
         return refuse_step(cyl, "delivery_refused", actor, step, data, reasons)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.filling.rules import MESSAGES
 from app.traceability.checks import Reason
 
 DEFAULTS_FILE = Path(__file__).with_name("rule_defaults.toml")
@@ -77,12 +78,18 @@ class FillFacts:
     open_flag_kinds: frozenset[str] = frozenset()
 
 
+def not_in_service(status: str, step_zh: str, step_en: str) -> Reason:
+    """Refuse a step for a cylinder out of service, its state in words, not its code word."""
+    zh, en = MESSAGES.get(status, (status, status))
+    return Reason("not_in_service", f"气瓶状态：{zh}，{step_zh}",
+                  f"The cylinder is not in service ({en}): {step_en}.")
+
+
 def dispatch_reasons(facts: FillFacts) -> list[Reason]:
     """Refuse to load a cylinder whose last fill did not pass or that a hold blocks."""
     reasons = []
     if facts.status != "in_service":
-        reasons.append(Reason("not_in_service", f"气瓶状态为 {facts.status}，不得出站",
-                              f"The cylinder is {facts.status}, not in service."))
+        reasons.append(not_in_service(facts.status, "不得出站", "it must not leave the station"))
     handed_over_since = (facts.last_handover_seq is not None and facts.last_fill_seq is not None
                          and facts.last_handover_seq > facts.last_fill_seq)
     if facts.last_fill_seq is None or handed_over_since:

@@ -86,6 +86,20 @@ def test_dispatch_refuses_unfilled_overfilled_and_flagged(fleet, world, ctx):
         assert fleet.custody(code)["kind"] == "station"
 
 
+def test_a_cylinder_out_of_service_is_refused_in_words_not_a_code_word(fleet):
+    """The driver reads 超期未检, not inspection_overdue, when loading or handing it over."""
+    fleet.customer("home")
+    code = fleet.registry.cylinder(manufactured_on="2020-01-01",
+                                   last_inspected_on="2020-01-01")["code"]
+    for resp, step in ((fleet.dispatch(code), "不得出站"),
+                       (fleet.deliver(code, "home"), "不得交付")):
+        assert resp.status_code == 409, resp.json
+        (reason,) = [r for r in resp.json["error"]["reasons"] if r["code"] == "not_in_service"]
+        assert reason["message"] == f"气瓶状态：超期未检，{step}"
+        assert "Periodic inspection overdue" in reason["message_en"]
+        assert "inspection_overdue" not in reason["message"] + reason["message_en"]
+
+
 def test_delivered_cylinder_must_be_refilled_before_loading_again(fleet):
     fleet.customer("home")
     code = fleet.cylinder()
