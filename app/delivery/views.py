@@ -86,6 +86,9 @@ def _labels() -> dict[str, str]:
                          "to send the queued scans."),
         "reload": _("Reload"),
         "sync_failed": _("Sync failed; it is retried by itself. The scans stay queued."),
+        "attention": _("%(n)s scans need your attention: refused or flagged, see the list "
+                       "below."),
+        "hazards_opened": _("%(n)s hazards entered in the ledger"),
     }
 
 

@@ -372,3 +372,84 @@ def test_a_sync_the_driver_must_unblock_says_so(page, live_server):
     assert page.is_hidden(notice)
     with live_server.app.app_context():
         assert fleet.custody(a)["kind"] == fleet.custody(b)["kind"] == "vehicle"
+
+
+def test_what_was_refused_or_flagged_on_sync_heads_the_queue_until_seen(page, live_server):
+    """Synced later, one hand-over is refused and one stored with a flag (no safety check):
+    both head the list with why, a banner counts them until the driver taps it, and the line
+    under the scanner says what became of the last scan."""
+    fleet, driver = prepare(live_server)
+    a, b = fill_all(live_server, fleet, 2)
+    open_driver_page(page, live_server, driver, fleet.ids["inside"])
+    scan(page, "dispatch", a)
+    scan(page, "dispatch", b)
+    wait_counts(page, 0, 2, 0)
+    assert page.is_hidden("[data-testid=attention]")
+    page.context.set_offline(True)
+    page.wait_for_selector("[data-testid=online-state].badge-warn")
+    scan(page, "delivery", a, customer=fleet.customers["home"])  # first delivery, no check
+    scan(page, "delivery", b, customer=fleet.customers["cellar"])  # underground: refused
+    page.context.set_offline(False)
+    wait_counts(page, 0, 3, 1)
+    banner = page.locator("[data-testid=attention]")
+    banner.wait_for()
+    assert "2 条记录需要处理" in banner.inner_text()
+    first, second = page.locator("[data-testid=queue-list] li").all()[:2]
+    assert "被拒绝" in first.inner_text() and b in first.inner_text()
+    assert "已同步" in second.inner_text() and "请当场补做安检" in second.inner_text()
+    assert "被拒绝" in page.inner_text("#scan-msg")  # the last scan, b, was refused
+    assert page.get_attribute("#scan-msg", "data-state") == "look"
+    for target in ("[data-testid=attention-ok]", "[data-testid=scan-photo]",
+                   "label:has([data-testid=check-tee_connection-fail])"):  # gloved thumbs
+        box = page.locator(target).bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, (target, box)
+    page.click("[data-testid=attention-ok]")
+    page.wait_for_selector("[data-testid=attention]", state="hidden")
+    page.reload()
+    wait_counts(page, 0, 3, 1)
+    assert page.is_hidden("[data-testid=attention]")  # seen stays seen
+
+
+def test_the_queue_keeps_no_photos_nor_old_answers_and_links_only_todays_check(page,
+                                                                             live_server):
+    """A synced checklist's photos leave the phone; answers from before today are dropped on
+    opening (pending scans stay); a delivery names only a check made today at that door."""
+    fleet, driver = prepare(live_server)
+    a, b = fill_all(live_server, fleet, 2)
+    open_driver_page(page, live_server, driver, fleet.ids["inside"])
+    home, cellar = fleet.customers["home"], fleet.customers["cellar"]
+    page.evaluate("([key, cellar]) => localStorage.setItem(key, JSON.stringify({[cellar]: "
+                  "'00000000-0000-4000-8000-000000000001'}))",  # a check of some other day
+                  [f"lpg-driver-{driver.id}-checks", cellar])
+    page.reload()
+    scan(page, "dispatch", a)
+    scan(page, "dispatch", b)
+    checklist(page, home, failed="tee_connection")
+    wait_counts(page, 0, 3, 0)
+    assert "发现隐患 1 项，已登记入台账" in page.inner_text("[data-testid=queue-list]")
+    records = page.evaluate("() => window.lpgDriver.all()")
+    assert "data:" not in str(records)  # the failed item's photo is on the server now
+    (check,) = [r["event_id"] for r in records if r["type"] == "safety_check"]
+    page.evaluate("""() => new Promise((resolve) => {
+      const config = JSON.parse(document.getElementById('driver-config').textContent);
+      const open = indexedDB.open(`lpg-driver-${config.userId}`, 1);
+      open.onsuccess = () => {
+        const store = open.result.transaction('queue', 'readwrite').objectStore('queue');
+        store.getAll().onsuccess = (ev) => {
+          for (const r of ev.target.result.filter((r) => r.type === 'dispatch')) {
+            store.put(Object.assign(r, {synced: Date.now() - 2 * 86400000}));
+          }
+          store.transaction.oncomplete = resolve;
+        };
+      };
+    })""")
+    page.context.set_offline(True)
+    page.wait_for_selector("[data-testid=online-state].badge-warn")
+    scan(page, "delivery", a, customer=home)
+    scan(page, "delivery", b, customer=cellar)
+    page.reload()
+    wait_counts(page, 2, 1, 0)  # the two loads answered "yesterday" are gone, pending stay
+    payloads = {r["payload"]["code"]: r["payload"]
+                for r in page.evaluate("() => window.lpgDriver.all()") if r["type"] == "delivery"}
+    assert payloads[a]["safety_check_id"] == check
+    assert "safety_check_id" not in payloads[b]

@@ -10,7 +10,14 @@
   const STORE = "queue";
   const MAX_SIDE = 1600;
   let syncing = false;
-  const checksByCustomer = JSON.parse(localStorage.getItem(DB_NAME + "-checks") || "{}");
+  /* A delivery names the check done at that door today; one from another day is not its
+     evidence (and a failed item found then would refuse it again). */
+  const CHECKS_KEY = DB_NAME + "-checks";
+  const localDay = (when) => new Date(when - new Date(when).getTimezoneOffset() * 60000)
+    .toISOString().slice(0, 10);
+  const checksByCustomer = Object.fromEntries(
+    Object.entries(JSON.parse(localStorage.getItem(CHECKS_KEY) || "{}"))
+      .filter(([, check]) => check && check.day === localDay(Date.now())));
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -46,6 +53,14 @@
     const req = s.getAll(); req.onsuccess = () => resolve(req.result);
   }));
 
+  /* What the server answered before today leaves the phone: the queue would otherwise grow
+     for every round (photos included) and be read on every scan. Pending ones always stay. */
+  async function dropOldAnswers() {
+    const midnight = new Date().setHours(0, 0, 0, 0);
+    const old = (await all()).filter((r) => r.state !== "pending" && (r.synced || 0) < midnight);
+    if (old.length) await tx("readwrite", (s) => { old.forEach((r) => s.delete(r.event_id)); });
+  }
+
   /* The position comes from watchPosition; a scan takes the latest fix and never waits for
      one (a basement has no fix). The last fix is kept, so a reload without signal still has it. */
   const POSITION_KEY = DB_NAME + "-position";
@@ -69,6 +84,7 @@
     }, () => showPosition(false), { enableHighAccuracy: true, maximumAge: 30000 });
   }
 
+  let lastScan = null; // the scan the message under the scanner speaks of
   async function enqueue(type, payload, eventId) {
     const where = lastPosition || { lat: null, lon: null };
     const record = {
@@ -77,6 +93,7 @@
       state: "pending", created: Date.now(), reasons: [], error: null,
     };
     await put(record);
+    if (type !== "safety_check") lastScan = record.event_id;
     await render();
     if (navigator.onLine) sync();
     return record;
@@ -189,12 +206,20 @@
       for (const result of answer.results) {
         const record = byId.get(result.event_id);
         if (!record) continue;
+        const stored = result.result || {};
         record.state = result.status === "refused" ? "refused" : "stored";
         record.server_status = result.status;
         record.reasons = result.reasons || [];
         record.error = result.error || null;
+        record.notes = stored.notes || [];
+        record.hazards = (record.type === "safety_check" && stored.hazards) || [];
+        record.seen = !(record.state === "refused" || record.notes.length);
         record.synced = Date.now();
         if (record.payload.photo) record.payload.photo = "(photo)";
+        if (record.payload.photos) {
+          record.payload.photos = Object.fromEntries(
+            Object.keys(record.payload.photos).map((item) => [item, "(photo)"]));
+        }
         await put(record);
       }
     }
@@ -204,16 +229,22 @@
   /* A refusal in the page's language: reasons carry Chinese and English, an error its
      `text` (its `message` is the API's English). */
   const english = config.lang === "en";
+  const words = (list) => (list || []).map((x) => (english && x.message_en) || x.message)
+    .join(english ? "; " : "；");
   function describe(r) {
     const code = r.payload.code || (r.payload.photo ? "📷" : "");
     let text = `${L[r.type] || r.type} ${code} · ${L[r.state]}`;
     if (r.state === "refused") {
-      const why = (r.reasons || []).map((x) => (english && x.message_en) || x.message)
-        .join(english ? "; " : "；") || (r.error && (r.error.text || r.error.message)) || "";
+      const why = words(r.reasons) || (r.error && (r.error.text || r.error.message)) || "";
       text += why ? `: ${why}` : "";
+    } else if (r.notes && r.notes.length) {
+      text += `: ${words(r.notes)}`;
+    } else if (r.hazards && r.hazards.length) {
+      text += `: ${L.hazards_opened.replace("%(n)s", r.hazards.length)}`;
     }
     return text;
   }
+  const needsLook = (r) => r.state === "refused" || (r.notes && r.notes.length);
 
   /* Renders overlap (a scan and a sync); only the latest one writes, or an older read could
      overwrite newer counts. */
@@ -226,14 +257,28 @@
     for (const s of ["pending", "stored", "refused"]) {
       document.querySelector(`[data-testid=count-${s}]`).textContent = count(s);
     }
+    /* A refusal or a flag the driver has not acknowledged heads the list and the banner. */
+    const unseen = records.filter((r) => needsLook(r) && !r.seen);
+    const attention = document.getElementById("attention");
+    attention.hidden = !unseen.length;
+    document.getElementById("attention-text").textContent =
+      L.attention.replace("%(n)s", unseen.length);
     const list = document.getElementById("queue-list");
-    list.replaceChildren(...records.sort((a, b) => b.created - a.created).slice(0, 30).map((r) => {
-      const li = document.createElement("li");
-      li.className = r.state;
-      li.dataset.eventId = r.event_id;
-      li.textContent = describe(r);
-      return li;
-    }));
+    const order = (r) => (needsLook(r) && !r.seen ? 0 : 1);
+    list.replaceChildren(...records.sort((a, b) => order(a) - order(b) || b.created - a.created)
+      .slice(0, 30).map((r) => {
+        const li = document.createElement("li");
+        li.className = r.state + (r.notes && r.notes.length ? " noted" : "");
+        li.dataset.eventId = r.event_id;
+        li.textContent = describe(r);
+        return li;
+      }));
+    const last = records.find((r) => r.event_id === lastScan);
+    if (last && last.state !== "pending") {
+      const msg = document.getElementById("scan-msg");
+      msg.textContent = describe(last);
+      msg.dataset.state = needsLook(last) ? "look" : last.state;
+    }
     const badge = document.getElementById("online");
     badge.textContent = navigator.onLine ? L.online : L.offline;
     badge.className = "badge " + (navigator.onLine ? "badge-ok" : "badge-warn");
@@ -275,7 +320,7 @@
       if (!customer()) { say("scan-msg", L.need_customer); return null; }
       payload.customer_id = customer();
       if (m === "delivery" && checksByCustomer[customer()]) {
-        payload.safety_check_id = checksByCustomer[customer()];
+        payload.safety_check_id = checksByCustomer[customer()].id;
       }
     }
     if (m === "unload") {
@@ -296,8 +341,9 @@
     if (!payload) return;
     input.value = ""; // read and cleared at once: the next scan may be typed while this one is saved
     input.focus();
-    await enqueue(step, payload);
     say("scan-msg", `${L[step]} ${code} · ${L.queued}`);
+    document.getElementById("scan-msg").dataset.state = "pending";
+    await enqueue(step, payload);
   });
   document.getElementById("photo").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];
@@ -307,8 +353,9 @@
     ev.target.value = "";
     if (!payload) return;
     payload.photo = await shrink(file);
-    await enqueue(step, payload);
     say("scan-msg", `${L[step]} 📷 · ${L.queued}`);
+    document.getElementById("scan-msg").dataset.state = "pending";
+    await enqueue(step, payload);
   });
 
   const rows = () => Array.from(document.querySelectorAll("#check-form tr[data-item]"));
@@ -339,8 +386,8 @@
       }
     }
     const eventId = uuid();
-    checksByCustomer[customerId] = eventId;
-    localStorage.setItem(DB_NAME + "-checks", JSON.stringify(checksByCustomer));
+    checksByCustomer[customerId] = { id: eventId, day: localDay(Date.now()) };
+    localStorage.setItem(CHECKS_KEY, JSON.stringify(checksByCustomer));
     ev.target.reset();
     rows().forEach((row) => { row.querySelector(".fail-photo").hidden = true; });
     await enqueue("safety_check", { customer_id: customerId, items, photos }, eventId);
@@ -348,12 +395,17 @@
   });
 
   document.getElementById("sync-now").addEventListener("click", sync);
+  document.getElementById("attention-ok").addEventListener("click", async () => {
+    const unseen = (await all()).filter((r) => needsLook(r) && !r.seen);
+    await tx("readwrite", (s) => { unseen.forEach((r) => s.put(Object.assign(r, { seen: true }))); });
+    await render();
+  });
   window.addEventListener("online", () => { render(); sync(); });
   window.addEventListener("offline", render);
   showFields();
   watchPosition();
   syncState("idle");
-  render().then(() => { if (navigator.onLine) sync(); });
+  dropOldAnswers().then(render).then(() => { if (navigator.onLine) sync(); });
   if ("serviceWorker" in navigator) {
     /* The worker keeps this page and its assets, so a reload with no signal still opens it. */
     navigator.serviceWorker.register(config.swUrl, { scope: config.swScope })
