@@ -165,3 +165,29 @@ def test_an_overfill_is_reweighed_from_the_page_and_filled_again(page, live_serv
     page.fill("[data-testid=code-input]", cyl["code"])
     page.keyboard.press("Enter")
     assert cyl["display"] in verdict(page, "allow")  # the hold is gone: it may be filled
+
+
+def test_a_scan_whose_answer_was_lost_is_filled_once_when_scanned_again(page, live_server):
+    """The request reached the server but the answer was cut off: the page says there is no
+    connection; the operator scans the same cylinder again and it is recorded once."""
+    cyl = make_cylinder(live_server, "station_a")
+    login(page, "filler_a")
+    page.goto("/filling")
+
+    def answer_lost(route):
+        route.fetch()  # the server stores the fill ...
+        route.abort()  # ... and the phone never hears of it
+
+    page.route("**/api/v1/fillings", answer_lost)
+    page.fill("[data-testid=code-input]", cyl["code"])
+    page.keyboard.press("Enter")
+    assert "网络不通，请重试" in verdict(page, "refuse")
+    page.unroute("**/api/v1/fillings")
+    page.click("[data-testid=verdict]")
+    page.fill("[data-testid=code-input]", cyl["code"])
+    page.keyboard.press("Enter")
+    assert cyl["display"] in verdict(page, "allow")
+    with live_server.app.app_context():
+        fills = db.session.scalars(select(Fill).where(Fill.code == cyl["code"])).all()
+        assert len(fills) == 1
+

@@ -14,6 +14,9 @@
   var today = document.getElementById("today");
   var heldList = document.getElementById("held-list");
   var heldFill = null;  // the fill the last verdict put on hold: a tap goes to its re-weigh
+  // A typed scan whose answer never came (no signal, cut off): it may have been stored, so
+  // the same code sent again keeps its event id and the server answers it once.
+  var unanswered = null;
   var csrf = document.querySelector("meta[name=csrf-token]").content;
   var english = verdict.dataset.lang === "en";
   var text = verdict.dataset;
@@ -111,13 +114,16 @@
     heldFill = null;
     show("busy", text.busy, "", []);
     var headers = {"X-CSRFToken": csrf, "Accept": "application/json"};
+    var typed = isForm ? null : {code: body.code, eventId: body.event_id};
     if (!isForm) { headers["Content-Type"] = "application/json"; body = JSON.stringify(body); }
     return fetch(API, {method: "POST", headers: headers, body: body, credentials: "same-origin"})
       .then(function (resp) {
+        unanswered = null;
         return resp.json().catch(function () { return {}; })
           .then(function (json) { render(resp.status, json); });
       })
       .catch(function () {
+        unanswered = typed;
         show("refuse", text.error, "", [{code: "offline", message: text.offline,
                                          message_en: "No connection"}]);
       })
@@ -143,7 +149,8 @@
     var code = codeInput.value.trim();
     if (!code) { return; }
     codeInput.value = "";
-    var body = {code: code, precheck: precheck(), event_id: uuid()};
+    var again = unanswered && unanswered.code === code;
+    var body = {code: code, precheck: precheck(), event_id: again ? unanswered.eventId : uuid()};
     var net = massValue();
     if (net !== null) { body.net_mass_kg = net; }
     resetCylinderFields();
