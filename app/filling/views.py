@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from app.auth.policy import allow
 from app.clock import today
 from app.database import commit_now
-from app.errors import N_, APIError, page_message
+from app.errors import HTTP_PAGE_MESSAGES, N_, APIError, page_message
 from app.extensions import db
 from app.filling import ledger, services
 from app.filling.entrustments import owners_entrusting
@@ -55,6 +55,25 @@ def _kg(mass: float) -> str:
     return f"{mass:g}"
 
 
+def _mass_message() -> str:
+    return _("Enter the scale's net mass in kg: a number above %(min)s and at most %(max)s.",
+             min=_kg(MASS.min), max=_kg(MASS.max))
+
+
+def _error_words() -> dict[str, str]:
+    """What the verdict says for an API error the operator can act on, by error code (the
+    API's own message is English); `failed` for any other, with its status."""
+    return {
+        "unauthorized": _("You were signed out: tap to sign in again, then scan again."),
+        "csrf_failed": _("This page is out of date: tap to reload it, then scan again."),
+        "net_mass_kg": _mass_message(),
+        "payload_too_large": _("The photo is too large: take it again or type the code."),
+        "rate_limited": page_message(HTTP_PAGE_MESSAGES[429]),
+        "failed": _("The check failed (error %(status)s): try again; if it keeps failing, "
+                    "type the code or call the office."),
+    }
+
+
 def _reweigh(form: MultiDict) -> Problem | None:
     """Record the re-weigh the form sends; say why not when the service or schema refuses."""
     fill, value = form.get("fill", ""), form.get("net_mass_kg", "").strip()
@@ -67,9 +86,7 @@ def _reweigh(form: MultiDict) -> Problem | None:
         done = services.reweigh_held(current_user, fill_id, body["net_mass_kg"],
                                      body.get("event_id"))
     except ValidationError as exc:
-        message = (_("Enter the scale's net mass in kg: a number above %(min)s and at most "
-                     "%(max)s.", min=_kg(MASS.min), max=_kg(MASS.max))
-                   if "net_mass_kg" in exc.messages
+        message = (_mass_message() if "net_mass_kg" in exc.messages
                    else page_message("The request has invalid fields."))
         return Problem(fill, value, message, 400)
     except APIError as exc:  # another station's fill is not found (404), as in the API
@@ -100,6 +117,8 @@ def index() -> Response | tuple[str, int]:
     return render_template("filling/index.html", precheck_items=list(PRECHECK_ITEMS),
                            entries=ledger.day_entries(org_id), held=ledger.held_entries(org_id),
                            entrusting=owners_entrusting(org_id, today()),
+                           error_words=_error_words(),
+                           login_url=url_for("web.login", next=url_for(".index")),
                            problem=problem), problem.status if problem else 200
 
 

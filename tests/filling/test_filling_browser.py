@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -12,7 +13,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.filling.models import Fill
 from app.traceability import services as registry
-from tests.conftest import login, screenshot
+from tests.conftest import BROWSER_PASSWORD, login, screenshot
 from tests.filling.photos import qr_photo
 
 pytestmark = pytest.mark.browser
@@ -191,3 +192,35 @@ def test_a_scan_whose_answer_was_lost_is_filled_once_when_scanned_again(page, li
         fills = db.session.scalars(select(Fill).where(Fill.code == cyl["code"])).all()
         assert len(fills) == 1
 
+
+def test_an_error_is_told_in_chinese_and_a_signed_out_operator_is_led_to_sign_in(page,
+                                                                               live_server):
+    cyl = make_cylinder(live_server, "station_a")
+    login(page, "filler_a")
+    page.goto("/filling")
+    page.click("details.more summary")
+    page.fill("[data-testid=mass-input]", "600")  # a scale reading no cylinder has
+    page.fill("[data-testid=code-input]", cyl["code"])
+    page.keyboard.press("Enter")
+    verdict(page, "refuse")
+    reason = page.locator("[data-testid=verdict-reasons] li").first
+    assert reason.evaluate("li => li.firstChild.textContent") == (
+        "请填写电子秤净重（千克）：大于 0、不超过 500 的数字。")
+    page.click("[data-testid=verdict]")
+    page.context.clear_cookies()  # the session ended during the shift
+    page.fill("[data-testid=code-input]", cyl["code"])
+    page.keyboard.press("Enter")
+    verdict(page, "refuse")
+    assert reason.evaluate("li => li.firstChild.textContent") == (
+        "您已退出登录：点击重新登录，然后再扫码。")
+    page.wait_for_timeout(300)  # the lists' refresh after the answer
+    assert page.locator("[data-testid=today] input[name=password]").count() == 0
+    page.click("[data-testid=verdict]")
+    page.wait_for_url(re.compile(r"/login\?next=/filling$"))
+    page.fill("input[name=name]", "filler_a")
+    page.fill("input[name=password]", BROWSER_PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url("**/filling")
+    page.fill("[data-testid=code-input]", cyl["code"])
+    page.keyboard.press("Enter")
+    assert cyl["display"] in verdict(page, "allow")

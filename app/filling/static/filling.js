@@ -14,12 +14,14 @@
   var today = document.getElementById("today");
   var heldList = document.getElementById("held-list");
   var heldFill = null;  // the fill the last verdict put on hold: a tap goes to its re-weigh
+  var onTap = null;  // where a tap on an error verdict leads: sign in again, or reload
   // A typed scan whose answer never came (no signal, cut off): it may have been stored, so
   // the same code sent again keeps its event id and the server answers it once.
   var unanswered = null;
   var csrf = document.querySelector("meta[name=csrf-token]").content;
   var english = verdict.dataset.lang === "en";
   var text = verdict.dataset;
+  var errorWords = JSON.parse(text.errors);
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -60,6 +62,7 @@
   // A tap on an overfill verdict opens that cylinder's re-weigh; anything else, the next scan.
   function hide(toReweigh) {
     var reweigh = toReweigh && heldFill && document.getElementById("reweigh-" + heldFill);
+    if (toReweigh && onTap) { onTap(); return; }
     verdict.hidden = true;
     heldFill = null;
     if (reweigh) {
@@ -90,16 +93,24 @@
       return;
     }
     var error = (body && body.error) || {};
-    var message = error.message || String(status);
+    var message = errorWords.failed.replace("%(status)s", status);
     if (error.code === "no_code_found") { message = text.nocode; }
     else if (/image/.test(error.code || "")) { message = text.badimage; }
+    else if (error.details && error.details.net_mass_kg) { message = errorWords.net_mass_kg; }
+    else if (errorWords[error.code]) { message = errorWords[error.code]; }
+    if (error.code === "unauthorized") {
+      onTap = function () { window.location.href = text.login; };
+    } else if (error.code === "csrf_failed") {
+      onTap = function () { window.location.reload(); };
+    }
     show("refuse", text.error, "", [{code: error.code || "error", message: message,
                                      message_en: error.message || ""}]);
   }
 
   function refresh(box) {
     fetch(box.dataset.src, {credentials: "same-origin"})
-      .then(function (r) { return r.ok ? r.text() : null; })
+      // a signed-out session is redirected to the login page: that is no list
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
       .then(function (html) { if (html !== null) { box.innerHTML = html; } })
       .catch(function () {});
   }
@@ -112,6 +123,7 @@
 
   function send(body, isForm) {
     heldFill = null;
+    onTap = null;
     show("busy", text.busy, "", []);
     var headers = {"X-CSRFToken": csrf, "Accept": "application/json"};
     var typed = isForm ? null : {code: body.code, eventId: body.event_id};
