@@ -23,6 +23,10 @@ from app.traceability.events import on_event, take_preread
 from app.traceability.models import Cylinder, Event, ModelSpecRow
 
 HOLDER_KINDS = ("station", "vehicle", "customer", "agency")
+# Where a holder kind keeps a cylinder, as a refusal tells the driver (Chinese, English).
+HOLDER_PLACES = {"station": ("站内", "at a station"), "vehicle": ("车上", "on a vehicle"),
+                 "customer": ("用户处", "at a customer"),
+                 "agency": ("检验机构", "at an inspection agency")}
 
 
 @dataclass(frozen=True)

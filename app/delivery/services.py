@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.auth.models import Organisation, User
 from app.auth.policy import is_oversight
 from app.clock import DISTRICT_TZ, today
-from app.delivery.custody import custody_of
+from app.delivery.custody import HOLDER_PLACES, custody_of
 from app.delivery.errors import reason_dict
 from app.delivery.fleet import (
     assignment_on,
@@ -270,8 +270,9 @@ def dispatch_cylinder(actor: User, step: Step, vehicle_id: int | None = None,
     if vehicle is not None and driver is not None and not reasons:
         reasons += dispatch_blockers(cyl)
         if holder.kind != "station":
-            reasons.append(Reason(f"at_{holder.kind}", f"气瓶不在站内（当前在 {holder.kind}）",
-                                  f"The cylinder is not at a station but at a {holder.kind}."))
+            zh, en = HOLDER_PLACES.get(holder.kind, (holder.kind, holder.kind))
+            reasons.append(Reason(f"at_{holder.kind}", f"气瓶不在站内（当前在{zh}）",
+                                  f"The cylinder is not at a station but {en}."))
         if vehicle.org_id != cyl.owner_org_id:
             reasons.append(Reason("not_company_cylinder", "气瓶不属于该车辆所属燃气企业",
                                   "The cylinder does not belong to the vehicle's company."))

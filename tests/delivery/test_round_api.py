@@ -100,6 +100,16 @@ def test_a_cylinder_out_of_service_is_refused_in_words_not_a_code_word(fleet):
         assert "inspection_overdue" not in reason["message"] + reason["message_en"]
 
 
+def test_loading_a_cylinder_not_at_a_station_says_where_it_is_in_words(fleet):
+    code = fleet.cylinder()
+    assert fleet.dispatch(code).status_code == 201
+    again = fleet.dispatch(code)
+    assert again.status_code == 409, again.json
+    (reason,) = [r for r in again.json["error"]["reasons"] if r["code"] == "at_vehicle"]
+    assert reason["message"] == "气瓶不在站内（当前在车上）"
+    assert reason["message_en"] == "The cylinder is not at a station but on a vehicle."
+
+
 def test_delivered_cylinder_must_be_refilled_before_loading_again(fleet):
     fleet.customer("home")
     code = fleet.cylinder()
