@@ -76,6 +76,7 @@ def _labels() -> dict[str, str]:
         "need_item": _("Answer every item."),
         "need_photo": _("Take a photo of every failed item."),
         "queued": _("Queued; it syncs when there is signal."),
+        "already": _("Already recorded: not queued again."),
         "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
         "position_none": _("No position yet; scans are kept without one."),
         "position_saved": _("last known position"),

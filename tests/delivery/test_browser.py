@@ -453,3 +453,32 @@ def test_the_queue_keeps_no_photos_nor_old_answers_and_links_only_todays_check(p
                 for r in page.evaluate("() => window.lpgDriver.all()") if r["type"] == "delivery"}
     assert payloads[a]["safety_check_id"] == check
     assert "safety_check_id" not in payloads[b]
+
+
+def test_a_scan_sent_twice_is_queued_once(page, live_server):
+    """A wedge scanner's code and Enter arrive twice, and the driver scans again to be sure:
+    one hand-over is queued and stored, nothing comes back refused, and the page says why."""
+    fleet, driver = prepare(live_server)
+    (code,) = fill_all(live_server, fleet, 1)
+    home = fleet.customers["home"]
+    open_driver_page(page, live_server, driver, fleet.ids["inside"])
+    scan(page, "dispatch", code)
+    wait_counts(page, 0, 1, 0)
+    page.context.set_offline(True)
+    page.wait_for_selector("[data-testid=online-state].badge-warn")
+    page.check("[data-testid=mode-delivery]")
+    page.select_option("[data-testid=customer-select]", str(home))
+    page.focus("[data-testid=code-input]")
+    page.keyboard.type(f"{code}\n{code}\n\n", delay=1)
+    page.wait_for_selector("#scan-msg[data-state=repeated]")
+    assert "已记录过，未重复暂存" in page.inner_text("#scan-msg")
+    wait_counts(page, 1, 1, 0)
+    page.context.set_offline(False)
+    wait_counts(page, 0, 2, 0)
+    page.check("[data-testid=mode-return]")  # the next step of that cylinder is no repeat
+    scan(page, "return", code, customer=home)
+    wait_counts(page, 0, 3, 0)
+    with live_server.app.app_context():
+        history = [e.type for e in db.session.scalars(
+            select(Event).where(Event.data["code"].as_string() == code).order_by(Event.seq))]
+        assert history.count("delivered") == 1 and "delivery_refused" not in history

@@ -331,19 +331,47 @@
   }
 
   document.querySelectorAll("input[name=mode]").forEach((el) => el.addEventListener("change", showFields));
-  document.getElementById("code-form").addEventListener("submit", async (ev) => {
+  /* A scan repeated (a scanner sending twice, a second try to be sure) would come back
+     refused as a second hand-over. It is one when the latest record of that code on this
+     phone is the same step at the same door and was not refused. */
+  const bare = (code) => String(code || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+  async function repeated(step, payload) {
+    const latest = (await all()).filter((r) => r.type !== "safety_check"
+      && bare(r.payload.code) === bare(payload.code)).sort((a, b) => b.created - a.created)[0];
+    return Boolean(latest && latest.type === step && latest.state !== "refused"
+      && latest.payload.customer_id === payload.customer_id
+      && latest.payload.station_org_id === payload.station_org_id);
+  }
+
+  let scans = Promise.resolve(); // one scan at a time: a repeat must see the one before it
+  let lastQueuedAt = 0;
+  async function recordScan(step, payload) {
+    if (await repeated(step, payload)) {
+      say("scan-msg", `${L[step]} ${payload.code} · ${L.already}`);
+      document.getElementById("scan-msg").dataset.state = "repeated";
+      return;
+    }
+    say("scan-msg", `${L[step]} ${payload.code} · ${L.queued}`);
+    document.getElementById("scan-msg").dataset.state = "pending";
+    lastQueuedAt = Date.now();
+    await enqueue(step, payload);
+  }
+
+  document.getElementById("code-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const input = document.getElementById("code");
     const code = input.value.trim();
-    if (!code) { say("scan-msg", L.need_code); return; }
+    if (!code) { // a wedge's second Enter right after a scan is no request for a code
+      if (Date.now() - lastQueuedAt > 1500) say("scan-msg", L.need_code);
+      return;
+    }
     const step = mode();
     const payload = stepPayload({ code });
     if (!payload) return;
     input.value = ""; // read and cleared at once: the next scan may be typed while this one is saved
     input.focus();
-    say("scan-msg", `${L[step]} ${code} · ${L.queued}`);
-    document.getElementById("scan-msg").dataset.state = "pending";
-    await enqueue(step, payload);
+    lastQueuedAt = Date.now();
+    scans = scans.then(() => recordScan(step, payload)).catch((err) => console.error(err));
   });
   document.getElementById("photo").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];
