@@ -482,3 +482,23 @@ def test_a_scan_sent_twice_is_queued_once(page, live_server):
         history = [e.type for e in db.session.scalars(
             select(Event).where(Event.data["code"].as_string() == code).order_by(Event.seq))]
         assert history.count("delivered") == 1 and "delivery_refused" not in history
+
+
+def test_a_photographed_code_shows_the_code_the_server_read(page, live_server):
+    """The driver photographs the label instead of typing: once synced, the line names the
+    cylinder the server read, so a wrong one is seen at the door."""
+    from tests.filling.photos import qr_photo
+
+    fleet, driver = prepare(live_server)
+    (code,) = fill_all(live_server, fleet, 1)
+    with live_server.app.app_context():
+        from app.traceability.services import code_entry
+
+        payload = code_entry(code)["payload"]
+    open_driver_page(page, live_server, driver, fleet.ids["inside"])
+    page.check("[data-testid=mode-dispatch]")
+    queued(page, lambda: page.set_input_files("[data-testid=scan-photo]", files=[{
+        "name": "label.jpg", "mimeType": "image/jpeg", "buffer": qr_photo([payload])}]))
+    wait_counts(page, 0, 1, 0)
+    assert f"装车 📷 {code} · 已同步" in page.inner_text("[data-testid=queue-list]")
+    assert code in page.inner_text("#scan-msg")

@@ -212,6 +212,7 @@
         record.reasons = result.reasons || [];
         record.error = result.error || null;
         record.notes = stored.notes || [];
+        record.read_code = stored.code || null; // what the server read from a photo
         record.hazards = (record.type === "safety_check" && stored.hazards) || [];
         record.seen = !(record.state === "refused" || record.notes.length);
         record.synced = Date.now();
@@ -232,7 +233,7 @@
   const words = (list) => (list || []).map((x) => (english && x.message_en) || x.message)
     .join(english ? "; " : "；");
   function describe(r) {
-    const code = r.payload.code || (r.payload.photo ? "📷" : "");
+    const code = r.payload.code || (r.payload.photo ? `📷 ${r.read_code || ""}`.trim() : "");
     let text = `${L[r.type] || r.type} ${code} · ${L[r.state]}`;
     if (r.state === "refused") {
       const why = words(r.reasons) || (r.error && (r.error.text || r.error.message)) || "";
