@@ -8,6 +8,10 @@ from werkzeug.datastructures import MultiDict
 from app.errors import N_, APIError, ValidationFailed, page_message
 
 STALE_FORM = N_("This form is out of date: open the page again.")
+UNCONFIRMED = N_("Nothing was recorded: tick the box to confirm, as this cannot be undone.")
+# steps on a cylinder's page that no one can take back: seizing stops every fill, scrapping
+# and cancelling end the cylinder's life, and a failed inspection or assessment scraps it
+IRREVERSIBLE = ("seize", "scrap", "cancel")
 
 
 def new_event_id() -> str:
@@ -24,6 +28,18 @@ def form_event_id(form: MultiDict) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError as exc:
         raise ValidationFailed(STALE_FORM, code="invalid_event_id") from exc
+
+
+def require_confirmation(action: str, form: MultiDict) -> None:
+    """Refuse an irreversible step unless its form's confirmation box was ticked.
+
+    The page's forms carry the box; one misplaced tap on a red button used to seize or scrap
+    a cylinder at once, as a failed inspection did.
+    """
+    final = action in IRREVERSIBLE or (action in ("inspect", "assess")
+                                       and form.get("result") == "fail")
+    if final and form.get("confirm") != "yes":
+        raise ValidationFailed(UNCONFIRMED, code="confirmation_required")
 
 
 def refusal(exc: APIError) -> str:

@@ -18,7 +18,7 @@ from app.downloads import PDF, XLSX
 from app.errors import APIError, Forbidden, ValidationFailed, page_message
 from app.extensions import db
 from app.oversight import blacklist, inspections, seizure
-from app.oversight.forms import form_event_id, new_event_id, refusal
+from app.oversight.forms import form_event_id, new_event_id, refusal, require_confirmation
 from app.oversight.labels import FLAG_KIND_LABELS
 from app.oversight.models import BlacklistEntry
 from app.oversight.reports.data import DISTRICT_TZ, monthly_report, parse_month
@@ -124,6 +124,7 @@ def _act(action: str, cyl: Any, form: MultiDict) -> None:
     event_id = form_event_id(form)
     if action in ("seize", "hand_over", "scrap", "cancel") and not note:
         raise ValidationFailed(_("Write a note."), code="note_required")
+    require_confirmation(action, form)
     if action == "seize":
         seizure.seize_cylinder(current_user, cyl, note=note, order_no=form.get("order_no"),
                                event_id=event_id)

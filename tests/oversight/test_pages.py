@@ -56,22 +56,55 @@ def test_seizure_to_cancellation_through_the_page(browser, registry, world, even
     resp = c.post(url + "/act", data={"action": "seize", "note": "", "order_no": "1"})
     assert resp.status_code == 303  # refused: a note is required; nothing saved
     assert "请填写说明" in c.get(url).get_data(as_text=True)
-    assert c.post(url + "/act", data={"action": "seize", "note": "现场查封"}).status_code == 303
+    assert c.post(url + "/act", data={"action": "seize", "note": "现场查封",
+                                      "confirm": "yes"}).status_code == 303
     assert "已查封" in c.get(url).get_data(as_text=True)
-    c.post(url + "/act", data={"action": "seize", "note": "再次查封"})  # a service's refusal,
+    c.post(url + "/act", data={"action": "seize", "note": "再次查封", "confirm": "yes"})  # refused,
     assert "该气瓶已查封。" in c.get(url).get_data(as_text=True)  # shown in the page's language
-    c.post(url + "/act?lang=en", data={"action": "seize", "note": "again"})
+    c.post(url + "/act?lang=en", data={"action": "seize", "note": "again", "confirm": "yes"})
     assert "This cylinder is seized already." in c.get(url + "?lang=en").get_data(as_text=True)
     c = _as(browser, world, "inspector")
     assert 'data-testid="handover-form"' in c.get(url).get_data(as_text=True)
     c.post(url + "/act", data={"action": "hand_over", "note": "接收"})
-    c.post(url + "/act", data={"action": "scrap", "note": "压扁"})
+    c.post(url + "/act", data={"action": "scrap", "note": "压扁", "confirm": "yes"})
     c = _as(browser, world, "regulator")
-    c.post(url + "/act", data={"action": "cancel", "note": "注销"})
+    c.post(url + "/act", data={"action": "cancel", "note": "注销", "confirm": "yes"})
     page = c.get(url).get_data(as_text=True)
     for label in ("移交检验机构", "已报废", "已注销登记", "履历链校验通过（6 条记录）"):
         assert label in page
     assert c.post(url + "/act", data={"action": "explode"}).status_code == 400
+
+
+def test_irreversible_steps_on_the_cylinder_page_need_the_box_ticked(browser, registry,
+                                                                       world):
+    """One tap on the red Seize or Scrap button (or recording a failed inspection, which
+    scraps) acted at once, with no way back. Each now needs its confirmation box ticked;
+    without it nothing is recorded and the page says why."""
+    code = registry.cylinder(manufactured_on="2018-03-01", last_inspected_on="2021-03-01")["code"]
+    url = f"/oversight/cylinders/{code}"
+    steps = [("regulator", {"action": "seize", "note": "现场查封"}, "seized"),
+             ("inspector", {"action": "hand_over", "note": "接收"}, "handed_to_agency"),
+             ("inspector", {"action": "inspect", "result": "fail", "on": "2026-06-01"},
+              "scrapped"),
+             ("regulator", {"action": "cancel", "note": "注销"}, "registration_cancelled")]
+    done = ["registered"]
+    for name, form, event in steps:
+        c = _as(browser, world, name)
+        if form["action"] != "hand_over":
+            assert 'name="confirm" value="yes"' in c.get(url).get_data(as_text=True), form
+            assert c.post(url + "/act", data=form).status_code == 303
+            assert "请勾选确认框" in c.get(url).get_data(as_text=True), form
+            db.session.rollback()
+            assert events_of(code) == done, form
+        assert c.post(url + "/act", data={**form, "confirm": "yes"}).status_code == 303
+        db.session.rollback()
+        done = events_of(code)
+        assert event in done, form
+    c = _as(browser, world, "inspector")
+    other = registry.cylinder()["code"]
+    c.post(f"/oversight/cylinders/{other}/act", data={"action": "inspect", "result": "pass"})
+    db.session.rollback()
+    assert events_of(other) == ["registered", "inspected"]  # a pass needs no box
 
 
 def test_pages_refuse_other_roles(browser, registry, world):
@@ -85,7 +118,8 @@ def test_pages_refuse_other_roles(browser, registry, world):
     assert c.get(f"/oversight/cylinders/{code}", headers=HTML).status_code == 404
     assert c.get("/oversight/flags", headers=HTML).status_code == 403
     c = _as(browser, world, "inspector")
-    resp = c.post(f"/oversight/cylinders/{code}/act", data={"action": "seize", "note": "x"})
+    resp = c.post(f"/oversight/cylinders/{code}/act",
+                  data={"action": "seize", "note": "x", "confirm": "yes"})
     assert resp.status_code == 303
     page = c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
     assert "只有监管部门可以执行此操作。" in page
