@@ -9,6 +9,7 @@ from app.errors import N_, APIError, ValidationFailed, page_message
 
 STALE_FORM = N_("This form is out of date: open the page again.")
 UNCONFIRMED = N_("Nothing was recorded: tick the box to confirm, as this cannot be undone.")
+UNCONFIRMED_LIFT = N_("Nothing was changed: confirm the lift first.")
 # steps on a cylinder's page that no one can take back: seizing stops every fill, scrapping
 # and cancelling end the cylinder's life, and a failed inspection or assessment scraps it
 IRREVERSIBLE = ("seize", "scrap", "cancel")
@@ -36,10 +37,15 @@ def require_confirmation(action: str, form: MultiDict) -> None:
     The page's forms carry the box; one misplaced tap on a red button used to seize or scrap
     a cylinder at once, as a failed inspection did.
     """
-    final = action in IRREVERSIBLE or (action in ("inspect", "assess")
-                                       and form.get("result") == "fail")
-    if final and form.get("confirm") != "yes":
-        raise ValidationFailed(UNCONFIRMED, code="confirmation_required")
+    if action in IRREVERSIBLE or (action in ("inspect", "assess")
+                                  and form.get("result") == "fail"):
+        require_ticked(form)
+
+
+def require_ticked(form: MultiDict, message: str = UNCONFIRMED) -> None:
+    """Refuse a form whose `confirm` is not "yes" (its box unticked, its confirmation skipped)."""
+    if form.get("confirm") != "yes":
+        raise ValidationFailed(message, code="confirmation_required")
 
 
 def refusal(exc: APIError) -> str:

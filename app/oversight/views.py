@@ -18,7 +18,14 @@ from app.downloads import PDF, XLSX
 from app.errors import APIError, Forbidden, ValidationFailed, page_message
 from app.extensions import db
 from app.oversight import blacklist, inspections, seizure
-from app.oversight.forms import form_event_id, new_event_id, refusal, require_confirmation
+from app.oversight.forms import (
+    UNCONFIRMED_LIFT,
+    form_event_id,
+    new_event_id,
+    refusal,
+    require_confirmation,
+    require_ticked,
+)
 from app.oversight.labels import FLAG_KIND_LABELS
 from app.oversight.models import BlacklistEntry
 from app.oversight.reports.data import DISTRICT_TZ, monthly_report, parse_month
@@ -174,6 +181,7 @@ def blacklist_page() -> str | Response:
         form = request.form
         try:
             if form.get("lift"):
+                require_ticked(form, UNCONFIRMED_LIFT)
                 blacklist.lift_entry(current_user, int(form["lift"]))
             else:
                 made = parse_month(form["made_in"])[0] if form.get("made_in") else None
@@ -189,7 +197,8 @@ def blacklist_page() -> str | Response:
         return redirect(url_for("oversight.blacklist_page"), 303)
     entries = list(db.session.scalars(select(BlacklistEntry).order_by(
         BlacklistEntry.active.desc(), BlacklistEntry.id.desc())))
-    return render_template("oversight/blacklist.html", entries=entries,
+    lifting = next((e for e in entries if e.active and e.id == id_arg("lift")), None)
+    return render_template("oversight/blacklist.html", entries=entries, lifting=lifting,
                            covered={e.id: blacklist.count_covered(e) for e in entries})
 
 

@@ -256,3 +256,30 @@ def test_a_double_submit_on_the_cylinder_page_records_once(browser, registry, wo
     page = c.get(url).get_data(as_text=True)
     assert re.search(r'data-testid="seize-form">\s*<input[^>]*csrf_token[^>]*>'
                      r'<input type="hidden" name="event_id" value="[0-9a-f-]{36}"', page)
+
+
+def test_lifting_a_blacklist_entry_asks_first(browser, registry, world):
+    """'Lift' was a button in the list: one tap let the covered cylinders be filled again.
+    It now opens a confirmation that says how many cylinders it frees; a lift posted without
+    that confirmation changes nothing."""
+    registry.cylinder(manufacturer="劣质厂")
+    c = _as(browser, world, "regulator")
+    c.post("/oversight/blacklist", data={"scope": "manufacturer", "manufacturer": "劣质厂",
+                                         "reason": "抽检不合格"})
+    db.session.rollback()
+    entry = db.session.scalars(db.select(BlacklistEntry)).one()
+    page = c.get("/oversight/blacklist").get_data(as_text=True)
+    assert f'name="lift" value="{entry.id}"' not in page  # no one-tap lift in the list
+    assert c.post("/oversight/blacklist", data={"lift": entry.id}).status_code == 303
+    assert "未更改：请先确认撤销" in c.get("/oversight/blacklist").get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(BlacklistEntry, entry.id).active
+    page = c.get(f"/oversight/blacklist?lift={entry.id}").get_data(as_text=True)
+    assert "撤销黑名单条目“劣质厂”？" in page and "其涵盖的 1 只气瓶此后可以重新充装" in page
+    form = re.search(r'data-testid="lift-confirm">.*?</form>', page, re.S).group(0)
+    sent = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    assert c.post("/oversight/blacklist", data=sent).status_code == 303
+    db.session.rollback()
+    assert not db.session.get(BlacklistEntry, entry.id).active
+    assert 'data-testid="lift-confirm"' not in c.get(
+        f"/oversight/blacklist?lift={entry.id}").get_data(as_text=True)  # lifted: no question
