@@ -76,14 +76,27 @@ def _areas() -> list[tuple[int, str]]:
     return sorted(names.items(), key=lambda t: t[1])
 
 
-def _search_args(args: MultiDict) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Parse the search form with the API's schema; errors become a message, not a 500."""
+# the search form's fields as its labels name them, for saying which ones are wrong
+SEARCH_FIELDS = {
+    "code": _l("Code (whole, start or mistyped)"), "serial_no": _l("Serial number"),
+    "manufacturer": _l("Manufacturer"), "model": _l("Model"), "status": _l("Status"),
+    "owner_org_id": _l("Owner"), "station_org_id": _l("Last filled at"),
+    "customer_id": _l("Customer number"), "driver_id": _l("Driver number"),
+    "flag": _l("Open flag"), "made_from": _l("Made from"), "made_to": _l("Made to"),
+    "due_from": _l("Inspection due from"), "due_to": _l("Inspection due to"),
+    "seen_from": _l("Last seen from"), "seen_to": _l("Last seen to"),
+}
+
+
+def _search_args(args: MultiDict) -> tuple[dict[str, Any], list[str]]:
+    """Parse the search form with the API's schema; errors name the wrong fields by their
+    labels (the page said `customer_id, made_from` in English), not a 500."""
     # `lang` picks the page's language (app.select_locale) on any page: it is not a filter
     raw = {k: v for k, v in args.items() if v not in ("", None) and k != "lang"}
     errors = SearchQuery().validate(raw)
     if errors:
-        return {"page": 1, "per_page": 25}, errors
-    return SearchQuery().load(raw), {}
+        return {"page": 1, "per_page": 25}, [str(SEARCH_FIELDS.get(k, k)) for k in errors]
+    return SearchQuery().load(raw), []
 
 
 @bp.route("/search")

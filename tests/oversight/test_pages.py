@@ -283,3 +283,18 @@ def test_lifting_a_blacklist_entry_asks_first(browser, registry, world):
     assert not db.session.get(BlacklistEntry, entry.id).active
     assert 'data-testid="lift-confirm"' not in c.get(
         f"/oversight/blacklist?lift={entry.id}").get_data(as_text=True)  # lifted: no question
+
+
+def test_search_names_wrong_fields_by_their_labels(browser, world):
+    """A bad date or number said `以下字段有误： customer_id, made_from`: the form's internal
+    names, in English, on a Chinese page. It now names the fields as their labels do."""
+    c = _as(browser, world, "regulator")
+    resp = c.get("/oversight/search?made_from=2026-13-45&customer_id=abc")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    alert = re.search(r'role="alert">(.*?)</p>', html, re.S).group(1)
+    assert "用户编号" in alert and "制造日期自" in alert
+    assert "customer_id" not in alert and "made_from" not in alert
+    alert = re.search(r'role="alert">(.*?)</p>', c.get(
+        "/oversight/search?due_to=x&lang=en").get_data(as_text=True), re.S).group(1)
+    assert "Inspection due to" in alert and "due_to" not in alert
