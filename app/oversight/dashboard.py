@@ -82,13 +82,16 @@ def dashboard(days: int = TREND_DAYS) -> Dashboard:
 
 
 def work_queue(kind: str | None = None, area_id: int | None = None,
-               limit: int = 100) -> list[Flag]:
-    """Open flags to work through, most recently seen first."""
+               limit: int = 100, cylinder_id: int | None = None) -> list[Flag]:
+    """Open flags to work through, most recently seen first (one cylinder's, when given: its
+    page links here, and an old flag of a busy kind may be past the first `limit`)."""
     query = select(Flag).where(Flag.status == "open").order_by(Flag.last_seen_at.desc())
     if kind:
         query = query.where(Flag.kind == kind)
     if area_id is not None:
         query = query.where(Flag.area_id == area_id)
+    if cylinder_id is not None:
+        query = query.where(Flag.cylinder_id == cylinder_id)
     return list(db.session.scalars(query.limit(limit)))
 
 

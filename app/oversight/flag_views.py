@@ -15,6 +15,7 @@ from app.oversight.reports.charts import trend_svg
 from app.oversight.schemas import FLAG_KINDS
 from app.oversight.services import is_regulator, org_names
 from app.query_args import choice_arg, id_arg
+from app.traceability.codes import format_code
 from app.traceability.flags import resolve_flag
 from app.traceability.models import Cylinder
 
@@ -32,16 +33,21 @@ def _regulators_only() -> None:
 def flags() -> str:
     """Show open flags by kind, station, company and area, their trend, and the work queue."""
     _regulators_only()
-    kind, area_id = choice_arg("kind", FLAG_KINDS), id_arg("area_id")
+    kind, area_id, cylinder_id = choice_arg("kind", FLAG_KINDS), id_arg("area_id"), id_arg(
+        "cylinder_id")
     d = dashboard()
-    queue = work_queue(kind, area_id)
-    codes = {c.id: c.code for c in db.session.query(Cylinder).filter(
-        Cylinder.id.in_({f.cylinder_id for f in queue if f.cylinder_id}))}
+    queue = work_queue(kind, area_id, cylinder_id=cylinder_id)
+    reports = open_reports()
+    codes = {c.id: c.code for c in db.session.query(Cylinder).filter(Cylinder.id.in_(
+        {f.cylinder_id for f in queue if f.cylinder_id}
+        | {r.cylinder_id for r in reports if r.cylinder_id}))}
     chart = trend_svg(d.days, d.trend, {k: str(v) for k, v in FLAG_KIND_LABELS.items()})
+    cylinder = db.session.get(Cylinder, cylinder_id) if cylinder_id else None
     return render_template("oversight/flags.html", d=d, queue=queue, kind=kind, chart=chart,
-                           area_id=area_id, area={a: n for a, n, _n in d.by_area}.get(area_id),
+                           area_id=area_id, cylinder=cylinder, fmt=format_code,
+                           area={a: n for a, n, _n in d.by_area}.get(area_id),
                            labels=FLAG_KIND_LABELS, codes=codes, evidence=queue_evidence(queue),
-                           orgs=org_names({f.org_id for f in queue}), reports=open_reports(),
+                           orgs=org_names({f.org_id for f in queue}), reports=reports,
                            categories=REPORT_CATEGORIES)
 
 
@@ -57,7 +63,8 @@ def resolve(flag_id: int) -> Response:
         flash(page_message(exc.message), "bad")
     else:
         flash(_("Flag resolved."), "ok")
-    return redirect(url_for("oversight_flags.flags", kind=request.form.get("kind") or None), 303)
+    back = {k: request.form.get(k) or None for k in ("kind", "area_id", "cylinder_id")}
+    return redirect(url_for("oversight_flags.flags", **back), 303)
 
 
 @bp.route("/public-reports/<int:report_id>/close", methods=["POST"])

@@ -298,3 +298,33 @@ def test_search_names_wrong_fields_by_their_labels(browser, world):
     alert = re.search(r'role="alert">(.*?)</p>', c.get(
         "/oversight/search?due_to=x&lang=en").get_data(as_text=True), re.S).group(1)
     assert "Inspection due to" in alert and "due_to" not in alert
+
+
+def test_a_cylinders_flags_and_its_page_link_both_ways(browser, client, registry, world,
+                                                        events):
+    """The cylinder page showed its open flags as bare badges, with no way to the queue where
+    they are resolved; a public report named a code without a link; resolving a flag in a
+    filtered queue (by area) dropped the filter. Now the page links to its own flags, the
+    queue links back, and resolving keeps the queue as it was filtered."""
+    code = registry.cylinder()["code"]
+    other = registry.cylinder()["code"]
+    for c in (code, other):
+        events.fill(c, "filler_a", at=BASE)
+        events.fill(c, "filler_b", at=BASE.replace(hour=9))  # a clone flag on each
+    client.post(f"/c/{code}/report", data={"category": "leak", "message": "阀门漏气"})
+    cyl = db.session.scalar(db.select(Cylinder).where(Cylinder.code == code))
+    c = _as(browser, world, "regulator")
+    page = c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
+    link = f"/oversight/flags?cylinder_id={cyl.id}#queue"
+    assert f'href="{link}"' in page
+    queue = c.get(link).get_data(as_text=True)
+    items = re.findall(r'<li class="queue-item" data-flag="(\d+)"', queue)
+    mine = db.session.scalar(db.select(Flag).where(Flag.cylinder_id == cyl.id))
+    assert items == [str(mine.id)]  # only this cylinder's flag
+    assert f'href="/oversight/cylinders/{code}" data-testid="queue-cylinder"' in queue
+    assert f'href="/oversight/cylinders/{code}" data-testid="report-cylinder"' in queue
+    resp = c.post(f"/oversight/flags/{mine.id}/resolve",
+                  data={"note": "核实", "kind": "", "area_id": "3", "cylinder_id": str(cyl.id)})
+    assert resp.headers["Location"].endswith(f"/oversight/flags?area_id=3&cylinder_id={cyl.id}")
+    c = _as(browser, world, "inspector")  # the flag queue is the regulators': no link there
+    assert "/oversight/flags?" not in c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
