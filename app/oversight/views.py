@@ -120,8 +120,10 @@ def cylinder(code: str) -> str:
     """Show a cylinder's stamped data, state and whole life, with the chain badge."""
     cyl = cylinder_for_oversight(current_user, code)
     steps, chain = timeline(cyl)
+    agency = seizure.current_agency(cyl) if cyl.seized_at else None
     return render_template("oversight/cylinder.html", cyl=cyl, steps=steps, chain=chain,
                            state=registry.cylinder_state(cyl), flags=open_flags(cyl),
+                           agency=agency, agency_name=registry.org_name(agency) if agency else "",
                            owner=registry.org_name(cyl.owner_org_id), fmt=format_code,
                            today=today(), is_regulator=is_regulator(current_user))
 

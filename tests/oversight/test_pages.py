@@ -276,6 +276,7 @@ def test_lifting_a_blacklist_entry_asks_first(browser, registry, world):
     assert db.session.get(BlacklistEntry, entry.id).active
     page = c.get(f"/oversight/blacklist?lift={entry.id}").get_data(as_text=True)
     assert "撤销黑名单条目“劣质厂”？" in page and "其涵盖的 1 只气瓶此后可以重新充装" in page
+    assert "列入黑名单的原因：抽检不合格" in page
     form = re.search(r'data-testid="lift-confirm">.*?</form>', page, re.S).group(0)
     sent = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
     assert c.post("/oversight/blacklist", data=sent).status_code == 303
@@ -328,3 +329,21 @@ def test_a_cylinders_flags_and_its_page_link_both_ways(browser, client, registry
     assert resp.headers["Location"].endswith(f"/oversight/flags?area_id=3&cylinder_id={cyl.id}")
     c = _as(browser, world, "inspector")  # the flag queue is the regulators': no link there
     assert "/oversight/flags?" not in c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
+
+
+def test_a_seized_cylinders_page_offers_the_inspector_only_the_next_step(browser, registry,
+                                                                          world):
+    """Once a seized cylinder was handed over, its page still offered 'take into our agency'
+    (refused if pressed), and before that it offered 'scrap' (refused too). The page now
+    offers the take-over until an agency has it, then scrapping, and says who holds it."""
+    code = registry.cylinder()["code"]
+    url = f"/oversight/cylinders/{code}"
+    c = _as(browser, world, "regulator")
+    c.post(url + "/act", data={"action": "seize", "note": "查封", "confirm": "yes"})
+    c = _as(browser, world, "inspector")
+    page = c.get(url).get_data(as_text=True)
+    assert 'data-testid="handover-form"' in page and 'data-testid="scrap-form"' not in page
+    c.post(url + "/act", data={"action": "hand_over", "note": "接收"})
+    page = c.get(url).get_data(as_text=True)
+    assert 'data-testid="handover-form"' not in page and 'data-testid="scrap-form"' in page
+    assert '<p class="muted" data-testid="with-agency">已移交特检院。</p>' in page
