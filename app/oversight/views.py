@@ -225,12 +225,21 @@ def reports() -> str | Response:
         "%Y-%m")
     org_id, area_id = id_arg("org_id"), id_arg("area_id")  # ?org_id=abc: 400, not the district
     fmt = choice_arg("format", ("html", "xlsx", "pdf"), "html")
-    report = monthly_report(month, *report_scope(current_user, org_id, area_id))
+    scope = report_scope(current_user, org_id, area_id)
+    choice = {"month": month, "org_id": org_id, "area_id": area_id,
+              "orgs": _orgs() if is_regulator(current_user) else [], "areas": _areas(),
+              "latest": today().strftime("%Y-%m")}
+    try:
+        report = monthly_report(month, *scope)
+    except ValidationFailed as exc:
+        if fmt != "html":
+            raise
+        # a future or mistyped month: the form again with the reason, not a dead-end error page
+        return render_template("oversight/reports.html", report=None, error=refusal(exc),
+                               error_code=exc.code, **choice), 400
     if fmt in ("xlsx", "pdf"):
         body = report_xlsx(report) if fmt == "xlsx" else report_pdf(report)
         return Response(body, mimetype=XLSX if fmt == "xlsx" else PDF,
                         headers={"Content-Disposition":
                                  f'attachment; filename="monthly-report-{month}.{fmt}"'})
-    return render_template("oversight/reports.html", report=report, month=month,
-                           org_id=org_id, orgs=_orgs() if is_regulator(current_user) else [],
-                           area_id=area_id, areas=_areas())
+    return render_template("oversight/reports.html", report=report, error=None, **choice)

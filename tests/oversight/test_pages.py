@@ -347,3 +347,20 @@ def test_a_seized_cylinders_page_offers_the_inspector_only_the_next_step(browser
     page = c.get(url).get_data(as_text=True)
     assert 'data-testid="handover-form"' not in page and 'data-testid="scrap-form"' in page
     assert '<p class="muted" data-testid="with-agency">已移交特检院。</p>' in page
+
+
+def test_a_future_month_keeps_the_report_form(browser, world):
+    """A month not begun yet (typed, or picked: the picker had no upper bound) answered a bare
+    400 page with the code `month_in_future` and only a link home. The report page now keeps
+    its form, says why, offers no downloads, and its month picker stops at this month."""
+    c = _as(browser, world, "regulator")
+    resp = c.get("/oversight/reports?month=2027-05", headers=HTML)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'data-testid="report-form"' in html
+    assert re.search(r'data-code="month_in_future">该月份尚未开始。</p>', html)
+    assert 'data-testid="xlsx"' not in html and "data-section" not in html
+    assert 'max="2026-06"' in html  # the tests' clock: 2026-06-15
+    en = c.get("/oversight/reports?month=abc&lang=en", headers=HTML).get_data(as_text=True)
+    assert "month must look like 2026-05." in en and 'data-testid="report-form"' in en
+    assert c.get("/oversight/reports?month=2027-05&format=pdf").status_code == 400
+    assert 'max="2026-06"' in c.get("/oversight/reports?month=2026-05").get_data(as_text=True)
