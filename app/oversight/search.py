@@ -15,6 +15,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import Select, and_, false, func, select
 
 from app.clock import today
+from app.errors import N_
 from app.extensions import db
 from app.oversight.models import CylinderParty, CylinderTrace
 from app.traceability.codes import (
@@ -35,6 +36,7 @@ STATUSES = ("in_service", "inspection_overdue", "beyond_service_life", "seized",
 PREFIX_MIN = 3
 MAX_PREFIX_CANDIDATES = 200
 COUNT_CAP = 1_000  # "1000+": an exact count of a broad filter costs a full scan
+NOT_REGISTERED = N_("No cylinder registered in this district has this code.")
 
 
 @dataclass
@@ -140,6 +142,8 @@ class Page:
     total: int
     total_capped: bool
     suggestions: list[str]
+    # why the typed code can match no cylinder (another system's QR, a failed check), if so
+    code_problem: str | None = None
 
 
 def run_search(f: Filters, page: int = 1, per_page: int = 25) -> Page:
@@ -155,7 +159,26 @@ def run_search(f: Filters, page: int = 1, per_page: int = 25) -> Page:
         total = min(total, COUNT_CAP)
     suggestions = (suggest_codes(f.code, owner_org_id=f.owner_org_id)
                    if f.code and not items else [])
-    return Page(items, page, per_page, total, capped, suggestions)
+    problem = code_problem(f.code) if f.code and not items and not suggestions else None
+    return Page(items, page, per_page, total, capped, suggestions, problem)
+
+
+def code_problem(typed: str) -> str | None:
+    """Why a typed code or scanned QR text can be no cylinder's code (a message id), or None
+    when it may be one, or the start of one.
+
+    A QR from another district's platform or a code failing its check found "0 cylinders"
+    and nothing more: the regulator could not tell a foreign label from a missing record.
+    """
+    text = typed.strip()
+    if "://" not in text and len(normalise(text)) < CODE_LEN - 1 and all(
+            ch in ALPHABET for ch in normalise(text)):
+        return None  # the start of a code: a prefix search
+    try:
+        parse_code(text, public_base_url())
+    except CodeError as exc:
+        return str(exc)
+    return NOT_REGISTERED
 
 
 # --- mistyped codes ------------------------------------------------------------------------

@@ -364,3 +364,29 @@ def test_a_future_month_keeps_the_report_form(browser, world):
     assert "month must look like 2026-05." in en and 'data-testid="report-form"' in en
     assert c.get("/oversight/reports?month=2027-05&format=pdf").status_code == 400
     assert 'max="2026-06"' in c.get("/oversight/reports?month=2026-05").get_data(as_text=True)
+
+
+def test_a_code_that_can_be_no_cylinder_says_why(browser, registry, world):
+    """A QR from another district's platform, a code failing its check or a valid code never
+    registered here all said "0 cylinders found" and nothing more: a foreign label looked like
+    a missing record. The page now says which it is; a code's start still just searches."""
+    from app.traceability.codes import new_code
+
+    code = registry.cylinder()["code"]
+    c = _as(browser, world, "regulator")
+
+    def note(typed, lang="zh_CN"):
+        html = c.get("/oversight/search", query_string={"code": typed, "lang": lang}).get_data(
+            as_text=True)
+        found = re.search(r'data-testid="code-problem">([^<]*)<', html)
+        return found.group(1) if found else None
+
+    assert note(f"https://other.gov.cn/c/{code}") == "这个二维码属于其他系统。"
+    assert note(f"https://other.gov.cn/c/{code}", "en") == "This QR code belongs to another system."
+    assert note("气瓶") == "这不是本系统的气瓶编码。"
+    unknown = next(n for n in iter(new_code, None) if n != code and n[:8] != code[:8])
+    assert note(unknown) == "本区没有登记使用此编码的气瓶。"
+    assert note(code) is None and note(code[:6]) is None  # found, or a prefix search
+    assert note(f"https://gas.example.cn/c/{code}") is None  # our own QR finds it
+    assert note("ZZZZ") is None  # the start of a code that matches nothing: no verdict
+    assert note("ZZZZ-ZZZZ-ZZZZ-ZZZZ") == "编码校验不通过，可能输错或识读有误。"
