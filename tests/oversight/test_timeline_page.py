@@ -94,8 +94,13 @@ def test_a_broken_chain_is_explained_in_the_page_language(browser, registry, wor
     assert "履历链校验失败" in zh and "第 3 条记录在保存后被改动" in zh and "event" not in zh
     en = _chain_badge(c.get(f"/oversight/cylinders/{altered}?lang=en").get_data(as_text=True))
     assert "History chain broken" in en and "event 3 was altered after it was stored" in en
-    zh = _chain_badge(c.get(f"/oversight/cylinders/{cut}").get_data(as_text=True))
+    page = c.get(f"/oversight/cylinders/{cut}").get_data(as_text=True)
+    zh = _chain_badge(page)
     assert "履历末尾的记录被删除" in zh and "events" not in zh
+    # how many were cut off: the record counts 3 events (registered, two fills), 2 remain
+    assert 'data-testid="chain-count">气瓶档案记载共 3 条记录，实存 2 条。' in page
+    assert 'data-testid="chain-count"' not in c.get(f"/oversight/cylinders/{altered}").get_data(
+        as_text=True)  # altered, none missing
     api = c.get(f"/api/v1/cylinders/{cut}/history").get_json()  # the API stays in English
     assert api["chain_ok"] is False
     assert api["chain_problems"] == ["events were removed from the end of the history"]
@@ -207,3 +212,15 @@ def test_the_step_a_broken_chain_names_is_marked_on_the_timeline(browser, regist
     texts = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)) for _, body in items]
     assert all(f"#{n}" in t for n, t in enumerate(texts, start=1))
     assert "✘ 保存后被改动" in texts[2] and "✘" not in texts[1] + texts[3]
+
+
+def test_the_page_says_what_the_chain_check_proves(browser, registry, world):
+    """The badge said "history chain verifies (1 event)" and nothing of what that means: a
+    regulator could not tell a colleague why it shows the history was not edited."""
+    code = registry.cylinder()["code"]
+    c = browser.as_user(world.users["regulator"].id)
+    zh = c.get(f"/oversight/cylinders/{code}").get_data(as_text=True)
+    explained = re.search(r'data-testid="chain-explained">([^<]*)<', zh).group(1)
+    assert "上一条记录的指纹" in explained and "指出是哪一条" in explained
+    en = c.get(f"/oversight/cylinders/{code}?lang=en").get_data(as_text=True)
+    assert "Editing, deleting or cutting off any event breaks the chain" in en
