@@ -25,6 +25,11 @@ from app.traceability.rules import LifeRules, add_years, extension_window_opens
 from app.traceability.services import refresh_derived, snapshot
 
 RESULTS = ("pass", "fail")
+# the scrap's note when the inspector wrote none: stored as is (it is hashed into the chain),
+# shown in the reader's language
+FAILED_INSPECTION = N_("failed periodic inspection")
+FAILED_ASSESSMENT = N_("failed safety assessment")
+DEFAULT_SCRAP_NOTES = (FAILED_INSPECTION, FAILED_ASSESSMENT)
 
 
 class ExtensionRefused(ValueError):
@@ -153,7 +158,7 @@ def record_inspection(actor: User, cyl: Cylinder, *, result: str, inspected_on: 
         "result": result, "inspected_on": inspected_on.isoformat(), "next_due": next_due,
         "agency_org_id": actor.org_id, "note": note}, before)
     if result == "fail":
-        scrap_cylinder(actor, cyl, note=note or "failed periodic inspection",
+        scrap_cylinder(actor, cyl, note=note or FAILED_INSPECTION,
                        after_failed_inspection=True)
     return recorded
 
@@ -183,6 +188,6 @@ def record_safety_assessment(actor: User, cyl: Cylinder, *, result: str,
         "result": result, "extended_until": granted.isoformat() if granted else None,
         "agency_org_id": actor.org_id, "note": note}, before)
     if result == "fail":
-        scrap_cylinder(actor, cyl, note=note or "failed safety assessment",
+        scrap_cylinder(actor, cyl, note=note or FAILED_ASSESSMENT,
                        after_failed_inspection=True)
     return recorded

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.oversight.inspections import DEFAULT_SCRAP_NOTES
 from app.oversight.labels import flag_label, rule_label
 from app.oversight.services import org_names
 from app.traceability.events import (
@@ -100,6 +101,8 @@ def _detail(event: Event) -> str:
         return " · ".join(v for v in (flag_label(data.get("kind")),
                                       data.get("note") or rule_label(data.get("rule"))) if v)
     parts = [data.get(k) for k in ("order_no", "note", "reason", "serial_no")]
+    if kind == "scrapped" and data.get("note") in DEFAULT_SCRAP_NOTES:
+        parts[1] = _(data["note"])
     return " · ".join(str(p) for p in parts if p)
 
 

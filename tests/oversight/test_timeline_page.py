@@ -224,3 +224,19 @@ def test_the_page_says_what_the_chain_check_proves(browser, registry, world):
     assert "上一条记录的指纹" in explained and "指出是哪一条" in explained
     en = c.get(f"/oversight/cylinders/{code}?lang=en").get_data(as_text=True)
     assert "Editing, deleting or cutting off any event breaks the chain" in en
+
+
+def test_a_scrap_after_a_failed_inspection_is_named_in_the_page_language(browser, registry,
+                                                                           world):
+    """A failed inspection recorded without a note scrapped the cylinder with the note
+    "failed periodic inspection", and the Chinese page showed those English words."""
+    code = registry.cylinder(manufactured_on="2018-03-01", last_inspected_on="2021-03-01")["code"]
+    url = f"/oversight/cylinders/{code}"
+    c = browser.as_user(world.users["inspector"].id)
+    c.post(url + "/act", data={"action": "inspect", "result": "fail", "on": "2026-06-01",
+                               "confirm": "yes"})
+    c = browser.as_user(world.users["regulator"].id)
+    zh = _steps(c.get(url).get_data(as_text=True))
+    assert zh[-1].startswith("已报废 · 定期检验不合格 ") and "failed" not in " ".join(zh)
+    en = _steps(c.get(url + "?lang=en").get_data(as_text=True))
+    assert en[-1].startswith("Scrapped · failed periodic inspection ")
