@@ -390,3 +390,31 @@ def test_a_code_that_can_be_no_cylinder_says_why(browser, registry, world):
     assert note(f"https://gas.example.cn/c/{code}") is None  # our own QR finds it
     assert note("ZZZZ") is None  # the start of a code that matches nothing: no verdict
     assert note("ZZZZ-ZZZZ-ZZZZ-ZZZZ") == "编码校验不通过，可能输错或识读有误。"
+
+
+def test_each_action_on_the_cylinder_page_is_named_and_an_empty_card_says_so(browser,
+                                                                              registry, world):
+    """The inspector's page stacked four forms of bare "Note" boxes and buttons, with nothing
+    saying which box belonged to which step; a cylinder whose life had ended showed an empty
+    "Actions" card. Each form now has its heading; an empty card says why it is empty."""
+    code = registry.cylinder(manufactured_on="2018-03-01", last_inspected_on="2021-03-01")["code"]
+    url = f"/oversight/cylinders/{code}"
+    c = _as(browser, world, "inspector")
+    page = c.get(url).get_data(as_text=True)
+    for testid, heading in (("inspect-form", "定期检验"), ("assess-form", "安全评估")):
+        form = re.search(rf'data-testid="{testid}">\s*<input[^\n]*\n\s*<h3>([^<]*)</h3>', page)
+        assert form and form.group(1) == heading, testid
+    c = _as(browser, world, "regulator")
+    assert re.search(r'data-testid="seize-form">\s*<input[^\n]*\n\s*<h3>查封扣押</h3>',
+                     c.get(url).get_data(as_text=True))
+    c.post(url + "/act", data={"action": "seize", "note": "查封", "confirm": "yes"})
+    page = c.get(url).get_data(as_text=True)
+    assert 'data-testid="no-actions">当前您对此气瓶无可执行的操作。' in page
+    c = _as(browser, world, "inspector")
+    c.post(url + "/act", data={"action": "hand_over", "note": "接收"})
+    c.post(url + "/act", data={"action": "scrap", "note": "压扁", "confirm": "yes"})
+    c = _as(browser, world, "regulator")
+    c.post(url + "/act", data={"action": "cancel", "note": "注销", "confirm": "yes"})
+    page = c.get(url).get_data(as_text=True)
+    assert 'data-testid="no-actions">无：此气瓶已报废或注销。' in page
+    assert "<form" not in page.split('class="card actions"')[1]
