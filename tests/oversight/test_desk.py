@@ -187,6 +187,11 @@ def test_seized_cylinders_and_other_agencies_hands(api, browser, registry, world
     page = c.get(DESK, query_string={"code": seized}).get_data(as_text=True)
     assert "须先移交本机构" in page and "尚未移交检验机构" in page
     assert 'data-testid="inspect-form"' not in page
+    # the desk said "hand it over first" and left the inspector there: it now leads to the
+    # cylinder page's take-over form
+    link = f'href="/oversight/cylinders/{seized}#take-over" data-testid="take-over-link"'
+    assert link in page and 'id="take-over"' in c.get(
+        f"/oversight/cylinders/{seized}").get_data(as_text=True)
     forged = {"code": seized, "action": "inspect", "result": "fail", "confirm": "yes",
               "inspected_on": "2026-06-01", "event_id": str(uuid.uuid4())}
     resp = c.post(DESK, data=forged)
@@ -194,6 +199,7 @@ def test_seized_cylinders_and_other_agencies_hands(api, browser, registry, world
     api.post(f"/api/v1/cylinders/{seized}/hand-over", world.inspector, json={"note": "移交"})
     page = c.get(DESK, query_string={"code": seized}).get_data(as_text=True)
     assert "移交特检院" in page and 'data-testid="no-pass"' in page
+    assert 'data-testid="take-over-link"' not in page
     assert 'data-testid="inspect-pass"' not in page and 'data-testid="assess-form"' not in page
     resp = _post(c, page, "inspect-form", result="pass")
     assert resp.status_code == 409 and "已查封的气瓶不能恢复使用" in resp.get_data(as_text=True)
