@@ -34,6 +34,7 @@ from app.oversight.reports.scope import report_scope
 from app.oversight.reports.xlsx import report_xlsx
 from app.oversight.schemas import FLAG_KINDS, SearchQuery
 from app.oversight.search import STATUSES, run_search
+from app.oversight.search_export import search_rows, search_workbook
 from app.oversight.services import area_names, cylinder_for_oversight, is_regulator
 from app.oversight.timeline import timeline
 from app.query_args import choice_arg, id_arg
@@ -92,7 +93,8 @@ def _search_args(args: MultiDict) -> tuple[dict[str, Any], list[str]]:
     """Parse the search form with the API's schema; errors name the wrong fields by their
     labels (the page said `customer_id, made_from` in English), not a 500."""
     # `lang` picks the page's language (app.select_locale) on any page: it is not a filter
-    raw = {k: v for k, v in args.items() if v not in ("", None) and k != "lang"}
+    # `format` asks for the results as a file (search_export): not a filter either
+    raw = {k: v for k, v in args.items() if v not in ("", None) and k not in ("lang", "format")}
     errors = SearchQuery().validate(raw)
     if errors:
         return {"page": 1, "per_page": 25}, [str(SEARCH_FIELDS.get(k, k)) for k in errors]
@@ -101,12 +103,17 @@ def _search_args(args: MultiDict) -> tuple[dict[str, Any], list[str]]:
 
 @bp.route("/search")
 @allow("admin", "regulator", "inspector")
-def search() -> str:
+def search() -> str | Response:
     """Search cylinders and list them page by page."""
     from app.oversight.api import scoped_filters
 
     args, errors = _search_args(request.args)
     searched = any(k not in ("page", "per_page") for k in args)
+    if choice_arg("format", ("html", "xlsx"), "html") == "xlsx" and searched:
+        items, more = search_rows(scoped_filters(args))
+        return Response(search_workbook(items, more, today(), STATUS_LABELS), mimetype=XLSX,
+                        headers={"Content-Disposition": 'attachment; filename="cylinders-'
+                                 f'{today().isoformat()}.xlsx"'})
     page = run_search(scoped_filters(args), args["page"], args["per_page"]) if searched else None
     status = 400 if errors else 200
     return render_template("oversight/search.html", page=page, args=request.args,

@@ -418,3 +418,29 @@ def test_each_action_on_the_cylinder_page_is_named_and_an_empty_card_says_so(bro
     page = c.get(url).get_data(as_text=True)
     assert 'data-testid="no-actions">无：此气瓶已报废或注销。' in page
     assert "<form" not in page.split('class="card actions"')[1]
+
+
+def test_search_results_download_as_a_workbook(browser, registry, world):
+    """The search listed 25 cylinders a page and offered no file: a regulator could not hand
+    the list on. The page now links to every result as XLSX, with the same filters."""
+    for _ in range(3):
+        registry.cylinder(manufacturer="丙厂")
+    other = registry.cylinder(manufacturer="丁厂")["code"]
+    c = _as(browser, world, "regulator")
+    html = c.get("/oversight/search?manufacturer=丙厂&per_page=2&page=2").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)" data-testid="search-xlsx"', html).group(1)
+    link = link.replace("&amp;", "&")
+    assert "format=xlsx" in link and "page=" not in link  # every page, not the one shown
+    resp = c.get(link)
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    assert 'filename="cylinders-2026-06-15.xlsx"' in resp.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(resp.data)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "气瓶查询结果" and rows[1][2] == "共 3 条" and rows[2][1] == "气瓶编码"
+    assert [r[4] for r in rows[3:]] == ["丙厂"] * 3 and other[:4] not in str(rows)
+    assert {r[7] for r in rows[3:]} == {"在用"}
+    en = c.get(link + "&lang=en")
+    assert load_workbook(io.BytesIO(en.data)).worksheets[0]["A1"].value == (
+        "Cylinder search results")
+    assert 'data-testid="search-xlsx"' not in c.get("/oversight/search").get_data(as_text=True)
+    assert c.get("/oversight/search?manufacturer=丙厂&format=doc").status_code == 400
