@@ -277,6 +277,10 @@ def test_lifting_a_blacklist_entry_asks_first(browser, registry, world):
     page = c.get(f"/oversight/blacklist?lift={entry.id}").get_data(as_text=True)
     assert "撤销黑名单条目“劣质厂”？" in page and "其涵盖的 1 只气瓶此后可以重新充装" in page
     assert "列入黑名单的原因：抽检不合格" in page
+    # the question comes first (on a phone the list is far below the add form), and the add
+    # form's button says what it does ("黑名单" alone read as a title)
+    assert page.index('data-testid="lift-confirm"') < page.index('data-testid="blacklist-form"')
+    assert 'data-testid="blacklist-add">列入黑名单</button>' in page
     form = re.search(r'data-testid="lift-confirm">.*?</form>', page, re.S).group(0)
     sent = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
     assert c.post("/oversight/blacklist", data=sent).status_code == 303
