@@ -92,7 +92,7 @@ def _bearer_token() -> str | None:
 
 def enforce_access() -> Any:
     """Authenticate the caller and check the role table before any view runs."""
-    from app.errors import APIError
+    from app.errors import N_, APIError
 
     endpoint = request.endpoint
     if endpoint is None:
@@ -117,7 +117,7 @@ def enforce_access() -> Any:
             raise APIError("Sign in or send an API token.", code="unauthorized", status=401)
         return redirect(url_for("web.login", next=request.full_path))
     if not access.admits(user.role):
-        raise APIError("Your role may not do this.", code="role_forbidden", status=403)
+        raise APIError(N_("Your role may not do this."), code="role_forbidden", status=403)
     if g.auth_via == "session" and _is_api() and request.method not in ("GET", "HEAD", "OPTIONS"):
         from app.extensions import csrf
 

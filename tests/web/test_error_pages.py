@@ -26,6 +26,8 @@ def _message(html: str) -> str:
     ("/oversight/search?customer_id=99999999999999999999", 400, "数值超出范围"),
     ("/oversight/cylinders/NOT-OURS!", 400, "不是本系统的气瓶编码"),
     ("/oversight/cylinders/AAAAAAAAAAAAAAAA", 400, "编码校验不通过"),
+    # a page of another role (typed or from an old link) said "Your role may not do this."
+    ("/oversight/inspect", 403, "您的角色无权执行此操作"),
 ])
 def test_error_pages_are_chinese(regulator, path, status, zh):
     resp = regulator.get(path, headers=HTML)
