@@ -174,3 +174,19 @@ def test_a_reason_row_is_named_for_its_code_not_for_its_first_refusals_detail(
                                      "message_en": f"Banned model: {model}"}])
     db.session.rollback()
     assert _rows(monthly_report(_month()), "refusals") == [["banned_model", "禁用型号", 2]]
+
+
+def test_report_files_say_when_they_were_made_in_district_time(api, world, monkeypatch):
+    """The files said "生成时间（UTC）": a report made at 07:30 in Baoding on the 15th said
+    23:30 on the 14th. They now give the district's time and say so."""
+    import app.database
+
+    made = dt.datetime(2026, 6, 14, 23, 30, tzinfo=dt.UTC)  # 2026-06-15 07:30 in Baoding
+    monkeypatch.setattr(app.database, "utcnow", lambda: made)
+    url = "/api/v1/reports/monthly?month=2026-05"
+    cover = load_workbook(io.BytesIO(api.get(url + "&format=xlsx", world.regulator).data))["概要"]
+    assert [c.value for c in cover[4]] == ["生成时间（北京时间）", "2026-06-15 07:30"]
+    doc = pypdfium2.PdfDocument(api.get(url + "&format=pdf", world.regulator).data)
+    text = doc[0].get_textpage().get_text_range()
+    doc.close()
+    assert "生成时间（北京时间）：2026-06-15 07:30" in text and "UTC" not in text

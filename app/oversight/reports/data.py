@@ -72,6 +72,14 @@ def parse_month(text: str) -> tuple[dt.date, dt.date]:
     return first, nxt
 
 
+def generated_at() -> str:
+    """When a report file is made, in the district's time: a report filed at 07:00 in Baoding
+    said 23:00 the day before (UTC)."""
+    from app.database import utcnow
+
+    return utcnow().astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
+
+
 EARLIEST_MONTH = dt.date(2000, 1, 1)  # no cylinder in the district was traced before
 
 

@@ -20,8 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from app.database import utcnow
-from app.oversight.reports.data import BASIS, MonthlyReport, Section
+from app.oversight.reports.data import BASIS, MonthlyReport, Section, generated_at
 
 FONT = "STSong-Light"
 # Which column of which section is charted, and its label column.
@@ -97,8 +96,8 @@ def report_pdf(report: MonthlyReport) -> bytes:
     story: list = [
         Paragraph(escape(heading_text), title),
         # names are typed by people: text, never reportlab's markup ('<' broke the build)
-        Paragraph(escape(_("Scope: %(scope)s. Generated (UTC): %(time)s", scope=report.scope,
-                           time=f"{utcnow():%Y-%m-%d %H:%M}")), body),
+        Paragraph(escape(_("Scope: %(scope)s. Generated (Beijing time): %(time)s",
+                           scope=report.scope, time=generated_at())), body),
         Paragraph(escape(_("Basis: %(basis)s.", basis=BASIS)), body),
     ]
     for section in report.sections:

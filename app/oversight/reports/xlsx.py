@@ -6,8 +6,7 @@ from flask_babel import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app.database import utcnow
-from app.oversight.reports.data import BASIS, MonthlyReport
+from app.oversight.reports.data import BASIS, MonthlyReport, generated_at
 from app.spreadsheet import append_row, workbook_bytes
 
 
@@ -18,7 +17,7 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     cover.title = _("Overview")
     append_row(cover, [pgettext("report", "Item"), _("Content")])
     for row in ([_("Report month"), report.month], [_("Reporting scope"), report.scope],
-                [_("Generated (UTC)"), utcnow().strftime("%Y-%m-%d %H:%M")],
+                [_("Generated (Beijing time)"), generated_at()],
                 [_("Basis"), str(BASIS)]):
         append_row(cover, row)
     cover["A1"].font = cover["B1"].font = Font(bold=True)
