@@ -92,8 +92,9 @@ def test_a_broken_chain_is_explained_in_the_page_language(browser, registry, wor
     c = browser.as_user(world.users["regulator"].id)
     zh = _chain_badge(c.get(f"/oversight/cylinders/{altered}").get_data(as_text=True))
     assert "履历链校验失败" in zh and "第 3 条记录在保存后被改动" in zh and "event" not in zh
+    assert zh.startswith("✘ 履历链校验失败：第 3 条")  # a Chinese colon, not ": "
     en = _chain_badge(c.get(f"/oversight/cylinders/{altered}?lang=en").get_data(as_text=True))
-    assert "History chain broken" in en and "event 3 was altered after it was stored" in en
+    assert "History chain broken: event 3 was altered after it was stored" in en
     page = c.get(f"/oversight/cylinders/{cut}").get_data(as_text=True)
     zh = _chain_badge(page)
     assert "履历末尾的记录被删除" in zh and "events" not in zh
