@@ -27,31 +27,77 @@ def N_(message: str) -> str:
     return message
 
 
-def page_message(message: str) -> str:
-    """A service's error message in the page's language, when the catalogs have it."""
+class Term(str):
+    """A value that is itself a word (a state, a reason code): the API's message says it as
+    it is ("open"), a page says `msgid` in the reader's language (未整改), never the raw code
+    inside a Chinese sentence."""
+
+    msgid: str
+
+    def __new__(cls, value: str, words: Mapping[str, str] | None = None) -> Term:
+        """`words` maps codes to their N_ msgids; without it the value is its own msgid."""
+        term = super().__new__(cls, value)
+        term.msgid = (words or {}).get(value, value)
+        return term
+
+
+def _word(value: Any) -> Any:
+    """A Term as the reader's catalog says it; as it is where the catalog has no word for it
+    (English pages say what the API says)."""
+    if not isinstance(value, Term) or not value.msgid:  # gettext("") is the catalog's header
+        return value
+    said = gettext(value.msgid)
+    return value if said == value.msgid else said
+
+
+def _in_reader_language(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _word(v) for k, v in values.items()}
+
+
+def page_message(message: str | APIError) -> str:
+    """A service's error message in the page's language, when the catalogs have it: a refusal
+    built from a template and values is translated first, then filled in with its values (the
+    words among them translated too)."""
+    if isinstance(message, APIError):
+        if message.page is not None:
+            return message.page
+        if not has_request_context():
+            return message.message
+        if not message.values:
+            return gettext(message.template)
+        return gettext(message.template, **_in_reader_language(message.values))
     return gettext(message) if has_request_context() else message
 
 
 def refusal_text(exc: APIError, wording: Mapping[str, str], **params: Any) -> str:
     """What a form says for a service's refusal: the page's own words for the codes it knows
-    (a message the service built with values is in no catalog), else the service's message
-    in the reader's language."""
+    (they may name the refusal's values as well as `params`), else the service's message in
+    the reader's language."""
     msgid = wording.get(exc.code)
-    return gettext(msgid, **params) if msgid else page_message(exc.message)
+    if not msgid:
+        return page_message(exc)
+    return gettext(msgid, **{**_in_reader_language(exc.values), **params})
 
 
 class APIError(Exception):
-    """A failure the client can act on; the request's writes are rolled back. `page`, when
-    set, is what an error page says instead (the message already in the reader's language)."""
+    """A failure the client can act on; the request's writes are rolled back.
+
+    `message` is a template (marked with N_) and `values` what fills it: the API answers it
+    filled in, as written (English); pages translate the template, then fill it in
+    (`page_message`). `page`, when set, is what an error page says instead (the message
+    already in the reader's language)."""
 
     status = 400
     code = "bad_request"
     page: str | None = None
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+    def __init__(self, message: str, *, values: Mapping[str, Any] | None = None,
+                 code: str | None = None, status: int | None = None,
                  details: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
+        self.template = message
+        self.values: dict[str, Any] = dict(values or {})
+        self.message = message % self.values if self.values else message
+        super().__init__(self.message)
         if code:
             self.code = code
         if status:
@@ -96,10 +142,8 @@ class BadParameter(ValidationFailed):
     def __init__(self, name: str, kind: str = "invalid", choices: Any = (),
                  details: Any = None) -> None:
         params = {"name": name, "choices": ", ".join(sorted(choices))}
-        super().__init__(BAD_PARAMETER[kind] % params,
+        super().__init__(BAD_PARAMETER[kind], values=params,
                          details=details if details is not None else {"parameter": name})
-        if has_request_context():
-            self.page = gettext(BAD_PARAMETER[kind], **params)
 
 
 class ErrorDetail(Schema):
@@ -198,7 +242,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError) -> Response:
         db.session.rollback()
-        return _respond(exc.status, exc.code, exc.message, exc.details, exc.page)
+        return _respond(exc.status, exc.code, exc.message, exc.details, page_message(exc))
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
-from flask_babel import gettext
 
 from app.errors import NUL_IN_FIELD, APIError
 
@@ -73,10 +72,8 @@ def _refuse_nul_field() -> None:
     name = field_with_nul()
     if name is None:
         return
-    error = APIError(NUL_IN_FIELD % {"name": name}, code="invalid_text",
-                     details={"parameter": name})
-    error.page = gettext(NUL_IN_FIELD, name=name)
-    raise error
+    raise APIError(NUL_IN_FIELD, values={"name": name}, code="invalid_text",
+                   details={"parameter": name})
 
 
 def init_request_text(app: Flask) -> None:

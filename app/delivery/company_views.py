@@ -82,7 +82,7 @@ def _attempt(action: Callable[[], Any], done: str | None) -> bool:
         flash("；".join(r.message for r in exc.reasons), "bad")
     except APIError as exc:
         db.session.rollback()
-        flash(page_message(exc.message), "bad")
+        flash(page_message(exc), "bad")
     else:
         if done:
             flash(done, "ok")
@@ -153,7 +153,7 @@ def areas() -> str | Response:
             flash(_("Area saved."), "ok")
         except APIError as exc:
             db.session.rollback()
-            flash(page_message(exc.message), "bad")
+            flash(page_message(exc), "bad")
         return redirect(url_for(".areas"))
     retired = [a for a in fleet.areas_of(org_id, everyone=True) if not a.active]
     return render_template("delivery/areas.html", retired=retired, **_map(org_id))
@@ -252,7 +252,7 @@ def hazards() -> str | Response:
                 flash(_("Hazard verified and closed."), "ok")
         except APIError as exc:
             db.session.rollback()
-            flash(page_message(exc.message), "bad")
+            flash(page_message(exc), "bad")
         return redirect(request.full_path if request.query_string else url_for(".hazards"))
     args = {k: v for k, v in request.args.items() if v != ""}
     try:  # a bad filter is refused, not dropped (the whole ledger looked like its answer)

@@ -19,13 +19,22 @@ from app.delivery import geo
 from app.delivery.errors import Refused
 from app.delivery.models import Assignment, Customer, DeliveryArea, DriverProfile, Vehicle
 from app.delivery.rules import CUSTOMER_KINDS, ID_KINDS, PREMISES
-from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, Conflict, Forbidden, NotFound, Term, ValidationFailed
 from app.extensions import db
 from app.locks import lock_name
 from app.traceability.checks import Reason
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 PLATE = re.compile(rf"^[{PROVINCES}][A-Z][A-HJ-NP-Z0-9]{{5,6}}$")
+# words inside a refusal of an identity number, as the page says them
+ID_KIND_WORDS = {"person": N_("resident ID"), "business_licence": N_("business licence")}
+NUMBER_PROBLEMS = {
+    "The number has an invalid length.": N_("it has the wrong number of characters"),
+    "The number's checksum or check digit is invalid.": N_("its check digit is wrong"),
+    "The number has an invalid format.": N_("it is not written as such a number"),
+    "One of the parts of the number are invalid or unknown.": N_("a part of it (such as the "
+                                                                   "date of birth) is invalid"),
+}
 
 
 def require_company_admin(user: User) -> int:
@@ -46,7 +55,7 @@ def get_driver(actor: User, driver_id: int) -> User:
     """A driver of the actor's company (404 for anyone else's)."""
     driver = db.session.get(User, driver_id)
     if driver is None or driver.role != "driver" or not visible_org(actor, driver.org_id):
-        raise NotFound(f"No driver {driver_id}.", code="driver_not_found")
+        raise NotFound(N_("No driver %(id)s."), values={"id": driver_id}, code="driver_not_found")
     return driver
 
 
@@ -56,7 +65,7 @@ def set_certificate(actor: User, driver_id: int, certificate_no: str,
     org_id = require_company_admin(actor)
     driver = get_driver(actor, driver_id)
     if driver.org_id != org_id:
-        raise NotFound(f"No driver {driver_id}.", code="driver_not_found")
+        raise NotFound(N_("No driver %(id)s."), values={"id": driver_id}, code="driver_not_found")
     if not certificate_no.strip():
         raise ValidationFailed(N_("certificate_no is required."), code="certificate_required")
     profile = db.session.get(DriverProfile, driver.id)
@@ -105,12 +114,14 @@ def checked_plate(plate: str, permit_no: str, vehicle_id: int | None = None) -> 
     """Check a plate (new or edited) and the permit number; return the normalised plate."""
     plate = normalise_plate(plate)
     if not PLATE.match(plate):
-        raise ValidationFailed(f"{plate!r} is not a Chinese licence plate.", code="invalid_plate")
+        raise ValidationFailed(N_("'%(plate)s' is not a Chinese licence plate."),
+                               values={"plate": plate}, code="invalid_plate")
     if not permit_no.strip():
         raise ValidationFailed(N_("permit_no is required."), code="permit_required")
     if db.session.scalar(select(Vehicle.id).where(Vehicle.plate == plate,
                                                   Vehicle.id != (vehicle_id or 0))):
-        raise Conflict(f"The vehicle {plate} is registered already.", code="duplicate_vehicle")
+        raise Conflict(N_("The vehicle %(plate)s is registered already."), values={"plate": plate},
+                       code="duplicate_vehicle")
     return plate
 
 
@@ -129,7 +140,8 @@ def register_vehicle(actor: User, plate: str, permit_no: str,
 def get_vehicle(actor: User, vehicle_id: int) -> Vehicle:
     vehicle = db.session.get(Vehicle, vehicle_id)
     if vehicle is None or not visible_org(actor, vehicle.org_id):
-        raise NotFound(f"No vehicle {vehicle_id}.", code="vehicle_not_found")
+        raise NotFound(N_("No vehicle %(id)s."), values={"id": vehicle_id},
+                       code="vehicle_not_found")
     return vehicle
 
 
@@ -177,20 +189,22 @@ def checked_area(org_id: int, name: str, polygon: list, area_id: int | None = No
     try:
         shape = geo.to_polygon(polygon)
     except geo.AreaInvalid as exc:
-        raise ValidationFailed(str(exc), code="invalid_polygon") from exc
+        raise ValidationFailed(exc.template, values=exc.values, code="invalid_polygon") from exc
     # two requests for one company (new areas or edits) must not both pass the overlap check
     # (PostgreSQL runs them side by side; SQLite writers queue already)
     lock_name(f"areas:{org_id}")
     if db.session.scalar(select(DeliveryArea.id).where(
             DeliveryArea.org_id == org_id, DeliveryArea.name == name,
             DeliveryArea.id != (area_id or 0))):
-        raise Conflict(f"An area named {name!r} exists already.", code="duplicate_area")
+        raise Conflict(N_("An area named '%(name)s' exists already."), values={"name": name},
+                       code="duplicate_area")
     for other in areas_of(org_id) if overlap else []:
         if other.id == area_id:
             continue
         shared = geo.overlap_m2(shape, geo.to_polygon(other.polygon))
         if shared > 1.0:
-            raise Conflict(f"The area overlaps {other.name!r} by {shared:.0f} m².",
+            raise Conflict(N_("The area overlaps '%(other)s' by %(m2).0f m²."),
+                           values={"other": other.name, "m2": shared},
                            code="area_overlaps", details={"area_id": other.id})
     return name, shape
 
@@ -206,7 +220,8 @@ def areas_of(org_id: int, *, everyone: bool = False) -> list[DeliveryArea]:
 def get_area(actor: User, area_id: int) -> DeliveryArea:
     area = db.session.get(DeliveryArea, area_id)
     if area is None or not visible_org(actor, area.org_id):
-        raise NotFound(f"No delivery area {area_id}.", code="area_not_found")
+        raise NotFound(N_("No delivery area %(id)s."), values={"id": area_id},
+                       code="area_not_found")
     return area
 
 
@@ -326,27 +341,30 @@ def _resident_id(number: str) -> str:
 def normalise_identity(id_kind: str, kind: str, number: str) -> str:
     """Check a real-name identity: resident ID for a household, licence code for a business."""
     if id_kind not in ID_KINDS:
-        raise ValidationFailed(f"id_kind must be one of {', '.join(ID_KINDS)}.",
-                               code="invalid_id_kind")
+        raise ValidationFailed(N_("id_kind must be one of %(choices)s."),
+                               values={"choices": ", ".join(ID_KINDS)}, code="invalid_id_kind")
     if (kind == "household") != (id_kind == "person"):
-        raise ValidationFailed("A household registers with a resident ID, a business with its "
-                               "business licence (unified social credit code).",
+        raise ValidationFailed(N_("A household registers with a resident ID, a business with its "
+                                  "business licence (unified social credit code)."),
                                code="identity_kind_mismatch")
     try:
         return _resident_id(number) if id_kind == "person" else uscc.validate(number)
-    except NumberInvalid as exc:
-        raise ValidationFailed(f"The {id_kind} number is not valid: {exc}.",
+    except NumberInvalid as exc:  # stdnum's reason ends in its own full stop
+        raise ValidationFailed(N_("The %(id_kind)s number is not valid: %(why)s"),
+                               values={"id_kind": Term(id_kind, ID_KIND_WORDS),
+                                       "why": Term(str(exc), NUMBER_PROBLEMS)},
                                code="invalid_id_number") from exc
 
 
 def checked_identity(org_id: int, data: CustomerData, customer_id: int | None = None) -> str:
     """Check a customer's facts (new or edited); return the normalised identity number."""
     if data.kind not in CUSTOMER_KINDS:
-        raise ValidationFailed(f"kind must be one of {', '.join(CUSTOMER_KINDS)}.",
+        raise ValidationFailed(N_("kind must be one of %(choices)s."),
+                               values={"choices": ", ".join(CUSTOMER_KINDS)},
                                code="invalid_customer_kind")
     if data.premises not in PREMISES:
-        raise ValidationFailed(f"premises must be one of {', '.join(PREMISES)}.",
-                               code="invalid_premises")
+        raise ValidationFailed(N_("premises must be one of %(choices)s."),
+                               values={"choices": ", ".join(PREMISES)}, code="invalid_premises")
     number = normalise_identity(data.id_kind, data.kind, data.id_number)
     if not (-90 <= data.lat <= 90 and -180 <= data.lon <= 180):
         raise ValidationFailed(N_("lat/lon are not a position."), code="invalid_position")

@@ -34,14 +34,16 @@ from app.delivery.models import (
     SafetyCheck,
     Vehicle,
 )
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.extensions import db
 from app.traceability.checks import Reason
 from app.traceability.models import Event
 
 M = TypeVar("M", Vehicle, DeliveryArea, Customer, Assignment)
-NOT_FOUND = {Vehicle: ("vehicle", "vehicle"), DeliveryArea: ("area", "delivery area"),
-             Customer: ("customer", "customer"), Assignment: ("assignment", "assignment")}
+NOT_FOUND = {Vehicle: ("vehicle", N_("No vehicle %(id)s.")),
+             DeliveryArea: ("area", N_("No delivery area %(id)s.")),
+             Customer: ("customer", N_("No customer %(id)s.")),
+             Assignment: ("assignment", N_("No assignment %(id)s."))}
 
 
 def own(actor: User, model: type[M], obj_id: int, *, lock: bool = False) -> M:
@@ -53,8 +55,8 @@ def own(actor: User, model: type[M], obj_id: int, *, lock: bool = False) -> M:
     org_id = require_company_admin(actor)
     obj = db.session.get(model, obj_id, with_for_update=lock or None, populate_existing=lock)
     if obj is None or obj.org_id != org_id:
-        code, label = NOT_FOUND[model]
-        raise NotFound(f"No {label} {obj_id}.", code=f"{code}_not_found")
+        code, message = NOT_FOUND[model]
+        raise NotFound(message, values={"id": obj_id}, code=f"{code}_not_found")
     return obj
 
 

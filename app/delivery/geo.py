@@ -14,32 +14,49 @@ import numpy as np
 from shapely import Point, Polygon, transform
 from shapely.validation import explain_validity
 
+from app.errors import N_, Term
+
 EARTH_RADIUS_M = 6_371_008.8
 MAX_VERTICES = 500
+# what GEOS says is wrong with an outline of one ring, as a sentence on a page says it
+INVALID_REASONS = {
+    "Self-intersection": N_("its edges cross"),
+    "Ring Self-intersection": N_("it touches itself at a corner"),
+    "Too few points in geometry component": N_("it has too few distinct points"),
+}
 
 
 class AreaInvalid(ValueError):
-    """The outline is not a usable polygon."""
+    """The outline is not a usable polygon; `template` and `values` say why (str() is the
+    English text), for a refusal pages can say in the reader's language."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template % values if values else template)
+        self.template = template
+        self.values = values
 
 
 def to_polygon(points: Sequence[Sequence[float]]) -> Polygon:
     """Build a valid polygon from [lon, lat] points, or raise AreaInvalid saying why."""
     if not isinstance(points, Sequence) or not 3 <= len(points) <= MAX_VERTICES:
-        raise AreaInvalid(f"An area needs 3 to {MAX_VERTICES} [lon, lat] points.")
+        raise AreaInvalid(N_("An area needs 3 to %(max)s [lon, lat] points."), max=MAX_VERTICES)
     coords = []
     for point in points:
         if (not isinstance(point, Sequence) or len(point) != 2
                 or not all(isinstance(v, int | float) and math.isfinite(v) for v in point)):
-            raise AreaInvalid("Each point must be [lon, lat] in degrees.")
+            raise AreaInvalid(N_("Each point must be [lon, lat] in degrees."))
         lon, lat = float(point[0]), float(point[1])
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise AreaInvalid(f"[{lon}, {lat}] is not a longitude/latitude pair.")
+            raise AreaInvalid(N_("[%(lon)s, %(lat)s] is not a longitude/latitude pair."),
+                              lon=lon, lat=lat)
         coords.append((lon, lat))
     polygon = Polygon(coords)
     if not polygon.is_valid:
-        raise AreaInvalid(f"The outline is not a simple polygon: {explain_validity(polygon)}.")
+        reason, bracket, where = explain_validity(polygon).partition("[")
+        raise AreaInvalid(N_("The outline is not a simple polygon: %(reason)s%(where)s."),
+                          reason=Term(reason, INVALID_REASONS), where=bracket + where)
     if polygon.area == 0:
-        raise AreaInvalid("The outline encloses no area.")
+        raise AreaInvalid(N_("The outline encloses no area."))
     return polygon
 
 

@@ -17,7 +17,7 @@ from app.delivery.photos import FORMATS as PHOTO_TYPES
 from app.delivery.schemas import HazardOut, LedgerOut, LedgerQuery, RectifyIn, VerifyIn
 from app.delivery.services import delivery_rules
 from app.downloads import XLSX, file_response
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.extensions import db
 
 blp = Blueprint("hazard_api", __name__, url_prefix="/api/v1",
@@ -94,6 +94,6 @@ def photo(photo_id: int) -> Response:
     """Show a photo taken at the door (own company and regulators only)."""
     row = db.session.get(Photo, photo_id)
     if row is None or not (is_oversight(current_user) or row.org_id == current_user.org_id):
-        raise NotFound(f"No photo {photo_id}.")
+        raise NotFound(N_("No photo %(id)s."), values={"id": photo_id})
     return Response(row.data, mimetype=row.mimetype,
                     headers={"Cache-Control": "private, max-age=86400"})

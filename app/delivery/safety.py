@@ -22,7 +22,7 @@ from app.delivery.models import Customer, Hazard, SafetyCheck
 from app.delivery.photos import store_photo
 from app.delivery.rules import checklist_problems, failed_items, hazard_deadline, is_overdue
 from app.delivery.services import delivery_rules
-from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, Conflict, Forbidden, NotFound, Term, ValidationFailed
 from app.extensions import db
 from app.traceability.events import MAX_CLOCK_SKEW
 from app.traceability.flags import raise_flag, resolve_flag
@@ -123,11 +123,13 @@ def get_hazard(actor: User, hazard_id: int, *, lock: bool = False) -> Hazard:
     hazard = db.session.get(Hazard, hazard_id, with_for_update=lock or None,
                             populate_existing=lock)
     if hazard is None or not (is_oversight(actor) or hazard.org_id == actor.org_id):
-        raise NotFound(f"No hazard {hazard_id}.", code="hazard_not_found")
+        raise NotFound(N_("No hazard %(id)s."), values={"id": hazard_id}, code="hazard_not_found")
     return hazard
 
 
 RECTIFYING_ROLES = frozenset({"admin", "driver"})
+# a hazard's status inside a refusal's sentence, in the reader's language
+HAZARD_STATES = {"open": N_("open"), "rectified": N_("rectified"), "verified": N_("verified")}
 
 
 def may_rectify(user: User) -> bool:
@@ -143,7 +145,9 @@ def rectify_hazard(actor: User, hazard_id: int, evidence: str,
         raise Forbidden(N_("Only the company's staff rectify hazards; regulators verify them."),
                         code="rectify_forbidden")
     if hazard.status != "open":
-        raise Conflict(f"The hazard is {hazard.status}, not open.", code="hazard_not_open")
+        raise Conflict(N_("The hazard is %(status)s, not open."),
+                       values={"status": Term(hazard.status, HAZARD_STATES)},
+                       code="hazard_not_open")
     if not evidence or not evidence.strip():
         raise ValidationFailed(N_("Describe the rectification (evidence)."),
                                code="evidence_required")
@@ -165,7 +169,8 @@ def verify_hazard(actor: User, hazard_id: int, note: str | None = None) -> Hazar
     """Confirm a rectification; whoever reported or rectified the hazard may not verify it."""
     hazard = get_hazard(actor, hazard_id, lock=True)
     if hazard.status != "rectified":
-        raise Conflict(f"The hazard is {hazard.status}; only a rectified hazard is verified.",
+        raise Conflict(N_("The hazard is %(status)s; only a rectified hazard is verified."),
+                       values={"status": Term(hazard.status, HAZARD_STATES)},
                        code="hazard_not_rectified")
     if hazard.found_by_id == actor.id:
         raise Forbidden(N_("The person who reported a hazard may not verify it."),

@@ -221,7 +221,8 @@ VEHICLE_UNASSIGNED = Reason("vehicle_unassigned", "该车辆当日没有分配�
 def _named_vehicle(actor: User, cyl: Cylinder, vehicle_id: int) -> Vehicle:
     vehicle = db.session.get(Vehicle, vehicle_id)
     if vehicle is None or vehicle.org_id not in (cyl.owner_org_id, actor.org_id):
-        raise NotFound(f"No vehicle {vehicle_id}.", code="vehicle_not_found")
+        raise NotFound(N_("No vehicle %(id)s."), values={"id": vehicle_id},
+                       code="vehicle_not_found")
     return vehicle
 
 
@@ -243,7 +244,8 @@ def _dispatch_crew(actor: User, cyl: Cylinder, step: Step, vehicle_id: int | Non
             return named, None, [VEHICLE_UNASSIGNED]
         found = db.session.get(User, driver_id)
         if found is None or found.role != "driver" or found.org_id != named.org_id:
-            raise NotFound(f"No driver {driver_id}.", code="driver_not_found")
+            raise NotFound(N_("No driver %(id)s."), values={"id": driver_id},
+                           code="driver_not_found")
         driver = found
     assignment = assignment_on(driver.id, step.day)
     if assignment is None:

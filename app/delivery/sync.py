@@ -17,18 +17,21 @@ from app.auth.models import User
 from app.delivery import door, safety, services
 from app.delivery.models import SafetyCheck
 from app.delivery.schemas import DeliveryIn, DispatchIn, ReturnIn, SafetyCheckIn, UnloadIn
-from app.errors import N_, APIError, Forbidden, page_message
+from app.errors import N_, APIError, Forbidden, Term, page_message
 from app.extensions import db
 from app.traceability.events import find_event
 
-DRIVER_ONLY = {"delivery", "return", "safety_check"}
+DRIVER_ONLY = {"delivery": N_("deliveries"), "return": N_("returns"),
+               "safety_check": N_("safety checks")}  # what only a driver records
 STEP_REFUSED = N_("The step was refused.")
 
 
-def error_of(code: str, message: str, details: Any = None) -> dict[str, Any]:
+def error_of(code: str, message: str, details: Any = None,
+             text: str | None = None) -> dict[str, Any]:
     """A refused event's error: `message` as written (the API's English), `text` in the
     reader's language for the driver's page (which cannot look messages up itself)."""
-    return {"code": code, "message": message, "text": page_message(message), "details": details}
+    return {"code": code, "message": message, "text": text or page_message(message),
+            "details": details}
 
 
 def step_of(body: dict[str, Any]) -> services.Step:
@@ -86,7 +89,8 @@ def sync_one(actor: User, item: dict[str, Any]) -> dict[str, Any]:
     try:
         with db.session.begin_nested():
             if kind in DRIVER_ONLY and actor.role != "driver":
-                raise Forbidden(f"Only drivers record {kind} events.")
+                raise Forbidden(N_("Only drivers record %(kind)s events."),
+                                values={"kind": Term(kind, DRIVER_ONLY)})
             try:
                 body = schema().load(payload)
             except ValidationError as exc:
@@ -95,7 +99,7 @@ def sync_one(actor: User, item: dict[str, Any]) -> dict[str, Any]:
             result = handler(actor, body)
     except APIError as exc:
         return {"event_id": event_id, "status": "refused",
-                "error": error_of(exc.code, exc.message, exc.details)}
+                "error": error_of(exc.code, exc.message, exc.details, page_message(exc))}
     except IntegrityError:
         if _stored_before(item):  # a concurrent retry stored it first
             return {"event_id": event_id, "status": "already_stored"}

@@ -91,7 +91,7 @@ def _reweigh(form: MultiDict) -> Problem | None:
         return Problem(fill, value, message, 400)
     except APIError as exc:  # another station's fill is not found (404), as in the API
         db.session.rollback()
-        return Problem(fill, value, page_message(exc.message), exc.status)
+        return Problem(fill, value, page_message(exc), exc.status)
     commit_now()  # before the flash: a failed commit must not leave 'hold lifted' behind
     words = {"code": format_code(done.fill.code), "mass": _kg(body["net_mass_kg"]),
              "rated": _kg(done.fill.rated_fill_kg)}

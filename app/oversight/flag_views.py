@@ -60,7 +60,7 @@ def resolve(flag_id: int) -> Response:
         resolve_flag(current_user, flag_id, request.form.get("note", ""))
     except APIError as exc:
         db.session.rollback()
-        flash(page_message(exc.message), "bad")
+        flash(page_message(exc), "bad")
     else:
         flash(_("Flag resolved."), "ok")
     back = {k: request.form.get(k) or None for k in ("kind", "area_id", "cylinder_id")}
@@ -76,7 +76,7 @@ def close(report_id: int) -> Response:
         close_report(current_user, report_id, request.form.get("note", ""))
     except APIError as exc:
         db.session.rollback()
-        flash(page_message(exc.message), "bad")
+        flash(page_message(exc), "bad")
     else:
         flash(_("Report closed."), "ok")
     return redirect(url_for("oversight_flags.flags") + "#reports", 303)

@@ -50,4 +50,4 @@ def require_ticked(form: MultiDict, message: str = UNCONFIRMED) -> None:
 
 def refusal(exc: APIError) -> str:
     """A service's refusal in the reader's language, with the values it names."""
-    return exc.page or page_message(exc.message)
+    return page_message(exc)

@@ -51,10 +51,7 @@ class ExtensionRefused(ValueError):
 
     def conflict(self) -> Conflict:
         """The 409 the services raise, with the page's wording kept for forms."""
-        error = Conflict(str(self), code=self.code)
-        if has_request_context():
-            error.page = self.in_reader_language()
-        return error
+        return Conflict(self.message, values=self.values, code=self.code)
 
 
 def allowed_extension(manufactured_on: dt.date, design_life_years: int,

@@ -44,5 +44,5 @@ def report(code: str) -> tuple[str, int] | Response:
                       form.get("contact"))
     except APIError as exc:
         db.session.rollback()
-        return _render(code, 400, error=page_message(exc.message), form=form)
+        return _render(code, 400, error=page_message(exc), form=form)
     return _render(code, 201, thanks=_("Thank you. The regulator will look into it."))

@@ -213,7 +213,7 @@ def blacklist_page() -> str | Response:
                                     model=form.get("model"), made_in=made)
         except (APIError, ValueError) as exc:
             db.session.rollback()
-            flash(page_message(exc.message) if isinstance(exc, APIError) else str(exc), "bad")
+            flash(page_message(exc) if isinstance(exc, APIError) else str(exc), "bad")
         else:
             flash(_("Saved."), "ok")
         return redirect(url_for("oversight.blacklist_page"), 303)

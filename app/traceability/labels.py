@@ -73,7 +73,7 @@ def refusal_text(exc: APIError) -> str:
         return missing_columns_text((exc.details or {}).get("missing", []))
     if exc.code in ERROR_TEXTS:
         return error_text(exc.code)
-    return page_message(exc.message)
+    return page_message(exc)
 
 
 def missing_columns_text(keys: list[str]) -> str:

@@ -88,7 +88,7 @@ def test_forms_use_the_same_rules(fleet, as_user, api, world):
     admin = as_user("company_admin")
     resp = admin.post("/company/vehicles", data={"plate": "ABC1234", "permit_no": "P",
                                                  "permit_expires_on": "2027-01-01"})
-    assert "is not a Chinese licence plate" in resp.text
+    assert "“ABC1234”不是有效的车牌号。" in resp.text
     resp = admin.post("/company/vehicles", data={"plate": "冀F77777", "permit_no": "P",
                                                  "permit_expires_on": "2027-01-01"})
     assert "冀F77777" in resp.text
