@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 from app.auth.models import Organisation, User
 from app.auth.policy import is_oversight
 from app.database import utcnow
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, Conflict, Forbidden, NotFound, Term, ValidationFailed
 from app.extensions import db
 from app.locks import lock_name
 from app.printing.models import PrintedCode, PrintJob
@@ -25,7 +25,12 @@ MAX_REPRINT = 5000
 MAX_REASON = 500  # characters of a reprint's reason, on every path that takes one
 IN_CHUNK = 5000  # codes per IN list (a batch holds up to 100,000)
 # the lines a label prints from stored data, as the refusal names them
-LABEL_TEXTS = {"owner_name": "owner's name", "model": "model", "serial_no": "serial number"}
+LABEL_TEXTS = {"owner_name": N_("owner's name"), "model": N_("model"),
+               "serial_no": N_("serial number")}
+NO_BATCH = N_("No code batch %(id)s.")
+# a batch's status inside a refusal's sentence
+BATCH_STATES = {"issued": N_("issued"), "assigned": N_("assigned"), "printed": N_("printed"),
+                "delivered": N_("delivered")}
 
 
 def templates() -> dict[str, Template]:
@@ -34,15 +39,16 @@ def templates() -> dict[str, Template]:
     try:
         return load_templates([extra] if extra.is_dir() else [])
     except TemplateError as exc:
-        raise ValidationFailed(f"A label template is invalid: {exc}",
-                               code="invalid_template") from exc
+        raise ValidationFailed(N_("A label template is invalid: %(problem)s"),
+                               values={"problem": str(exc)}, code="invalid_template") from exc
 
 
 def template_named(name: str) -> Template:
     """Return a template by name or refuse with the known names."""
     found = templates()
     if name not in found:
-        raise ValidationFailed(f"Unknown template {name!r}; known: {', '.join(sorted(found))}.",
+        raise ValidationFailed(N_("Unknown template %(name)s; known: %(known)s."),
+                               values={"name": repr(name), "known": ", ".join(sorted(found))},
                                code="unknown_template")
     return found[name]
 
@@ -63,12 +69,12 @@ def visible_batch(actor: User, batch_id: int, *, lock: bool = False) -> CodeBatc
     """Return a batch the actor may see: printers only their assigned ones."""
     batch = _batch(batch_id, lock)
     if batch is None:
-        raise NotFound(f"No code batch {batch_id}.")
+        raise NotFound(NO_BATCH, values={"id": batch_id})
     if actor.role == "printer":
         if batch.printer_org_id != actor.org_id:
-            raise NotFound(f"No code batch {batch_id}.")
+            raise NotFound(NO_BATCH, values={"id": batch_id})
     elif not _may_manage(actor, batch):
-        raise NotFound(f"No code batch {batch_id}.")
+        raise NotFound(NO_BATCH, values={"id": batch_id})
     return batch
 
 
@@ -86,13 +92,13 @@ def assign_batch(actor: User, batch_id: int, printer_org_id: int) -> CodeBatch:
     """Give a batch to a print shop; only that shop can then download its labels."""
     batch = _batch(batch_id, lock=True)
     if batch is None or not _may_manage(actor, batch):
-        raise NotFound(f"No code batch {batch_id}.")
+        raise NotFound(NO_BATCH, values={"id": batch_id})
     printer = db.session.get(Organisation, printer_org_id)
     if printer is None or printer.kind != "printer":
-        raise ValidationFailed("printer_org_id must be a printer organisation.",
+        raise ValidationFailed(N_("printer_org_id must be a printer organisation."),
                                code="not_a_printer")
     if batch.status in ("printed", "delivered"):
-        raise Conflict("This batch is printed already.", code="batch_already_printed")
+        raise Conflict(N_("This batch is printed already."), code="batch_already_printed")
     batch.printer_org_id = printer.id
     batch.status = "assigned"
     return batch
@@ -103,13 +109,16 @@ def set_batch_status(actor: User, batch_id: int, status: str) -> CodeBatch:
     batch = visible_batch(actor, batch_id, lock=True)
     order = {s: i for i, s in enumerate(BATCH_STATUSES)}
     if status not in ("printed", "delivered"):
-        raise ValidationFailed("status must be printed or delivered.", code="invalid_status")
+        raise ValidationFailed(N_("status must be printed or delivered."), code="invalid_status")
     if status == "printed" and actor.role != "printer":
-        raise Forbidden("Only the print shop marks a batch printed.")
+        raise Forbidden(N_("Only the print shop marks a batch printed."))
     if order[status] <= order[batch.status]:
-        raise Conflict(f"The batch is {batch.status} already.", code="invalid_transition")
+        raise Conflict(N_("The batch is %(status)s already."),
+                       values={"status": Term(batch.status, BATCH_STATES)},
+                       code="invalid_transition")
     if status == "delivered" and batch.status != "printed":
-        raise Conflict("A batch is delivered after it is printed.", code="invalid_transition")
+        raise Conflict(N_("A batch is delivered after it is printed."),
+                       code="invalid_transition")
     batch.status = status
     return batch
 
@@ -156,11 +165,14 @@ def _check_printable(code: str, field: str, text: str, font: CjkFont) -> None:
                 continue
             except FontError:
                 pass
+        character = f"U+{ord(ch):04X}"
         raise Conflict(
-            f"The label of code {code} cannot be printed: its {LABEL_TEXTS[field]} {text!r} "
-            f"contains U+{ord(ch):04X}, which labels cannot print. Correct the record first.",
+            N_("The label of code %(code)s cannot be printed: its %(field)s %(text)s contains "
+               "%(character)s, which labels cannot print. Correct the record first."),
+            values={"code": code, "field": Term(LABEL_TEXTS[field]), "text": repr(text),
+                    "character": character},
             code="label_text_unprintable",
-            details={"code": code, "field": field, "character": f"U+{ord(ch):04X}"})
+            details={"code": code, "field": field, "character": character})
 
 
 def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: int,
@@ -168,8 +180,8 @@ def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: i
     """Record the job; printing a code again needs a reason and is marked a reprint."""
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:  # the schemas check it; the page not
-        raise ValidationFailed(f"The reason is at most {MAX_REASON} characters.",
-                               code="reason_too_long")
+        raise ValidationFailed(N_("The reason is at most %(max)s characters."),
+                               values={"max": MAX_REASON}, code="reason_too_long")
     # two downloads at once must not both count as the first print (PostgreSQL; SQLite
     # writers queue anyway): print jobs are rare, so one lock for all of them is enough
     lock_name("printing:record")
@@ -180,8 +192,8 @@ def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: i
     counts_as_print = fmt != "preview"
     reprint = counts_as_print and bool(already)
     if reprint and not reason:
-        raise Conflict(f"{len(already)} of these codes were printed before; a reprint needs a "
-                       "reason.", code="reprint_reason_required",
+        raise Conflict(N_("%(n)s of these codes were printed before; a reprint needs a reason."),
+                       values={"n": len(already)}, code="reprint_reason_required",
                        details={"printed_before": sorted(already)[:50]})
     job = PrintJob(batch_id=batch_id, user_id=actor.id, org_id=actor.org_id,
                    template=template.name, format=fmt, skip=skip, code_count=len(codes),
@@ -210,15 +222,16 @@ def _chunks(items: list[str], size: int = IN_CHUNK) -> list[list[str]]:
 def _check_skip(template: Template, skip: int) -> None:
     """The labels start after `skip` used cells of the first sheet: it must be one of them."""
     if skip < 0 or skip >= template.per_page:
-        raise ValidationFailed(f"skip must be 0..{template.per_page - 1} for this template.",
-                               code="invalid_skip")
+        raise ValidationFailed(N_("skip must be 0..%(last)s for this template."),
+                               values={"last": template.per_page - 1}, code="invalid_skip")
 
 
 def print_batch(actor: User, batch_id: int, template_name: str, fmt: str, skip: int = 0,
                 reason: str | None = None) -> PrintRequest:
     """Prepare a batch's labels for download and record the job."""
     if fmt not in FORMATS:
-        raise ValidationFailed(f"format must be one of {', '.join(FORMATS)}.")
+        raise ValidationFailed(N_("format must be one of %(choices)s."),
+                               values={"choices": ", ".join(FORMATS)})
     batch = visible_batch(actor, batch_id)
     template = template_named(template_name)
     _check_skip(template, skip)
@@ -227,8 +240,8 @@ def print_batch(actor: User, batch_id: int, template_name: str, fmt: str, skip: 
                                                             Code.status != "retired")
                                     .order_by(Code.code)))
     if not codes:
-        raise Conflict("Every code of this batch was retired with its scrapped cylinder; "
-                       "there is nothing to print.", code="no_codes_to_print")
+        raise Conflict(N_("Every code of this batch was retired with its scrapped cylinder; "
+                          "there is nothing to print."), code="no_codes_to_print")
     if fmt == "preview":
         codes = codes[:template.per_page - skip]
     labels = _labels(codes)
@@ -240,9 +253,10 @@ def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
                   reason: str, skip: int = 0) -> PrintRequest:
     """Print a hand-picked list of codes (e.g. damaged labels); always needs a reason."""
     if not texts or len(texts) > MAX_REPRINT:
-        raise ValidationFailed(f"Send 1 to {MAX_REPRINT} codes.", code="invalid_codes")
+        raise ValidationFailed(N_("Send 1 to %(max)s codes."), values={"max": MAX_REPRINT},
+                               code="invalid_codes")
     if not reason or not reason.strip():
-        raise ValidationFailed("A reprint needs a reason.", code="reprint_reason_required")
+        raise ValidationFailed(N_("A reprint needs a reason."), code="reprint_reason_required")
     codes = list(dict.fromkeys(parse(t) for t in texts))
     rows = db.session.execute(select(Code.code, Code.status, CodeBatch.id,
                                      CodeBatch.printer_org_id, CodeBatch.owner_org_id)
@@ -255,10 +269,11 @@ def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
             (actor.role == "printer" and row.printer_org_id == actor.org_id)
             or is_oversight(actor) or (actor.role == "admin" and row.owner_org_id == actor.org_id))
         if not allowed:
-            raise NotFound(f"Code {code} is not one you may print.", code="code_not_found")
+            raise NotFound(N_("Code %(code)s is not one you may print."), values={"code": code},
+                           code="code_not_found")
         if row.status == "retired":  # a fresh label would put a dead code on a cylinder
-            raise Conflict(f"Code {code} was retired with its scrapped cylinder; it gets no "
-                           "new labels.", code="code_retired")
+            raise Conflict(N_("Code %(code)s was retired with its scrapped cylinder; it gets no "
+                              "new labels."), values={"code": code}, code="code_retired")
     template = template_named(template_name)
     _check_skip(template, skip)
     labels = _labels(codes)
