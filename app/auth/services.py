@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth.models import ORG_KINDS, ROLES, ApiToken, Organisation, User, UserStatusChange
 from app.auth.token_cache import token_cache
 from app.database import utcnow
-from app.errors import N_, APIError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, APIError, Conflict, Forbidden, NotFound, Term, ValidationFailed
 from app.extensions import db
 
 # Which roles make sense in which kind of organisation.
@@ -24,6 +24,14 @@ ROLES_BY_KIND = {
     "printer": {"admin", "printer"},
     "manufacturer": {"admin"},
 }
+# kinds and roles inside a refusal's sentence, in the reader's language (the menu's role names)
+KIND_WORDS = {"filling_station": N_("filling station"), "gas_company": N_("gas company"),
+              "inspection_agency": N_("inspection agency"), "regulator": N_("regulator"),
+              "printer": N_("print shop"), "manufacturer": N_("manufacturer")}
+ROLE_WORDS = {"admin": N_("Administrator"), "regulator": N_("Regulator"),
+              "filler": N_("Filling operator"), "driver": N_("Delivery driver"),
+              "inspector": N_("Inspector"), "printer": N_("Label printer")}
+NO_USER, NO_TOKEN = N_("No user %(id)s."), N_("No token %(id)s.")
 
 
 def hash_token(token: str) -> str:
@@ -35,11 +43,13 @@ def create_org(name: str, kind: str) -> Organisation:
     """Register an organisation of a known kind with a unique name."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("Organisation name is required.")
+        raise ValidationFailed(N_("Organisation name is required."))
     if kind not in ORG_KINDS:
-        raise ValidationFailed(f"kind must be one of {', '.join(ORG_KINDS)}.", code="invalid_kind")
+        raise ValidationFailed(N_("kind must be one of %(choices)s."),
+                               values={"choices": ", ".join(ORG_KINDS)}, code="invalid_kind")
     if db.session.scalar(select(Organisation.id).where(Organisation.name == name)):
-        raise Conflict(f"An organisation named {name!r} exists already.", code="duplicate_org")
+        raise Conflict(N_("An organisation named %(name)s exists already."),
+                       values={"name": repr(name)}, code="duplicate_org")
     org = Organisation(name=name, kind=kind)
     db.session.add(org)
     db.session.flush()
@@ -50,7 +60,8 @@ def get_org(org_id: int) -> Organisation:
     """Return an organisation or raise NotFound."""
     org = db.session.get(Organisation, org_id)
     if org is None:
-        raise NotFound(f"No organisation {org_id}.", code="org_not_found")
+        raise NotFound(N_("No organisation %(id)s."), values={"id": org_id},
+                       code="org_not_found")
     return org
 
 
@@ -59,9 +70,12 @@ def create_user(actor: User | None, name: str, org_id: int, role: str,
     """Create a user; platform admins may create anywhere, org admins only in their own org."""
     org = get_org(org_id)
     if role not in ROLES:
-        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}.", code="invalid_role")
+        raise ValidationFailed(N_("role must be one of %(choices)s."),
+                               values={"choices": ", ".join(ROLES)}, code="invalid_role")
     if role not in ROLES_BY_KIND[org.kind]:
-        raise ValidationFailed(f"A {org.kind} cannot have a {role} user.", code="role_not_for_org")
+        raise ValidationFailed(N_("A %(kind)s cannot have a %(role)s user."),
+                               values={"kind": Term(org.kind, KIND_WORDS),
+                                       "role": Term(role, ROLE_WORDS)}, code="role_not_for_org")
     if (actor is not None and not actor.is_platform_admin
             and (actor.role != "admin" or actor.org_id != org.id)):
         raise Forbidden(N_("You may only create users in your own organisation."))
@@ -69,9 +83,10 @@ def create_user(actor: User | None, name: str, org_id: int, role: str,
     if not name:
         raise ValidationFailed(N_("User name is required."))
     if db.session.scalar(select(User.id).where(User.name == name)):
-        raise Conflict(f"A user named {name!r} exists already.", code="duplicate_user")
+        raise Conflict(N_("A user named %(name)s exists already."), values={"name": repr(name)},
+                       code="duplicate_user")
     if password is not None and len(password) < 8:
-        raise ValidationFailed("Passwords need at least 8 characters.", code="weak_password")
+        raise ValidationFailed(N_("Passwords need at least 8 characters."), code="weak_password")
     user = User(name=name, org_id=org.id, role=role, display_name=display_name,
                 password_hash=generate_password_hash(password) if password else None)
     db.session.add(user)
@@ -123,7 +138,7 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
     # the row lock orders two admins changing the same user (PostgreSQL; SQLite has one writer)
     user = db.session.scalar(select(User).where(User.id == user_id).with_for_update(of=User))
     if user is None or not administers(actor, user.org_id):
-        raise NotFound(f"No user {user_id}.", code="user_not_found")
+        raise NotFound(NO_USER, values={"id": user_id}, code="user_not_found")
     if user.id == actor.id and not active:
         raise Forbidden(N_("You may not deactivate yourself; ask another administrator."),
                         code="self_deactivation")
@@ -170,7 +185,7 @@ def new_token(user: User, label: str | None = None,
     """Create an API token living `days` (at most, and by default, API_TOKEN_DAYS)."""
     longest = current_app.config["API_TOKEN_DAYS"]
     if days is not None and days > longest:
-        raise ValidationFailed(f"A token lives at most {longest} days.",
+        raise ValidationFailed(N_("A token lives at most %(days)s days."), values={"days": longest},
                                code="lifetime_too_long")
     token = "lpg_" + secrets.token_urlsafe(32)
     now = utcnow()
@@ -194,7 +209,7 @@ def managed_user(actor: User, user_id: int) -> User:
     """
     user = db.session.get(User, user_id)
     if user is None or not (user.id == actor.id or administers(actor, user.org_id)):
-        raise NotFound(f"No user {user_id}.", code="user_not_found")
+        raise NotFound(NO_USER, values={"id": user_id}, code="user_not_found")
     return user
 
 
@@ -229,18 +244,18 @@ def user_for_token(token: str) -> User | None:
 
 def _refuse_expired(expires_at: dt.datetime) -> None:
     if expires_at <= utcnow():
-        raise TokenExpired("The API token has expired; sign in and create a new one.")
+        raise TokenExpired(N_("The API token has expired; sign in and create a new one."))
 
 
 def revoke_token(actor: User, token_id: int) -> ApiToken:
     """Revoke a token: its owner, their org admin or a platform admin may."""
     row = db.session.get(ApiToken, token_id)
     if row is None:
-        raise NotFound(f"No token {token_id}.")
+        raise NotFound(NO_TOKEN, values={"id": token_id})
     allowed = (row.user_id == actor.id or actor.is_platform_admin
                or (actor.role == "admin" and actor.org_id == row.user.org_id))
     if not allowed:
-        raise NotFound(f"No token {token_id}.")
+        raise NotFound(NO_TOKEN, values={"id": token_id})
     if row.revoked_at is None:
         row.revoked_at = utcnow()
     return row

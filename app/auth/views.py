@@ -170,7 +170,7 @@ def set_active(user_id: int) -> Response:
         services.set_user_active(current_user, user_id, active)
     except APIError as exc:
         db.session.rollback()
-        flash(page_message(exc.message), "bad")
+        flash(page_message(exc), "bad")
     else:
         name = person.display_name or person.name
         flash(_("%(name)s can sign in again.", name=name) if active else
@@ -184,7 +184,8 @@ def set_active(user_id: int) -> Response:
 def revoke(user_id: int, token_id: int) -> Response:
     """Revoke one of a user's API tokens at once (a lost phone or scale)."""
     if token_id not in {t.id for t in services.tokens_of(current_user, user_id)}:
-        raise NotFound(f"No token {token_id}.")  # the user's own tokens only; another org: 404
+        # the user's own tokens only; another org's: 404
+        raise NotFound(services.NO_TOKEN, values={"id": token_id})
     services.revoke_token(current_user, token_id)
     flash(_("Token revoked: the device using it is refused from now on."), "ok")
     return redirect(url_for(".user", user_id=user_id))
