@@ -9,7 +9,7 @@ from app.auth.models import Organisation, User
 from app.auth.policy import is_oversight
 from app.auth.services import get_org
 from app.database import utcnow
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.filling.models import Entrustment
 from app.locks import lock_name
@@ -28,16 +28,18 @@ def create_entrustment(actor: User, owner_org_id: int, station_org_id: int,
     owner = get_org(owner_org_id)
     station = get_org(station_org_id)
     if actor.org_id == station.id and not is_oversight(actor):
-        raise Forbidden("A station cannot entrust cylinders to itself.", code="self_entrustment")
+        raise Forbidden(N_("A station cannot entrust cylinders to itself."),
+                        code="self_entrustment")
     if not may_manage(actor, owner.id):
-        raise Forbidden("Only the owner's admin or a regulator may entrust its cylinders.")
+        raise Forbidden(N_("Only the owner's admin or a regulator may entrust its cylinders."))
     if owner.id == station.id:
-        raise ValidationFailed("An owner fills its own cylinders without entrustment.",
+        raise ValidationFailed(N_("An owner fills its own cylinders without entrustment."),
                                code="same_org")
     if station.kind not in STATION_KINDS:
-        raise ValidationFailed(f"{station.name} does not fill cylinders.", code="not_a_station")
+        raise ValidationFailed(N_("%(station)s does not fill cylinders."),
+                               values={"station": station.name}, code="not_a_station")
     if valid_to < valid_from:
-        raise ValidationFailed("valid_to is before valid_from.", code="invalid_period")
+        raise ValidationFailed(N_("valid_to is before valid_from."), code="invalid_period")
     # two requests for one pair must not both pass the check (PostgreSQL runs them side by
     # side; SQLite writers queue already)
     lock_name(f"entrustment:{owner.id}:{station.id}")
@@ -46,7 +48,8 @@ def create_entrustment(actor: User, owner_org_id: int, station_org_id: int,
         Entrustment.revoked_at.is_(None), Entrustment.valid_from <= valid_to,
         Entrustment.valid_to >= valid_from).limit(1))
     if overlapping is not None:
-        raise Conflict(f"Entrustment {overlapping} already covers part of this period.",
+        raise Conflict(N_("Entrustment %(id)s already covers part of this period."),
+                       values={"id": overlapping},
                        code="entrustment_overlaps", details={"id": overlapping})
     row = Entrustment(owner_org_id=owner.id, station_org_id=station.id, valid_from=valid_from,
                       valid_to=valid_to, created_by_id=actor.id)
@@ -64,9 +67,10 @@ def revoke_entrustment(actor: User, entrustment_id: int) -> Entrustment:
     row = db.session.get(Entrustment, entrustment_id, with_for_update=True,
                          populate_existing=True)
     if row is None or not visible(actor, row):
-        raise NotFound(f"No entrustment {entrustment_id}.", code="entrustment_not_found")
+        raise NotFound(N_("No entrustment %(id)s."), values={"id": entrustment_id},
+                       code="entrustment_not_found")
     if not may_manage(actor, row.owner_org_id):
-        raise Forbidden("Only the owner's admin or a regulator may end an entrustment.")
+        raise Forbidden(N_("Only the owner's admin or a regulator may end an entrustment."))
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         row.revoked_by_id = actor.id

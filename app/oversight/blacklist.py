@@ -128,7 +128,7 @@ def lift_entry(actor: User, entry_id: int) -> BlacklistEntry:
     entry = db.session.get(BlacklistEntry, entry_id, with_for_update=True,
                            populate_existing=True)
     if entry is None:
-        raise NotFound(f"No blacklist entry {entry_id}.")
+        raise NotFound(N_("No blacklist entry %(id)s."), values={"id": entry_id})
     if not entry.active:
         raise Conflict(N_("This entry is lifted already."), code="already_lifted")
     entry.active = False

@@ -155,7 +155,7 @@ def close_report(actor: User, report_id: int, note: str) -> PublicReport:
     report = db.session.get(PublicReport, report_id, with_for_update=True,
                             populate_existing=True)
     if report is None:
-        raise NotFound(f"No report {report_id}.")
+        raise NotFound(N_("No report %(id)s."), values={"id": report_id})
     if not note or not note.strip():
         raise ValidationFailed(N_("A note is required."), code="note_required")
     if report.status != "open":

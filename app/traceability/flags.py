@@ -180,7 +180,7 @@ def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:
     """Close a flag with a note (regulators and platform admins)."""
     flag = db.session.get(Flag, flag_id)
     if flag is None:
-        raise NotFound(f"No flag {flag_id}.")
+        raise NotFound(N_("No flag %(id)s."), values={"id": flag_id})
     if not note or not note.strip():
         raise ValidationFailed(N_("A resolution note is required."), code="note_required")
     # resolutions (and sightings, see raise_flag) of one flag queue on the lock raise_flag
