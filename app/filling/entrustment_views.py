@@ -49,7 +49,8 @@ def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise ValidationFailed(f"Not a date: {text!r}.", code="invalid_date") from exc
+        raise ValidationFailed(N_("Not a date: %(text)s."), values={"text": repr(text)},
+                               code="invalid_date") from exc
 
 
 def _names(model: Any, ids: set[int | None]) -> dict[int, Any]:

@@ -36,7 +36,8 @@ def _count(text: str) -> int:
     """The typed number of codes, or the refusal the service gives for a bad one."""
     text = text.strip()
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise ValidationFailed(f"Not a whole number: {text!r}.", code="invalid_count")
+        raise ValidationFailed(N_("Not a whole number: %(text)s."), values={"text": repr(text)},
+                               code="invalid_count")
     return int(text)
 
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.auth.policy import allow, is_oversight
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import N_, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.query_args import choice_arg, id_arg
 from app.traceability import flags, services
@@ -61,7 +61,7 @@ def get_code_batch(batch_id: int) -> dict:
     batch = db.session.get(CodeBatch, batch_id)
     if batch is None or not (is_oversight(current_user)
                              or batch.owner_org_id == current_user.org_id):
-        raise NotFound(f"No code batch {batch_id}.")
+        raise NotFound(N_("No code batch %(id)s."), values={"id": batch_id})
     return _batch_dict(batch)
 
 
@@ -103,7 +103,8 @@ def import_file(query: dict) -> dict:
     """Import cylinders from a CSV or XLSX file (multipart field `file`)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationFailed("Send the file as multipart field 'file'.", code="file_required")
+        raise ValidationFailed(N_("Send the file as multipart field 'file'."),
+                               code="file_required")
     report = import_cylinders(current_user, upload.read(), upload.filename,
                               skip_invalid=query["skip_invalid"], dry_run=query["dry_run"],
                               max_rows=current_app.config["IMPORT_MAX_ROWS"])
@@ -158,5 +159,5 @@ def list_flags() -> list:
 def resolve_flag(body: dict, flag_id: int) -> dict:
     """Close a flag with a note."""
     if not is_oversight(current_user):
-        raise Forbidden("Only regulators resolve flags.")
+        raise Forbidden(N_("Only regulators resolve flags."))
     return flags.resolve_flag(current_user, flag_id, body["note"]).to_dict()

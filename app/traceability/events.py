@@ -72,7 +72,7 @@ def parse_event_id(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value))
     except ValueError as exc:
-        raise ValidationFailed("event_id must be a UUID.", code="invalid_event_id") from exc
+        raise ValidationFailed(N_("event_id must be a UUID."), code="invalid_event_id") from exc
 
 
 def lock_cylinder(cylinder_id: int) -> Cylinder:
@@ -128,12 +128,12 @@ def record_event(cylinder: Cylinder, type_: str, actor: User | None, *,
     received = utcnow()
     occurred = occurred_at or received
     if occurred.tzinfo is None:
-        raise ValidationFailed("occurred_at needs a time zone (ISO 8601 with offset).",
+        raise ValidationFailed(N_("occurred_at needs a time zone (ISO 8601 with offset)."),
                                code="naive_time")
     if occurred - received > MAX_CLOCK_SKEW:
-        raise ValidationFailed("occurred_at lies in the future.", code="time_in_future")
+        raise ValidationFailed(N_("occurred_at lies in the future."), code="time_in_future")
     if occurred.astimezone(DISTRICT_TZ).date() < cylinder.manufactured_on:
-        raise ValidationFailed("occurred_at lies before the cylinder was made.",
+        raise ValidationFailed(N_("occurred_at lies before the cylinder was made."),
                                code="time_before_manufacture")
     event = Event(id=event_id or uuid.uuid4(), cylinder_id=cylinder.id, type=type_,
                   actor_user_id=actor.id if actor else None,
@@ -207,7 +207,7 @@ def _append(cyl: Cylinder, event: Event) -> bool:
 
 def _replayed(existing: Event, cylinder: Cylinder, type_: str) -> Recorded:
     if existing.cylinder_id != cylinder.id or existing.type != type_:
-        raise Conflict("This event_id was already used for a different event.",
+        raise Conflict(N_("This event_id was already used for a different event."),
                        code="event_id_reused")
     return Recorded(existing, False)
 

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from python_calamine import CalamineWorkbook
 
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 
 # Column names accepted in the header row, English and the Chinese a district office uses.
 HEADERS = {
@@ -117,7 +117,7 @@ def _text_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValidationFailed("The CSV is neither UTF-8, UTF-16 nor GBK text.",
+        raise ValidationFailed(N_("The CSV is neither UTF-8, UTF-16 nor GBK text."),
                                code="unreadable_file")
     # Excel writes commas, tabs ("text"), or semicolons where the locale's decimal is a comma;
     # the header may sit below a title line, so the busiest of the first lines decides
@@ -129,7 +129,8 @@ def _text_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         yield from enumerate(reader, start=1)
     except csv.Error as exc:
-        raise ValidationFailed(f"The CSV is malformed at line {reader.line_num}: {exc}",
+        raise ValidationFailed(N_("The CSV is malformed at line %(line)s: %(problem)s"),
+                               values={"line": reader.line_num, "problem": str(exc)},
                                code="unreadable_file") from exc
 
 
@@ -148,9 +149,10 @@ def locate_header(data: bytes, filename: str) -> Header:
             if best is None or len(index) > best[0]:
                 best = (len(index), line, missing)
     if best is None:
-        raise ValidationFailed("The file is empty.", code="empty_file")
+        raise ValidationFailed(N_("The file is empty."), code="empty_file")
     named = ", ".join(f"{key} ({chinese_header(key)})" for key in best[2])
-    raise ValidationFailed(f"The header row lacks: {named}.", code="missing_columns",
+    raise ValidationFailed(N_("The header row lacks: %(columns)s."), values={"columns": named},
+                           code="missing_columns",
                            details={"missing": best[2], "line": best[1]})
 
 

@@ -14,7 +14,7 @@ from app.auth.models import Organisation, User
 from app.auth.policy import is_oversight
 from app.clock import today
 from app.database import utcnow
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
 from app.traceability.chain import chained_fields, event_hash
 from app.traceability.codes import CodeError, parse_code
@@ -83,7 +83,8 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
             continue
         report.rows += 1
         if report.rows > max_rows:
-            raise ValidationFailed(f"At most {max_rows} rows per file.", code="too_many_rows")
+            raise ValidationFailed(N_("At most %(max)s rows per file."), values={"max": max_rows},
+                                   code="too_many_rows")
         errors = _check_row(line, cells, index, orgs, org_ids, specs, actor, base, on)
         if isinstance(errors, list):
             report.errors.extend(errors)
@@ -110,9 +111,12 @@ def import_cylinders(actor: User, data: bytes, filename: str, *, skip_invalid: b
     report.skipped = len(bad_lines)
     if report.errors and not skip_invalid:
         before = sum(e.code == "already_registered" for e in report.errors)
-        repeat = f" ({before} were imported before)" if before else ""
-        raise ImportRejected(f"{len(bad_lines)} of {report.rows} rows are invalid{repeat}; "
-                             "nothing was imported.", details=report.to_dict())
+        raise ImportRejected(
+            N_("%(bad)s of %(rows)s rows are invalid (%(before)s were imported before); "
+               "nothing was imported.") if before else
+            N_("%(bad)s of %(rows)s rows are invalid; nothing was imported."),
+            values={"bad": len(bad_lines), "rows": report.rows, "before": before},
+            details=report.to_dict())
     if not dry_run:
         _insert(actor, good, specs, rules, on)
         report.imported = len(good)

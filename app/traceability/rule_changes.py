@@ -26,6 +26,7 @@ EDITABLE = ("nominal_volume_l", "rated_fill_kg", "inspection_interval_years", "b
 REQUIRED_NEW = ("nominal_volume_l", "rated_fill_kg", "inspection_interval_years", "source")
 # the only input of a cylinder's stored due dates that a model's row holds
 DUE_DATE_FIELDS = ("inspection_interval_years",)
+NO_MODEL = N_("No model %(model)s in the rule table.")
 
 
 def may_edit_rules(user: User) -> bool:
@@ -64,18 +65,20 @@ class ModelChangePlan:
 
 def _check_new_model(model: str, changes: dict[str, Any]) -> None:
     if not model.strip() or model != model.strip() or len(model) > MODEL_NAME_MAX:
-        raise ValidationFailed(f"A model name has 1 to {MODEL_NAME_MAX} characters and no "
-                               "spaces at either end.", code="invalid_model_name")
+        raise ValidationFailed(N_("A model name has 1 to %(n)s characters and no spaces at "
+                                  "either end."), values={"n": MODEL_NAME_MAX},
+                               code="invalid_model_name")
     # another spelling of a model in the table would make both unfindable as typed
     # (rule_store.find_spec answers only a single match)
     alike = [name for name in model_specs() if fold_model_name(name) == fold_model_name(model)]
     if alike:
-        raise Conflict(f"{model!r} is another spelling of the model {alike[0]}; change that "
-                       "row instead.", code="model_exists", details={"model": alike[0]})
+        raise Conflict(N_("%(typed)s is another spelling of the model %(model)s; change that "
+                          "row instead."), values={"typed": repr(model), "model": alike[0]},
+                       code="model_exists", details={"model": alike[0]})
     missing = [name for name in REQUIRED_NEW if name not in changes]
     if missing:
-        raise ValidationFailed(f"A new model needs {', '.join(missing)}.",
-                               details={"missing": missing})
+        raise ValidationFailed(N_("A new model needs %(fields)s."),
+                               values={"fields": ", ".join(missing)}, details={"missing": missing})
 
 
 def _cylinders_of(model: str) -> tuple[int, int]:
@@ -95,10 +98,10 @@ def plan_model_change(actor: User, model: str, changes: dict[str, Any], *,
     changes = {key: changes[key] for key in EDITABLE if key in changes}
     row = db.session.get(ModelSpecRow, model)
     if new is True and row is not None:
-        raise Conflict(f"The model {model} is in the table already.", code="model_exists",
-                       details={"model": model})
+        raise Conflict(N_("The model %(model)s is in the table already."), values={"model": model},
+                       code="model_exists", details={"model": model})
     if new is False and row is None:
-        raise NotFound(f"No model {model!r} in the rule table.", code="unknown_model")
+        raise NotFound(NO_MODEL, values={"model": repr(model)}, code="unknown_model")
     if row is None:
         _check_new_model(model, changes)
         diff = {key: (None, value) for key, value in changes.items()}
@@ -160,5 +163,5 @@ def change_entries(model: str | None = None, limit: int = 1000) -> list[dict[str
 def model_history(model: str) -> list[dict[str, Any]]:
     """One model's changes, newest first; an unknown model is answered 404."""
     if db.session.get(ModelSpecRow, model) is None:
-        raise NotFound(f"No model {model!r} in the rule table.", code="unknown_model")
+        raise NotFound(NO_MODEL, values={"model": repr(model)}, code="unknown_model")
     return change_entries(model)

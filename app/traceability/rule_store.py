@@ -7,7 +7,7 @@ from flask import g, has_request_context
 from sqlalchemy import select
 
 from app.database import utcnow
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
 from app.traceability.models import LifeRuleRow, ModelSpecRow
 from app.traceability.rules import LifeRules, ModelSpec, load_defaults
@@ -68,7 +68,8 @@ def spec_for(model: str) -> ModelSpec:
     spec = find_spec(model_specs(), model)
     if spec is None:
         known = ", ".join(sorted(model_specs()))
-        raise ValidationFailed(f"Unknown cylinder model {model!r}; known: {known}.",
+        raise ValidationFailed(N_("Unknown cylinder model %(model)s; known: %(known)s."),
+                               values={"model": repr(model), "known": known},
                                code="unknown_model")
     return spec
 

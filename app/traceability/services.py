@@ -59,7 +59,8 @@ def issue_codes(actor: User, owner_org_id: int, count: int) -> CodeBatch:
     if not is_oversight(actor) and actor.org_id != owner.id:
         raise Forbidden(N_("You may request codes only for your own organisation."))
     if not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
-        raise ValidationFailed(f"count must be between 1 and {MAX_BATCH}.", code="invalid_count")
+        raise ValidationFailed(N_("count must be between 1 and %(max)s."),
+                               values={"max": MAX_BATCH}, code="invalid_count")
     batch = CodeBatch(owner_org_id=owner.id, count=count, requested_by_id=actor.id)
     db.session.add(batch)
     db.session.flush()
@@ -243,7 +244,9 @@ def register_cylinder(actor: User, reg: Registration,
         field, code, message = problems[0]
         raise ValidationFailed(message, code=code, details={"field": field, "all": problems})
     if spec.banned:
-        raise Conflict(f"Model {spec.model} is banned: {spec.banned_reason}", code="banned_model")
+        raise Conflict(N_("Model %(model)s is banned: %(reason)s"),
+                       values={"model": spec.model, "reason": spec.banned_reason},
+                       code="banned_model")
     maker, serial = serial_identity(reg.manufacturer, reg.serial_no)
     lock_name(f"serial:{maker}:{serial}")  # two spellings of one stamp at once: one wins
     duplicate = db.session.scalar(select(Cylinder.code).where(
