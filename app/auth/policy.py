@@ -104,7 +104,7 @@ def enforce_access() -> Any:
     if token is not None:
         if not user.is_authenticated:
             raise g.pop("token_refusal", None) or APIError(
-                "The API token is invalid or revoked.", code="invalid_token", status=401)
+                N_("The API token is invalid or revoked."), code="invalid_token", status=401)
         g.auth_via = "token"
     elif user.is_authenticated:
         g.auth_via = "session"
@@ -114,7 +114,7 @@ def enforce_access() -> Any:
         return None
     if not user.is_authenticated:
         if _is_api():
-            raise APIError("Sign in or send an API token.", code="unauthorized", status=401)
+            raise APIError(N_("Sign in or send an API token."), code="unauthorized", status=401)
         return redirect(url_for("web.login", next=request.full_path))
     if not access.admits(user.role):
         raise APIError(N_("Your role may not do this."), code="role_forbidden", status=403)
