@@ -9,6 +9,7 @@ import re
 
 from tests.delivery.conftest import AREA
 from tests.delivery.test_pages import SignedIn, as_user  # noqa: F401 - the fixture
+from tests.delivery.test_sync import event
 
 BOWTIE = [[115.40, 38.80], [115.42, 38.82], [115.42, 38.80], [115.40, 38.82]]
 
@@ -114,3 +115,14 @@ def test_a_company_record_of_no_such_id_is_not_found_in_chinese(
                       json={"active": False})
     assert answer.json["error"] == {"code": "customer_not_found",
                                     "message": "No customer 987654."}
+
+
+def test_the_offline_queue_names_the_step_a_non_driver_may_not_record_in_chinese(
+        fleet, api, world):
+    """The driver page shows a queued event's `text`; the step kind was an English code."""
+    events = [event("safety_check", 1, customer_id=fleet.customer("home"))]
+    zh = api.post("/api/v1/events/batch", world.company_admin, json={"events": events}).json
+    error = zh["results"][0]["error"]
+    assert error["code"] == "forbidden"
+    assert error["message"] == "Only drivers record safety_check events."
+    assert error["text"] == "只有送气工才能记录入户安检。"
