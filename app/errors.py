@@ -59,8 +59,6 @@ def page_message(message: str | APIError) -> str:
     built from a template and values is translated first, then filled in with its values (the
     words among them translated too)."""
     if isinstance(message, APIError):
-        if message.page is not None:
-            return message.page
         if not has_request_context():
             return message.message
         if not message.values:
@@ -84,12 +82,10 @@ class APIError(Exception):
 
     `message` is a template (marked with N_) and `values` what fills it: the API answers it
     filled in, as written (English); pages translate the template, then fill it in
-    (`page_message`). `page`, when set, is what an error page says instead (the message
-    already in the reader's language)."""
+    (`page_message`), so no page needs its own copy of the message."""
 
     status = 400
     code = "bad_request"
-    page: str | None = None
 
     def __init__(self, message: str, *, values: Mapping[str, Any] | None = None,
                  code: str | None = None, status: int | None = None,
@@ -200,9 +196,10 @@ def respond(status: int, code: str, message: str, details: Any = None) -> Respon
 
 
 def _respond(status: int, code: str, message: str, details: Any = None,
-             page: str | None = None) -> Response:
+             page: str | APIError | None = None) -> Response:
     """Answer an error: the JSON body for the API, else an error page in the reader's
-    language (`page`, when given, is what the page says instead of the API's message)."""
+    language (`page`, when given, is what the page says instead of the API's message: a
+    msgid, or the refusal whose template and values it says)."""
     if _wants_json():
         resp = jsonify(error_body(code, message, details))
         resp.status_code = status
@@ -242,7 +239,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError) -> Response:
         db.session.rollback()
-        return _respond(exc.status, exc.code, exc.message, exc.details, page_message(exc))
+        return _respond(exc.status, exc.code, exc.message, exc.details, exc)
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:
