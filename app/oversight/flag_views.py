@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.policy import allow
-from app.errors import APIError, Forbidden, page_message
+from app.errors import N_, APIError, Forbidden, page_message
 from app.extensions import db
 from app.oversight.dashboard import dashboard, open_reports, queue_evidence, work_queue
 from app.oversight.labels import FLAG_KIND_LABELS
@@ -25,7 +25,7 @@ bp = Blueprint("oversight_flags", __name__, url_prefix="/oversight",
 
 def _regulators_only() -> None:
     if not is_regulator(current_user):
-        raise Forbidden(_("Only regulators work the flag queue."), code="regulator_only")
+        raise Forbidden(N_("Only regulators work the flag queue."), code="regulator_only")
 
 
 @bp.route("/flags")

@@ -15,7 +15,7 @@ from app.auth.models import Organisation
 from app.auth.policy import allow
 from app.clock import today
 from app.downloads import PDF, XLSX
-from app.errors import APIError, Forbidden, ValidationFailed, page_message
+from app.errors import N_, APIError, Forbidden, ValidationFailed, page_message
 from app.extensions import db
 from app.oversight import blacklist, inspections, seizure
 from app.oversight.forms import (
@@ -141,7 +141,7 @@ def _date(value: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise ValidationFailed(_("%(field)s is not a date.", field=field),
+        raise ValidationFailed(N_("%(field)s is not a date."), values={"field": field},
                                code="invalid_date") from exc
 
 
@@ -152,7 +152,7 @@ def _act(action: str, cyl: Any, form: MultiDict) -> None:
     note = (form.get("note") or "").strip()
     event_id = form_event_id(form)
     if action in ("seize", "hand_over", "scrap", "cancel") and not note:
-        raise ValidationFailed(_("Write a note."), code="note_required")
+        raise ValidationFailed(N_("Write a note."), code="note_required")
     require_confirmation(action, form)
     if action == "seize":
         seizure.seize_cylinder(current_user, cyl, note=note, order_no=form.get("order_no"),
@@ -182,7 +182,7 @@ def act(code: str) -> Response:
     cyl = cylinder_for_oversight(current_user, code)
     action = request.form.get("action", "")
     if action not in ACTIONS:
-        raise ValidationFailed(_("Unknown action."), code="invalid_action")
+        raise ValidationFailed(N_("Unknown action."), code="invalid_action")
     try:
         _act(action, cyl, request.form)
     except (APIError, ValueError) as exc:
@@ -198,7 +198,7 @@ def act(code: str) -> Response:
 def blacklist_page() -> str | Response:
     """List the product blacklist and add to it."""
     if not is_regulator(current_user):
-        raise Forbidden(_("Only regulators keep the blacklist."), code="regulator_only")
+        raise Forbidden(N_("Only regulators keep the blacklist."), code="regulator_only")
     if request.method == "POST":
         form = request.form
         try:

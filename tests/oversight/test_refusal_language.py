@@ -30,3 +30,15 @@ def test_an_entrustment_gone_is_said_in_chinese(as_user, api, world):  # noqa: F
                                     "message": "No entrustment 424242."}
     answer = api.post("/api/v1/flags/424242/resolve", world.regulator, json={"note": "ok"})
     assert answer.json["error"]["message"] == "No flag 424242."
+
+
+def test_a_page_refusal_asked_for_as_json_is_english(as_user):  # noqa: F811
+    """The page views raised their refusals already translated, so a client asking for JSON
+    got Chinese in `message`, which the API keeps English."""
+    admin = as_user("company_admin")  # an admin, but not a regulator's
+    page = admin.get("/oversight/blacklist")
+    assert page.status_code == 403 and "只有监管人员" in page.text
+    answer = admin.get("/oversight/blacklist", headers={"Accept": "application/json"})
+    assert answer.status_code == 403
+    assert answer.json["error"] == {"code": "regulator_only",
+                                    "message": "Only regulators keep the blacklist."}
