@@ -51,8 +51,8 @@ def read_sheets(data: bytes, filename: str) -> Iterator[tuple[Rows, int]]:
     # What the bytes are decides, not the name: clerks rename a CSV to .xlsx and back
     if data[:8] == CFB_MAGIC and ENCRYPTED_STREAM in data:
         raise ValidationFailed(
-            "This workbook is password-protected: open it in Excel, remove the password "
-            "and save it again, or save it as CSV.", code="unreadable_file")
+            N_("This workbook is password-protected: open it in Excel, remove the password "
+               "and save it again, or save it as CSV."), code="unreadable_file")
     if data[:4] == ZIP_MAGIC or data[:8] == CFB_MAGIC:  # .xlsx/.xlsm, or an old .xls
         yield from _workbook_sheets(data, filename)
     else:
@@ -61,9 +61,9 @@ def read_sheets(data: bytes, filename: str) -> Iterator[tuple[Rows, int]]:
 
 def _unreadable(filename: str, exc: Exception) -> ValidationFailed:
     return ValidationFailed(
-        f"Cannot read {filename!r} as a spreadsheet (it may be damaged): open it in "
-        "Excel and save it again as .xlsx or CSV.", code="unreadable_file",
-        details={"reason": str(exc)})
+        N_("Cannot read %(name)s as a spreadsheet (it may be damaged): open it in Excel and "
+           "save it again as .xlsx or CSV."), values={"name": repr(filename)},
+        code="unreadable_file", details={"reason": str(exc)})
 
 
 def _workbook_sheets(data: bytes, filename: str) -> Iterator[tuple[Rows, int]]:

@@ -9,6 +9,7 @@ from app.auth.models import User
 from app.errors import APIError, page_message
 from app.extensions import db
 from app.traceability import rule_changes
+from app.traceability.import_files import read_sheets
 from app.traceability.services import MAX_BATCH, issue_codes
 
 
@@ -44,3 +45,14 @@ def test_a_code_batch_not_there_is_named_in_both_languages(clean_app, world, api
     assert _said(clean_app, refused.value) == {
         "zh_CN": f"数量须在 1 到 {MAX_BATCH} 之间。",
         "en": f"count must be between 1 and {MAX_BATCH}."}
+
+
+def test_an_unreadable_workbook_is_named_in_both_languages(clean_app):
+    with pytest.raises(APIError) as refused:
+        list(read_sheets(b"PK\x03\x04 not a workbook", "台账.xlsx"))
+    assert refused.value.code == "unreadable_file"
+    assert _said(clean_app, refused.value) == {
+        "zh_CN": "无法将 '台账.xlsx' 作为表格读取（文件可能已损坏）：请在 Excel 中打开，重新保存为 "
+                 ".xlsx 或 CSV。",
+        "en": "Cannot read '台账.xlsx' as a spreadsheet (it may be damaged): open it in Excel "
+              "and save it again as .xlsx or CSV."}
