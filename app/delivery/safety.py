@@ -129,7 +129,7 @@ def get_hazard(actor: User, hazard_id: int, *, lock: bool = False) -> Hazard:
 
 RECTIFYING_ROLES = frozenset({"admin", "driver"})
 # a hazard's status inside a refusal's sentence, in the reader's language
-HAZARD_STATES = {"open": N_("open"), "rectified": N_("rectified"), "verified": N_("verified")}
+HAZARD_STATE_WORDS = {"open": N_("open"), "rectified": N_("rectified"), "verified": N_("verified")}
 
 
 def may_rectify(user: User) -> bool:
@@ -146,7 +146,7 @@ def rectify_hazard(actor: User, hazard_id: int, evidence: str,
                         code="rectify_forbidden")
     if hazard.status != "open":
         raise Conflict(N_("The hazard is %(status)s, not open."),
-                       values={"status": Term(hazard.status, HAZARD_STATES)},
+                       values={"status": Term(hazard.status, HAZARD_STATE_WORDS)},
                        code="hazard_not_open")
     if not evidence or not evidence.strip():
         raise ValidationFailed(N_("Describe the rectification (evidence)."),
@@ -170,7 +170,7 @@ def verify_hazard(actor: User, hazard_id: int, note: str | None = None) -> Hazar
     hazard = get_hazard(actor, hazard_id, lock=True)
     if hazard.status != "rectified":
         raise Conflict(N_("The hazard is %(status)s; only a rectified hazard is verified."),
-                       values={"status": Term(hazard.status, HAZARD_STATES)},
+                       values={"status": Term(hazard.status, HAZARD_STATE_WORDS)},
                        code="hazard_not_rectified")
     if hazard.found_by_id == actor.id:
         raise Forbidden(N_("The person who reported a hazard may not verify it."),
