@@ -31,7 +31,7 @@ def index() -> tuple[str, int]:
             cutoff = digests.parse_cutoff(form["cutoff"])
             proof = digests.prove(current_user, cutoff, form["digest"])
     except APIError as exc:
-        error = page_message(exc.message)
+        error = page_message(exc)
     return render_template("oversight/digests.html", rows=digests.recent_digests(),
                            check=check, proof=proof, error=error, form=form,
                            grouped=digests.grouped, local=digests.local_text), 400 if error else 200
@@ -45,7 +45,7 @@ def take() -> Response:
         row = digests.take_digest(current_user)
     except APIError as exc:
         db.session.rollback()
-        flash(page_message(exc.message), "bad")
+        flash(page_message(exc), "bad")
         return redirect(url_for("chain_digests.index"), 303)
     flash(_("Digest taken. Copy it (or print this page) and keep it outside the system."), "ok")
     return redirect(url_for("chain_digests.index", taken=row.id), 303)

@@ -47,7 +47,7 @@ def test_a_page_for_another_role_is_refused_in_chinese(clean_app, world, api):
     """The access rule's refusal was an unmarked English sentence on every 403 page."""
     page = SignedIn(clean_app, world.driver.id).get("/company/areas")
     assert page.status_code == 403
-    assert "您的角色无权进行此操作。" in page.text and "Your role" not in page.text
+    assert "您的角色无权执行此操作。" in page.text and "Your role" not in page.text
     answer = api.post("/api/v1/areas", world.driver, json={"name": "x", "polygon": []})
     assert answer.json["error"] == {"code": "role_forbidden",
                                     "message": "Your role may not do this."}
