@@ -32,8 +32,10 @@ def index() -> tuple[str, int]:
             proof = digests.prove(current_user, cutoff, form["digest"])
     except APIError as exc:
         error = page_message(exc)
-    return render_template("oversight/digests.html", rows=digests.recent_digests(),
-                           check=check, proof=proof, error=error, form=form,
+    rows = digests.recent_digests()
+    return render_template("oversight/digests.html", rows=rows,
+                           overdue=digests.digest_overdue(rows), check=check, proof=proof,
+                           error=error, form=form,
                            grouped=digests.grouped, local=digests.local_text), 400 if error else 200
 
 

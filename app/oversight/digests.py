@@ -194,6 +194,15 @@ def prove(actor: User | None, cutoff: dt.datetime, held: str,
     return Proof(cutoff, kept, recompute(cutoff))
 
 
+OVERDUE = dt.timedelta(hours=36)  # a daily job that missed a day
+
+
+def digest_overdue(rows: list[ChainDigest], now: dt.datetime | None = None) -> bool:
+    """Whether the daily digest seems to have stopped: none, or the newest taken more than
+    36 hours ago (`rows` newest first, as `recent_digests` gives them)."""
+    return not rows or (now or utcnow()) - rows[0].taken_at > OVERDUE
+
+
 def recent_digests(limit: int = 60) -> list[ChainDigest]:
     """The latest digests, newest first."""
     return list(db.session.scalars(select(ChainDigest).order_by(ChainDigest.cutoff.desc(),

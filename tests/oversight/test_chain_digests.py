@@ -308,6 +308,23 @@ def test_the_page_takes_a_digest_and_proves_one_kept(browser, world, registry, e
     assert c.get("/oversight/chain/?check=abc").status_code == 400
 
 
+def test_the_page_says_when_the_daily_digest_seems_to_have_stopped(browser, world, registry,
+                                                                   events):
+    _district(registry, events, 1)
+    c = browser.as_user(world.regulator.id)
+    assert 'data-testid="digest-overdue"' not in c.get("/oversight/chain/").get_data(
+        as_text=True)  # none yet: the empty list says to take one
+    old = digests.take_digest(_regulator(world), now=utcnow() - dt.timedelta(hours=37))
+    db.session.commit()
+    page = c.get("/oversight/chain/").get_data(as_text=True)
+    assert 'data-testid="digest-overdue"' in page and "可能已停止运行" in page
+    assert digests.local_text(old.taken_at) in page
+    digests.take_digest(_regulator(world), now=utcnow() - dt.timedelta(hours=35))
+    db.session.commit()
+    assert 'data-testid="digest-overdue"' not in c.get("/oversight/chain/").get_data(
+        as_text=True)
+
+
 def test_the_page_is_the_regulators(browser, world):
     assert browser.as_user(world.company_admin.id).get("/oversight/chain/").status_code == 403
     assert browser.as_user(world.company_admin.id).post("/oversight/chain/").status_code in (
