@@ -129,6 +129,40 @@ BAD_PARAMETER = {
 }
 
 
+class CodedMessage(str):
+    """A schema field's message that answers with its own error, not `validation_error`
+    (a field refusing a control character in a name answers `invalid_text`)."""
+
+    def error(self, field: str) -> APIError:
+        """The refusal of `field` (its dotted name in the body)."""
+        raise NotImplementedError
+
+
+def first_coded_message(messages: Any, path: str = "") -> tuple[str, CodedMessage] | None:
+    """The dotted name of the first field whose refusal is a CodedMessage, and the message."""
+    if isinstance(messages, CodedMessage):
+        return path, messages
+    if isinstance(messages, Mapping):
+        items: list[tuple[str, Any]] = [(f"{path}.{k}" if path else str(k), v)
+                                        for k, v in messages.items()]
+    elif isinstance(messages, list):
+        items = [(path, v) for v in messages]
+    else:
+        return None
+    for where, said in items:
+        found = first_coded_message(said, where)
+        if found:
+            return found
+    return None
+
+
+def coded_error(messages: Any) -> APIError | None:
+    """The error a schema's refusal answers with when a field's message carries its own code
+    (None: answer it as the caller does any other refusal)."""
+    found = first_coded_message(messages)
+    return found[1].error(found[0]) if found else None
+
+
 class BadParameter(ValidationFailed):
     """A query parameter a page or list cannot use: refused, never read as if absent (which
     answered a district-wide report for `?org_id=abc`)."""
@@ -248,6 +282,13 @@ def register_error_handlers(app: Flask) -> None:
         code = _HTTP_CODES.get(status, "http_error")
         details, page = None, None
         data = getattr(exc, "data", None)
+        # webargs keys the messages by location first ({"json": {"name": [...]}})
+        located = data.get("messages") if status == 422 and data else None
+        coded = next(filter(None, map(coded_error, located.values())), None
+                     ) if isinstance(located, Mapping) else None
+        if coded:
+            coded.details = {**(coded.details or {}), "fields": located}
+            return handle_api_error(coded)
         if status == 422 and data and "messages" in data:
             # webargs validation: report field errors as a 400 the client can fix
             status, code, details = 400, "validation_error", data["messages"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.auth.models import ORG_KINDS, ROLES
+from app.text_fields import SingleLine
 
 
 class OrgIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(ORG_KINDS))
 
 
@@ -19,10 +20,10 @@ class OrgOut(Schema):
 
 
 class UserIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=80))
     org_id = fields.Integer(required=True, strict=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    display_name = fields.String(validate=validate.Length(max=120))
+    display_name = SingleLine(validate=validate.Length(max=120))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
 
 
@@ -53,7 +54,7 @@ class UserPatch(Schema):
 
 
 class TokenIn(Schema):
-    label = fields.String(validate=validate.Length(max=120), metadata={
+    label = SingleLine(validate=validate.Length(max=120), metadata={
         "description": "Which device or station uses it (default: self-service)."})
     days = fields.Integer(strict=True, validate=validate.Range(min=1), metadata={
         "description": "Lifetime in days: at most, and by default, the server's API_TOKEN_DAYS "

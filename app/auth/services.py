@@ -14,6 +14,7 @@ from app.auth.token_cache import token_cache
 from app.database import utcnow
 from app.errors import N_, APIError, Conflict, Forbidden, NotFound, Term, ValidationFailed
 from app.extensions import db
+from app.text_fields import require_clean_text
 
 # Which roles make sense in which kind of organisation.
 ROLES_BY_KIND = {
@@ -44,6 +45,7 @@ def create_org(name: str, kind: str) -> Organisation:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(N_("Organisation name is required."))
+    require_clean_text(name, "name")  # the CLI and seeds come here without the schema
     if kind not in ORG_KINDS:
         raise ValidationFailed(N_("kind must be one of %(choices)s."),
                                values={"choices": ", ".join(ORG_KINDS)}, code="invalid_kind")
@@ -82,6 +84,8 @@ def create_user(actor: User | None, name: str, org_id: int, role: str,
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(N_("User name is required."))
+    require_clean_text(name, "name")
+    require_clean_text(display_name, "display_name")
     if db.session.scalar(select(User.id).where(User.name == name)):
         raise Conflict(N_("A user named %(name)s exists already."), values={"name": repr(name)},
                        code="duplicate_user")

@@ -27,6 +27,7 @@ from app.database import commit_now, utcnow
 from app.errors import N_, APIError, NotFound, page_message, refusal_text
 from app.extensions import db
 from app.query_args import id_arg
+from app.text_fields import text_refusal
 
 bp = Blueprint("user_pages", __name__, template_folder="templates", url_prefix="/users")
 
@@ -60,8 +61,8 @@ def _refusal(exc: APIError) -> dict[str, str]:
 
 
 def _invalid(exc: ValidationError) -> dict[str, str]:
-    return {field: str(FIELD_ERRORS.get(field, _l("Check this field.")))
-            for field in exc.messages}
+    return {field: text_refusal(said) or str(FIELD_ERRORS.get(field, _l("Check this field.")))
+            for field, said in exc.messages.items()}
 
 
 def _scope() -> int | None:

@@ -22,6 +22,7 @@ from app.delivery.rules import CUSTOMER_KINDS, ID_KINDS, PREMISES
 from app.errors import N_, Conflict, Forbidden, NotFound, Term, ValidationFailed
 from app.extensions import db
 from app.locks import lock_name
+from app.text_fields import require_clean_text
 from app.traceability.checks import Reason
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -186,6 +187,7 @@ def checked_area(org_id: int, name: str, polygon: list, area_id: int | None = No
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(N_("name is required."), code="name_required")
+    require_clean_text(name, "name", label=N_("Name"))  # the page posts without the schema
     try:
         shape = geo.to_polygon(polygon)
     except geo.AreaInvalid as exc:

@@ -3,7 +3,8 @@
 The pages validate with the API's marshmallow schemas, whose messages are English and name
 fields by their keys ("driver_id: Not a valid integer."); a Chinese page showed them as they
 are. Here each field is named by its label on the page and marshmallow's common messages are
-translated; anything else is said as "not valid" (the form's hints give the limits).
+translated, as is a refused character (`InvalidText`); anything else is said as "not valid"
+(the form's hints give the limits).
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from app.text_fields import InvalidText
 
 # the labels the forms show (the same msgids as the templates)
 FIELD_LABELS = {
@@ -44,6 +47,7 @@ def field_problem(key: str, problem: Any, limit: int) -> str:
     label = str(FIELD_LABELS.get(key, key))
     said = problem if isinstance(problem, list) else [problem]
     english = str(get_locale()) == "en"
-    words = [str(SCHEMA_MESSAGES[m]) if isinstance(m, str) and m in SCHEMA_MESSAGES
+    words = [m.said() if isinstance(m, InvalidText)
+             else str(SCHEMA_MESSAGES[m]) if isinstance(m, str) and m in SCHEMA_MESSAGES
              else str(m) if english else _("not valid") for m in said]
     return f"{label}: {' '.join(dict.fromkeys(words))}"[:limit]

@@ -24,6 +24,7 @@ from app.delivery.rules import checklist_problems, failed_items, hazard_deadline
 from app.delivery.services import delivery_rules
 from app.errors import N_, Conflict, Forbidden, NotFound, Term, ValidationFailed
 from app.extensions import db
+from app.text_fields import require_clean_text
 from app.traceability.events import MAX_CLOCK_SKEW
 from app.traceability.flags import raise_flag, resolve_flag
 from app.traceability.models import Flag
@@ -151,6 +152,7 @@ def rectify_hazard(actor: User, hazard_id: int, evidence: str,
     if not evidence or not evidence.strip():
         raise ValidationFailed(N_("Describe the rectification (evidence)."),
                                code="evidence_required")
+    require_clean_text(evidence, "evidence", multiline=True, label=N_("Evidence"))
     hazard.status = "rectified"
     hazard.rectified_at = utcnow()
     hazard.rectified_by_id = actor.id
@@ -178,6 +180,7 @@ def verify_hazard(actor: User, hazard_id: int, note: str | None = None) -> Hazar
     if hazard.rectified_by_id == actor.id:  # a second pair of eyes, as for the reporter
         raise Forbidden(N_("The person who rectified a hazard may not verify it."),
                         code="rectifier_cannot_verify")
+    require_clean_text(note, "note", multiline=True, label=N_("Note"))
     hazard.status = "verified"
     hazard.verified_at = utcnow()
     hazard.verified_by_id = actor.id

@@ -6,15 +6,16 @@ import copy
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from app.delivery.rules import CUSTOMER_KINDS, ID_KINDS, ITEM_STATES, PREMISES
+from app.text_fields import MultiLine, SingleLine
 
 LAT = validate.Range(-90, 90)
 LON = validate.Range(-180, 180)
 
 
 class VehicleIn(Schema):
-    plate = fields.String(required=True, validate=validate.Length(min=6, max=16),
+    plate = SingleLine(required=True, validate=validate.Length(min=6, max=16),
                           metadata={"example": "冀F12345"})
-    permit_no = fields.String(required=True, validate=validate.Length(min=1, max=64),
+    permit_no = SingleLine(required=True, validate=validate.Length(min=1, max=64),
                               metadata={"description": "hazardous-goods transport permit"})
     permit_expires_on = fields.Date(required=True)
 
@@ -26,7 +27,7 @@ class VehicleOut(VehicleIn):
 
 
 class AreaIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=100))
     polygon = fields.List(fields.List(fields.Float(allow_nan=False),
                                       validate=validate.Length(2, 2)),
                           required=True, validate=validate.Length(min=3, max=500),
@@ -40,7 +41,7 @@ class AreaOut(AreaIn):
 
 
 class CertificateIn(Schema):
-    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    certificate_no = SingleLine(required=True, validate=validate.Length(min=1, max=64))
     certificate_expires_on = fields.Date(required=True)
 
 
@@ -85,24 +86,24 @@ class AssignmentEdit(Schema):
 class AssignmentEnd(Schema):
     ends_on = fields.Date(required=True, metadata={
         "description": "last day worked: not before today nor the start, before the planned end"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = MultiLine(required=True, validate=validate.Length(min=1, max=500))
 
 
 class CustomerIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200),
                          metadata={"description": "real name of the person or business"})
     id_kind = fields.String(required=True, validate=validate.OneOf(ID_KINDS))
-    id_number = fields.String(required=True, validate=validate.Length(min=1, max=32),
+    id_number = SingleLine(required=True, validate=validate.Length(min=1, max=32),
                               metadata={"description": "resident ID or unified social credit code"})
     kind = fields.String(required=True, validate=validate.OneOf(CUSTOMER_KINDS))
-    address = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    address = SingleLine(required=True, validate=validate.Length(min=1, max=300))
     lat = fields.Float(required=True, validate=LAT, allow_nan=False)
     lon = fields.Float(required=True, validate=LON, allow_nan=False)
     premises = fields.String(load_default="ground", validate=validate.OneOf(PREMISES))
     has_cylinder_room = fields.Boolean(load_default=False)
     storage_capacity_kg = fields.Float(allow_none=True, validate=validate.Range(min=0))
-    contact_name = fields.String(allow_none=True, validate=validate.Length(max=120))
-    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    contact_name = SingleLine(allow_none=True, validate=validate.Length(max=120))
+    phone = SingleLine(allow_none=True, validate=validate.Length(max=32))
 
 
 class CustomerOut(CustomerIn):
@@ -146,7 +147,7 @@ class StepIn(Schema):
     occurred_at = fields.AwareDateTime(metadata={"description": "device time, ISO 8601 + offset"})
     lat = fields.Float(allow_none=True, validate=LAT, allow_nan=False)
     lon = fields.Float(allow_none=True, validate=LON, allow_nan=False)
-    place = fields.String(allow_none=True, validate=validate.Length(max=200))
+    place = SingleLine(allow_none=True, validate=validate.Length(max=200))
 
     @validates_schema
     def one_code(self, data: dict, **_kw: object) -> None:
@@ -207,7 +208,7 @@ class SafetyCheckIn(Schema):
         metadata={"description": "each of the 13 items: pass, fail or na"})
     photos = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
                          metadata={"description": "item -> photo (data URL); needed on fail"})
-    notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    notes = MultiLine(allow_none=True, validate=validate.Length(max=2000))
 
 
 class SafetyCheckOut(Schema):
@@ -353,9 +354,9 @@ class LedgerOut(Schema):
 
 
 class RectifyIn(Schema):
-    evidence = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    evidence = MultiLine(required=True, validate=validate.Length(min=1, max=2000))
     photo = fields.String(allow_none=True, metadata={"description": "data URL of a photo"})
 
 
 class VerifyIn(Schema):
-    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    note = MultiLine(allow_none=True, validate=validate.Length(max=2000))

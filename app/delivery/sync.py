@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.delivery import door, safety, services
 from app.delivery.models import SafetyCheck
 from app.delivery.schemas import DeliveryIn, DispatchIn, ReturnIn, SafetyCheckIn, UnloadIn
-from app.errors import N_, APIError, Forbidden, Term, page_message
+from app.errors import N_, APIError, Forbidden, Term, coded_error, page_message
 from app.extensions import db
 from app.traceability.events import find_event
 
@@ -94,8 +94,9 @@ def sync_one(actor: User, item: dict[str, Any]) -> dict[str, Any]:
             try:
                 body = schema().load(payload)
             except ValidationError as exc:
-                raise APIError(N_("The event has invalid fields."), code="validation_error",
-                               details=exc.messages) from exc
+                raise coded_error(exc.messages) or APIError(
+                    N_("The event has invalid fields."), code="validation_error",
+                    details=exc.messages) from exc
             result = handler(actor, body)
     except APIError as exc:
         return {"event_id": event_id, "status": "refused",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.text_fields import SingleLine
 from app.traceability.schemas import EventOut
 
 MASS = validate.Range(min=0, max=500, min_inclusive=False)
@@ -25,7 +26,7 @@ class _Where(Schema):
                                                  "with offset; default now."})
     lat = fields.Float(validate=validate.Range(-90, 90), allow_none=True)
     lon = fields.Float(validate=validate.Range(-180, 180), allow_none=True)
-    place = fields.String(validate=validate.Length(max=200), allow_none=True)
+    place = SingleLine(validate=validate.Length(max=200), allow_none=True)
 
 
 class FillIn(_Where):

@@ -17,6 +17,7 @@ from app.locks import lock_name
 from app.oversight.blacklist_cache import ActiveEntry, active_entry, blacklist_cache
 from app.oversight.models import BLACKLIST_SCOPES, BlacklistEntry
 from app.oversight.services import require_regulator
+from app.text_fields import require_clean_text
 from app.traceability.checks import Reason
 from app.traceability.events import record_event
 from app.traceability.flags import raise_flag
@@ -78,6 +79,9 @@ def add_entry(actor: User, *, scope: str, reason: str, manufacturer: str | None 
     require_regulator(actor)
     manufacturer = normalise_name(manufacturer or "") or None
     model = (model or "").strip() or None
+    require_clean_text(manufacturer, "manufacturer", label=N_("Manufacturer"))
+    require_clean_text(model, "model", label=N_("Model"))
+    require_clean_text(reason, "reason", multiline=True, label=N_("Reason"))
     if not reason or not reason.strip():
         raise ValidationFailed(N_("Give the reason for blacklisting."), code="reason_required")
     validate_entry(scope, manufacturer, model, made_in)

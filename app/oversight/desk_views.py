@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from app.auth.policy import allow
 from app.clock import today
 from app.database import commit_now, reads_first
-from app.errors import N_, APIError, ValidationFailed
+from app.errors import N_, APIError, ValidationFailed, coded_error
 from app.extensions import db
 from app.filling.photos import codes_in_photo
 from app.oversight import desk, inspections
@@ -77,6 +77,9 @@ class Pending:
         try:
             return SCHEMAS[self.action].load(raw)
         except ValidationError as exc:
+            coded = coded_error(exc.messages)
+            if coded:  # a note with a hidden character: say which, and where
+                raise coded from exc
             field = next((f for f in FIELD_WORDS if f in exc.messages), "result")
             raise ValidationFailed(FIELD_WORDS[field], code="invalid_field") from exc
 

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.oversight.blacklist import entries_covering
 from app.oversight.models import CylinderTrace, PublicReport
 from app.oversight.services import require_regulator
+from app.text_fields import require_clean_text
 from app.traceability.codes import CodeError, format_code, parse_code
 from app.traceability.flags import open_flag_kinds, raise_flag
 from app.traceability.models import Cylinder
@@ -35,7 +36,6 @@ REPORT_CATEGORIES = {
     "fake_code": _l("The code looks fake or copied"), "other": _l("Something else"),
 }
 DEAD = ("scrapped", "registration_cancelled")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a textarea's \t\r\n pass
 _CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
@@ -129,10 +129,9 @@ def submit_report(text: str, category: str, message: str, contact: str | None) -
         raise ValidationFailed(N_("Describe the problem in 1 to 1000 characters."),
                                code="invalid_message")
     contact = (contact or "").strip()[:100] or None
-    if _CONTROL.search(message) or (contact and _CONTROL.search(contact)):
-        # pasted junk; PostgreSQL refuses a NUL outright, so refuse it on every database
-        raise ValidationFailed(N_("The text holds invisible control characters; type it again."),
-                               code="invalid_message")
+    # pasted junk or a disguise (PostgreSQL refuses a NUL outright): refused on every database
+    require_clean_text(message, "message", multiline=True, label=N_("Describe it"))
+    require_clean_text(contact, "contact", label=N_("Phone, if you want a call back (optional)"))
     try:
         code = parse_code(text, current_app.config["PUBLIC_BASE_URL"]).code
     except CodeError:  # kept as scanned, less what no database column can hold
@@ -158,6 +157,7 @@ def close_report(actor: User, report_id: int, note: str) -> PublicReport:
         raise NotFound(N_("No report %(id)s."), values={"id": report_id})
     if not note or not note.strip():
         raise ValidationFailed(N_("A note is required."), code="note_required")
+    require_clean_text(note, "note", multiline=True, label=N_("Note"))
     if report.status != "open":
         raise Conflict(N_("This report is closed already."), code="report_already_closed")
     report.status, report.note = "closed", note.strip()

@@ -7,6 +7,7 @@ from app.oversight.due import KINDS as DUE_KINDS
 from app.oversight.due import WINDOW_DEFAULT, WINDOW_MAX, WINDOW_MIN
 from app.oversight.models import BLACKLIST_SCOPES
 from app.oversight.search import STATUSES
+from app.text_fields import MultiLine, SingleLine
 from app.traceability.schemas import CylinderOut, EventOut
 
 FLAG_KINDS = ("black_cylinder", "fill_refused", "not_owned", "overfill", "out_of_zone",
@@ -52,8 +53,8 @@ class SearchPageOut(Schema):
 
 
 class SeizureStepIn(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    order_no = fields.String(validate=validate.Length(max=64), allow_none=True)
+    note = MultiLine(required=True, validate=validate.Length(min=1, max=2000))
+    order_no = SingleLine(validate=validate.Length(max=64), allow_none=True)
     event_id = fields.UUID(allow_none=True, metadata={"description": "Client id; retries "
                                                       "with the same id record nothing new"})
 
@@ -61,7 +62,7 @@ class SeizureStepIn(Schema):
 class InspectionIn(Schema):
     result = fields.String(required=True, validate=validate.OneOf(("pass", "fail")))
     inspected_on = fields.Date(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = MultiLine(load_default="", validate=validate.Length(max=2000))
     event_id = fields.UUID(allow_none=True)
 
 
@@ -69,7 +70,7 @@ class AssessmentIn(Schema):
     result = fields.String(required=True, validate=validate.OneOf(("pass", "fail")))
     extended_until = fields.Date(allow_none=True, metadata={
         "description": "Requested end of service life; the rules' maximum when omitted"})
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = MultiLine(load_default="", validate=validate.Length(max=2000))
     event_id = fields.UUID(allow_none=True)
 
 
@@ -81,11 +82,12 @@ class SeizureStepOut(Schema):
 
 class BlacklistIn(Schema):
     scope = fields.String(required=True, validate=validate.OneOf(BLACKLIST_SCOPES))
+    # folded (names.normalise_name: invisible characters dropped), then checked by add_entry
     manufacturer = fields.String(validate=validate.Length(max=200), allow_none=True)
-    model = fields.String(validate=validate.Length(max=32), allow_none=True)
+    model = SingleLine(validate=validate.Length(max=32), allow_none=True)
     made_in = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{4}-\d{2}$"),
                             metadata={"description": "Month of manufacture YYYY-MM (batch)"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = MultiLine(required=True, validate=validate.Length(min=1, max=2000))
 
     @validates_schema
     def names_product(self, data: dict, **_kw: object) -> None:
@@ -143,7 +145,7 @@ class PublicReportOut(Schema):
 
 
 class CloseIn(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    note = MultiLine(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class ReportQuery(Schema):

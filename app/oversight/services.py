@@ -11,6 +11,7 @@ from app.auth.models import Organisation, User
 from app.auth.policy import is_oversight
 from app.errors import N_, Conflict, Forbidden
 from app.extensions import db
+from app.text_fields import require_clean_text
 from app.traceability import services as registry
 from app.traceability.events import Recorded, find_event, lock_cylinder, record_event
 from app.traceability.models import Cylinder
@@ -71,6 +72,8 @@ def replayed_step(event_id: uuid.UUID | None, cyl: Cylinder, type_: str) -> Reco
 def record_step(cyl: Cylinder, type_: str, actor: User, event_id: uuid.UUID | None,
                 data: dict[str, Any], before: dict[str, Any]) -> Recorded:
     """Record an oversight step with the cylinder's state before and after it."""
+    require_clean_text(data.get("note"), "note", multiline=True, label=N_("Note"))
+    require_clean_text(data.get("order_no"), "order_no", label=N_("Order number"))
     registry.refresh_derived(cyl)
     return record_event(cyl, type_, actor, event_id=event_id, data=data, before=before,
                         after=registry.snapshot(cyl))

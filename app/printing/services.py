@@ -14,6 +14,7 @@ from app.errors import N_, Conflict, Forbidden, NotFound, Term, ValidationFailed
 from app.extensions import db
 from app.locks import lock_name
 from app.printing.models import PrintedCode, PrintJob
+from app.text_fields import require_clean_text
 from app.traceability.codes import payload_for
 from app.traceability.models import Code, CodeBatch, Cylinder
 from app.traceability.services import parse
@@ -182,6 +183,7 @@ def _record(actor: User, codes: list[str], template: Template, fmt: str, skip: i
     if reason is not None and len(reason) > MAX_REASON:  # the schemas check it; the page not
         raise ValidationFailed(N_("The reason is at most %(max)s characters."),
                                values={"max": MAX_REASON}, code="reason_too_long")
+    require_clean_text(reason, "reason", multiline=True, label=N_("Reason"))
     # two downloads at once must not both count as the first print (PostgreSQL; SQLite
     # writers queue anyway): print jobs are rare, so one lock for all of them is enough
     lock_name("printing:record")

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.fastsql import Prepared, PreparedQuery
 from app.loaded import as_loaded
 from app.locks import lock_name
+from app.text_fields import require_clean_text
 from app.traceability.checks import flag_area
 from app.traceability.events import hold_cylinder, lock_cylinder, record_event
 from app.traceability.models import Cylinder, Flag
@@ -183,6 +184,7 @@ def resolve_flag(actor: User, flag_id: int, note: str) -> Flag:
         raise NotFound(N_("No flag %(id)s."), values={"id": flag_id})
     if not note or not note.strip():
         raise ValidationFailed(N_("A resolution note is required."), code="note_required")
+    require_clean_text(note, "note", multiline=True, label=N_("Note"))
     # resolutions (and sightings, see raise_flag) of one flag queue on the lock raise_flag
     # takes, and the status is read again under it: two regulators resolving at once on
     # PostgreSQL both read it open, and the cylinder's history said it was resolved twice

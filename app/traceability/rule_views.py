@@ -20,6 +20,7 @@ from app.auth.policy import allow
 from app.clock import DISTRICT_TZ
 from app.errors import N_, APIError, refusal_text
 from app.extensions import db
+from app.text_fields import text_refusal
 from app.traceability.labels import error_text
 from app.traceability.models import ModelSpecRow
 from app.traceability.rule_changes import (
@@ -91,9 +92,9 @@ def _read_form(form: MultiDict) -> tuple[dict[str, str], dict[str, Any], dict[st
     try:
         body = ModelSpecIn().load(body)
     except ValidationError as exc:
-        for key in exc.messages:
-            errors.setdefault(str(key), _range_text(key) if key in BOUNDS
-                              else error_text("required"))
+        for key, said in exc.messages.items():
+            errors.setdefault(str(key), text_refusal(said) or (
+                _range_text(key) if key in BOUNDS else error_text("required")))
     return values, body, errors
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.text_fields import MultiLine
+
 
 class CodeBatchIn(Schema):
     count = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
@@ -25,6 +27,8 @@ class CodeBatchOut(Schema):
 
 
 class CylinderIn(Schema):
+    # its texts are folded (names.normalise_name) and then checked by validate_registration,
+    # which the page and the file import share
     code = fields.String(validate=validate.Length(max=400))
     payload = fields.String(validate=validate.Length(max=400))
     serial_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -121,8 +125,8 @@ class ModelSpecFields(Schema):
     rated_fill_kg = fields.Float(validate=validate.Range(min=0.1, max=500))
     inspection_interval_years = fields.Integer(strict=True, validate=validate.Range(1, 20))
     banned = fields.Boolean()
-    banned_reason = fields.String(allow_none=True)
-    source = fields.String(validate=validate.Length(min=1))
+    banned_reason = MultiLine(allow_none=True)
+    source = MultiLine(validate=validate.Length(min=1))
 
 
 REASON_MAX = 500
@@ -131,7 +135,7 @@ REASON_MAX = 500
 class ModelSpecIn(ModelSpecFields):
     # optional: clients written before the change history existed send none (the page
     # requires one); recorded with the change either way
-    reason = fields.String(load_default=None, allow_none=True,
+    reason = MultiLine(load_default=None, allow_none=True,
                            validate=validate.Length(min=1, max=REASON_MAX),
                            metadata={"description": "Why, on what basis (kept in the history)"})
 
@@ -165,7 +169,7 @@ class RuleChangeOut(Schema):
 
 
 class FlagResolveIn(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    note = MultiLine(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class FlagFullOut(Schema):

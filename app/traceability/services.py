@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from app.database import utcnow
 from app.errors import N_, APIError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.locks import lock_name
+from app.text_rules import text_problem
 from app.traceability.codes import CodeError, format_code, new_code, parse_code, payload_for
 from app.traceability.events import record_event
 from app.traceability.flags import open_flags
@@ -103,9 +103,6 @@ def code_entry(code: str) -> dict[str, str]:
 
 # --- cylinders -------------------------------------------------------------------------
 
-CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
-
-
 @dataclass
 class Registration:
     code: str
@@ -143,9 +140,12 @@ def validate_registration(reg: Registration, on: dt.date) -> list[tuple[str, str
              "registration_no": "Registration number"}
     for name, label in texts.items():
         # invisible, unprintable on a label, and a NUL is refused by PostgreSQL alone
-        if CONTROL_CHARACTER.search(getattr(reg, name) or ""):
+        # (serial number and manufacturer come folded: invisible characters dropped)
+        problem = text_problem(getattr(reg, name) or "")
+        if problem is not None:
             problems.append((name, "control_character",
-                             f"{label} contains a control character."))
+                             f"{label} contains {problem.codepoint}, a character that "
+                             f"does not show; type it again."))
     if not reg.serial_no.strip():
         problems.append(("serial_no", "required", "Serial number is required."))
     if not reg.manufacturer.strip():

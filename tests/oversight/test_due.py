@@ -7,6 +7,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from app.auth.models import Organisation
+from app.extensions import db
 from app.traceability.rules import add_years
 from tests.conftest import TODAY
 
@@ -167,8 +169,11 @@ def test_an_owner_named_with_a_control_character_is_shown_in_the_workbook(api, w
                                                                           registry):
     """openpyxl refuses C0 control characters: such an owner's name made the XLSX a 500."""
     org = api.post("/api/v1/orgs", world.regulator,
-                   json={"name": "东关\x0e燃气", "kind": "gas_company"})
+                   json={"name": "东关燃气", "kind": "gas_company"})
     assert org.status_code == 201, org.json
+    # the API refuses such a name now (app/text_rules.py); one stored before still holds it
+    db.session.get(Organisation, org.json["id"]).name = "东关\x0e燃气"
+    db.session.commit()
     world.orgs["ctl"] = org.json["id"]
     _cyl(registry, 3, owner="ctl")
     resp = api.get(f"{DUE}.xlsx?within_days=30", world.regulator)

@@ -118,12 +118,15 @@ def test_a_value_the_database_refuses_at_the_final_commit_is_bad_input(api, worl
                                                                        monkeypatch):
     # closing a report writes nothing until the request's commit; PostgreSQL refuses a NUL
     # in text there (a DataError), which the commit hook let through as a 500 page. A NUL in
-    # a form is now refused before any view (app/request_text.py): let it through to reach
-    # the commit, the last line of defence
+    # a form is now refused before any view (app/request_text.py) and by the text rule in the
+    # service (app/text_fields.py): let it through both to reach the commit, the last line of
+    # defence
     from app import request_text
+    from app.oversight import public
     from app.oversight.public import submit_report
 
     monkeypatch.setattr(request_text, "field_with_nul", lambda: None)
+    monkeypatch.setattr(public, "require_clean_text", lambda text, *args, **kwargs: text)
 
     report_id = submit_report("ABC", "other", "m", None).id
     db.session.commit()

@@ -8,6 +8,7 @@ import re
 import pypdfium2
 from openpyxl import load_workbook
 
+from app.auth.models import Organisation
 from app.database import utcnow
 from app.extensions import db
 from app.oversight.reports.data import DISTRICT_TZ, monthly_report
@@ -154,8 +155,11 @@ def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_workbook(api, w
 def test_a_unit_name_with_a_control_character_is_shown_in_the_workbook_not_a_500(api, world):
     """openpyxl refuses C0 control characters: a unit named with one made the XLSX a 500."""
     org = api.post("/api/v1/orgs", world.regulator,
-                   json={"name": "东关\x0e燃气", "kind": "gas_company"})
+                   json={"name": "东关燃气", "kind": "gas_company"})
     assert org.status_code == 201, org.json
+    # the API refuses such a name now (app/text_rules.py); one stored before still holds it
+    db.session.get(Organisation, org.json["id"]).name = "东关\x0e燃气"
+    db.session.commit()
     resp = api.get(f"/api/v1/reports/monthly?month={_month()}&org_id={org.json['id']}"
                    "&format=xlsx", world.regulator)
     assert resp.status_code == 200, resp.data
