@@ -136,6 +136,8 @@ def test_a_generated_password_is_shown_once(as_user, clean_app):
     ({"name": "checker", "role": "driver"}, "password", "请填写至少 8 个字符的密码"),
     ({"name": "   ", "role": "driver", "password": PASSWORD}, "name", "登录名为 1 至 80"),
     ({"name": "x" * 81, "role": "driver", "password": PASSWORD}, "name", "登录名为 1 至 80"),
+    ({"name": "check\u202eer", "role": "driver", "password": PASSWORD}, "name",
+     "第 6 个字符是改变文字显示顺序的字符（U+202E"),
 ])
 def test_refusals_are_shown_in_the_form_with_the_values_kept(as_user, world, form, field, says):
     resp = send(as_user("company_admin"), "/users", display_name="李四", **form)
