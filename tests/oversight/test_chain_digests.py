@@ -253,9 +253,13 @@ def test_the_api_refuses_what_it_cannot_prove(api, world, registry, events):
         if code:
             assert resp.json["error"]["code"] == code
     assert api.get("/api/v1/chain/digests/999/check", world.regulator).status_code == 404
-    for actor in (world.company_admin, world.filler_a, world.inspector):
+    taken = api.post("/api/v1/chain/digests", world.regulator).json["id"]
+    for actor in (world.company_admin, world.station_a_admin, world.filler_a, world.inspector):
         assert api.post("/api/v1/chain/digests", actor).status_code == 403
         assert api.get("/api/v1/chain/digests", actor).status_code == 403
+        assert api.get(f"/api/v1/chain/digests/{taken}/check", actor).status_code == 403
+        assert api.post("/api/v1/chain/proofs", actor, json={
+            "cutoff": "2026-01-01T00:00:00+08:00", "digest": "0" * 64}).status_code == 403
     assert api.post("/api/v1/chain/digests").status_code == 401
 
 

@@ -27,8 +27,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
 JSON = {"Accept": "application/json"}
 OVERSIGHT = ("regulator", "inspector")
 # Path parameters that name no organisation's object (the rule table, a file format, a
-# language): not part of the own/other check.
-NOT_OWNED = {"model", "fmt", "lang_code"}
+# language, a chain digest of the whole district, which only regulators reach): not part of
+# the own/other check.
+NOT_OWNED = {"model", "fmt", "lang_code", "digest_id"}
 
 
 # a reason, so that label downloads after the first one (reprints) are answered too
