@@ -339,7 +339,8 @@ def test_a_reprint_reason_is_bounded_on_every_path(batch, api, world):
         assert "reason" in resp.json["error"]["details"]["query"]
     form = api.post("/printing/reprint", world.printer, headers={"Accept": "text/html"},
                     data={"codes": codes[0], "template": "a4-3x8-70x37", "reason": long})
-    assert form.status_code == 400 and b"reason_too_long" in form.data
+    assert form.status_code == 400 and "原因最多 500 个字。" in form.get_data(as_text=True)
+    assert f">{codes[0]}</textarea>" in form.get_data(as_text=True)  # what was typed is kept
     assert len(api.get("/api/v1/print-jobs", world.regulator).json) == before
     ok = api.get(f"/api/v1/codes/{codes[0]}/label.svg", world.printer,
                  query_string={"reason": long[:500]})
@@ -376,3 +377,32 @@ def test_the_pages_reprint_closes_its_spooled_sheets(batch, api, world):
     assert resp.status_code == 200 and resp.mimetype == "application/pdf", resp.data[:300]
     assert [text.rsplit("/", 1)[-1] for text in decode_pdf(resp.data)] == [codes[0]]
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_the_pages_download_says_a_refusal_beside_the_batch_and_zpl_follows_the_form(
+        batch, api, world):
+    """The page's buttons opened the API's URLs: a second download without a reason showed
+    the print shop a JSON document, and the ZPL link carried neither the chosen template nor
+    a reason, so a ZPL reprint could not be had from the page at all. Now the page says the
+    refusal beside the batch with the choices kept, and ZPL follows the form."""
+    batch_id, codes = batch
+    url, html = f"/printing/{batch_id}/labels", {"Accept": "text/html"}
+    first = api.get(url, world.printer, headers=html,
+                    query_string={"template": "a4-4x10-48x25", "skip": "3", "format": "pdf"})
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    assert sorted(t.rsplit("/", 1)[-1] for t in decode_pdf(first.data)) == codes
+    again = api.get(url, world.printer, headers=html,
+                    query_string={"template": "roll-50x30", "format": "zpl", "reason": ""})
+    assert again.status_code == 409 and again.mimetype == "text/html"
+    page = again.get_data(as_text=True)
+    said = f"其中 {len(codes)} 个编码以前印过；补印须填写原因。"
+    assert f'data-testid="error-{batch_id}">{said}' in page
+    assert '<option value="roll-50x30" selected>' in page
+    zpl = api.get(url, world.printer, headers=html,
+                  query_string={"template": "roll-50x30", "format": "zpl", "reason": "色带断了"})
+    assert zpl.status_code == 200 and zpl.mimetype == "text/plain"
+    assert zpl.data.count(b"^XA") == len(codes) and b"^PW400" in zpl.data  # 50 mm at 203 dpi
+    jobs = api.get("/api/v1/print-jobs", world.printer).json
+    assert [(j["format"], j["template"], j["reprint"], j["reason"]) for j in jobs[:2]] == [
+        ("zpl", "roll-50x30", True, "色带断了"), ("pdf", "a4-4x10-48x25", False, None)]
+
