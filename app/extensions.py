@@ -37,6 +37,13 @@ class ServiceApi(Api):
 
         return ErrorSchema
 
+    def _init_spec(self, *, extra_plugins: tuple = (), **options: object) -> None:
+        """Add the service's conventions (bearer tokens, 400 for invalid fields, the
+        Idempotency-Key header) to the document flask-smorest builds."""
+        from app.openapi import ServiceConventions
+
+        super()._init_spec(extra_plugins=[ServiceConventions(), *extra_plugins], **options)
+
 
 def app_context_id() -> int:
     """The session's scope: the current application context, read from its context variable.

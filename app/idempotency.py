@@ -16,13 +16,14 @@ from app.extensions import db
 from app.locks import lock_name
 
 HEADER = "Idempotency-Key"
+MAX_KEY = 100  # characters; the records' key column
 
 
 class IdempotencyRecord(db.Model):
     __tablename__ = "idempotency_records"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_KEY), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     mimetype: Mapped[str] = mapped_column(String(100))
@@ -68,7 +69,7 @@ def init_idempotency(app: Flask) -> None:
         key = request.headers.get(HEADER)
         if not key or request.method != "POST" or not current_user.is_authenticated:
             return None
-        if len(key) > 100:
+        if len(key) > MAX_KEY:
             raise APIError("Idempotency-Key is longer than 100 characters.",
                            code="invalid_idempotency_key")
         g.idempotency_key = key

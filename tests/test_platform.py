@@ -180,3 +180,37 @@ def test_each_app_context_has_its_own_session(clean_app):
         assert db.session() is outer
     with pytest.raises(RuntimeError, match="application context"):
         db.session()
+
+
+def test_openapi_document_says_how_the_api_answers(api, world):
+    """A client integrating from /api/v1/docs found no way to send its token (no security
+    scheme: Swagger UI had no Authorize button), every invalid body documented as a 422
+    the server never sends for it (it answers 400 validation_error), and no word of the
+    Idempotency-Key header. The document now says what the server does."""
+    spec = api.get("/api/v1/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http",
+                                                                   "scheme": "bearer"}
+    assert spec["security"] == [{"bearerAuth": []}]
+    create = spec["paths"]["/api/v1/code-batches"]["post"]
+    assert create["responses"]["400"] == {"$ref": "#/components/responses/VALIDATION_FAILED"}
+    assert create["responses"]["422"] == {
+        "$ref": "#/components/responses/IDEMPOTENCY_KEY_REUSED"}
+    assert {"$ref": "#/components/parameters/IDEMPOTENCY_KEY"} in create["parameters"]
+    assert spec["components"]["parameters"]["IDEMPOTENCY_KEY"]["name"] == "Idempotency-Key"
+    assert not [(path, method) for path, ops in spec["paths"].items()
+                for method, op in ops.items()
+                if method not in ("post", "parameters") and "422" in op["responses"]]
+    org = world.orgs["company"]
+    invalid = api.post("/api/v1/code-batches", world.regulator,
+                       json={"count": 0, "owner_org_id": org})
+    assert invalid.status_code == 400 and invalid.json["error"]["code"] == "validation_error"
+    key = {"Idempotency-Key": "batch-order-1"}
+    first = api.post("/api/v1/code-batches", world.regulator, headers=key,
+                     json={"count": 2, "owner_org_id": org})
+    again = api.post("/api/v1/code-batches", world.regulator, headers=key,
+                     json={"count": 2, "owner_org_id": org})
+    assert (first.status_code, again.status_code) == (201, 201) and again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = api.post("/api/v1/code-batches", world.regulator, headers=key,
+                     json={"count": 3, "owner_org_id": org})
+    assert (other.status_code, other.json["error"]["code"]) == (422, "idempotency_key_reused")
