@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -37,6 +38,10 @@ REPORT_CATEGORIES = {
 }
 DEAD = ("scrapped", "registration_cancelled")
 _CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a textarea's \t\r\n pass
+# a web address as spam carries it; a resident may quote the one a fake QR opened
+_LINK = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)")
+MAX_LINKS = 1
 
 
 @dataclass
@@ -132,6 +137,10 @@ def submit_report(text: str, category: str, message: str, contact: str | None) -
     # pasted junk or a disguise (PostgreSQL refuses a NUL outright): refused on every database
     require_clean_text(message, "message", multiline=True, label=N_("Describe it"))
     require_clean_text(contact, "contact", label=N_("Phone, if you want a call back (optional)"))
+    if len(_LINK.findall(message)) > MAX_LINKS or (contact and _LINK.search(contact)):
+        # link spam filled the regulators' queue; one link is what a fake QR opens
+        raise ValidationFailed(N_("A report may quote one web address, and the phone field "
+                                  "none; describe the problem in words."), code="too_many_links")
     try:
         code = parse_code(text, current_app.config["PUBLIC_BASE_URL"]).code
     except CodeError:  # kept as scanned, less what no database column can hold
@@ -142,6 +151,13 @@ def submit_report(text: str, category: str, message: str, contact: str | None) -
     db.session.add(report)
     db.session.flush()
     return report
+
+
+def typed_back(form: Mapping[str, str]) -> dict[str, str]:
+    """What a refused report form shows again: as typed, less the control characters that
+    would only be refused again (invisible, the reporter could not find them)."""
+    return {name: _CONTROL.sub("", form.get(name, "")) for name in ("category", "message",
+                                                                      "contact")}
 
 
 def close_report(actor: User, report_id: int, note: str) -> PublicReport:

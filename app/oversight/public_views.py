@@ -7,7 +7,13 @@ from flask_babel import gettext as _
 from app.auth.policy import allow
 from app.errors import APIError, page_message
 from app.extensions import db, limiter
-from app.oversight.public import REPORT_CATEGORIES, is_overdue, public_view, submit_report
+from app.oversight.public import (
+    REPORT_CATEGORIES,
+    is_overdue,
+    public_view,
+    submit_report,
+    typed_back,
+)
 from app.request_text import checks_own_text
 
 bp = Blueprint("public", __name__, template_folder="templates")
@@ -44,5 +50,5 @@ def report(code: str) -> tuple[str, int] | Response:
                       form.get("contact"))
     except APIError as exc:
         db.session.rollback()
-        return _render(code, 400, error=page_message(exc), form=form)
+        return _render(code, 400, error=page_message(exc), form=typed_back(form))
     return _render(code, 201, thanks=_("Thank you. The regulator will look into it."))

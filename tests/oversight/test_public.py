@@ -250,3 +250,35 @@ def test_a_report_closed_twice_at_once_is_closed_once(api, world, clean_app):
     done = next(a for a in answers if a.status_code == 200).json
     with clean_app.app_context():
         assert db.session.get(PublicReport, report_id).note == done["note"]
+
+
+@pytest.mark.parametrize("fields", [
+    {"message": "低价液化气 http://spam.example/a https://spam.example/b"},
+    {"message": "办证 www.spam.example 加微信 www.spam2.example"},
+    {"contact": "https://spam.example"}])
+def test_link_spam_is_refused_and_one_quoted_address_is_taken(api, client, registry, world,
+                                                              fields):
+    """Reports with a string of links went into the regulators' queue as any other. Now a
+    report quotes one web address at most (what a fake QR opened), the phone field none."""
+    code = registry.cylinder()["code"]
+    data = {"category": "other", "message": "瓶身有广告", "contact": "", **fields}
+    resp = client.post(f"/c/{code}/report", data=data, headers={"Accept": "text/html"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "最多引用一个网址" in html
+    assert api.get("/api/v1/public-reports", world.regulator).json == []
+    quoted = client.post(f"/c/{code}/report", headers={"Accept": "text/html"},
+                         data={"category": "fake_code",
+                               "message": "扫码打开的是 http://fake.example/c/123，不是政府网站"})
+    assert quoted.status_code == 201
+
+
+def test_a_refused_report_gives_back_what_was_typed(client, registry):
+    """The form came back empty after a refusal: the resident typed the whole report again.
+    Now the category, the text and the phone are kept (less invisible control characters)."""
+    code = registry.cylinder()["code"]
+    resp = client.post(f"/c/{code}/report", headers={"Accept": "text/html"}, data={
+        "category": "leak", "message": "阀门\x1b漏气", "contact": "13800000000"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert '<option value="leak" selected>' in html
+    assert ">阀门漏气</textarea>" in html and 'value="13800000000"' in html
