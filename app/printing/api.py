@@ -121,11 +121,11 @@ def batch_preview(query: dict, batch_id: int) -> Response:
 @blp.arguments(LabelQuery, location="query")
 @file_response(blp, PNG, SVG, description="The label as PNG (.png) or SVG (.svg)")
 def single_label(query: dict, code: str, fmt: str) -> Response:
-    """Download one label as PNG or SVG artwork (a reprint of that code if printed before)."""
+    """Download one label as PNG or SVG artwork (a reprint, with its reason, if printed
+    before)."""
     if fmt not in ("png", "svg"):
         raise ValidationFailed("Label artwork comes as .png or .svg.", code="unsupported_format")
-    req = services.reprint_codes(current_user, [code], query["template"], fmt,
-                                 query["reason"] or "single label artwork")
+    req = services.label_artwork(current_user, code, query["template"], fmt, query["reason"])
     mimetype = PNG if fmt == "png" else SVG
     return _download(render.single_label(req, fmt), mimetype, f"{req.labels[0].code}.{fmt}")
 

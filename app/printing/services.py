@@ -259,6 +259,29 @@ def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
                                code="invalid_codes")
     if not reason or not reason.strip():
         raise ValidationFailed(N_("A reprint needs a reason."), code="reprint_reason_required")
+    codes = _printable_codes(actor, texts)
+    template = template_named(template_name)
+    _check_skip(template, skip)
+    labels = _labels(codes)
+    job = _record(actor, codes, template, fmt, skip, None, reason)
+    job.reprint = True
+    return PrintRequest(labels, template, job)
+
+
+def label_artwork(actor: User, text: str, template_name: str, fmt: str,
+                  reason: str | None) -> PrintRequest:
+    """One code's label as PNG or SVG artwork: a print like any other, so a code printed
+    before needs the reason a reprint needs (it was given a made-up one, and any code could
+    be printed again without a word in the audit)."""
+    codes = _printable_codes(actor, [text])
+    template = template_named(template_name)
+    labels = _labels(codes)
+    job = _record(actor, codes, template, fmt, 0, None, reason)
+    return PrintRequest(labels, template, job)
+
+
+def _printable_codes(actor: User, texts: list[str]) -> list[str]:
+    """The codes named, each one the actor may print and not retired, once each."""
     codes = list(dict.fromkeys(parse(t) for t in texts))
     rows = db.session.execute(select(Code.code, Code.status, CodeBatch.id,
                                      CodeBatch.printer_org_id, CodeBatch.owner_org_id)
@@ -276,12 +299,7 @@ def reprint_codes(actor: User, texts: list[str], template_name: str, fmt: str,
         if row.status == "retired":  # a fresh label would put a dead code on a cylinder
             raise Conflict(N_("Code %(code)s was retired with its scrapped cylinder; it gets no "
                               "new labels."), values={"code": code}, code="code_retired")
-    template = template_named(template_name)
-    _check_skip(template, skip)
-    labels = _labels(codes)
-    job = _record(actor, codes, template, fmt, skip, None, reason)
-    job.reprint = True
-    return PrintRequest(labels, template, job)
+    return codes
 
 
 def jobs_for(actor: User, reprints_only: bool = False) -> list[PrintJob]:

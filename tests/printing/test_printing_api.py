@@ -129,10 +129,25 @@ def test_preview_png_and_single_label(batch, api, world):
     png = api.get(f"/api/v1/codes/{codes[0]}/label.png?template=roll-60x40", world.printer)
     assert png.status_code == 200
     assert [h.text for h in decode_image(png.data)] == [f"https://gas.example.cn/c/{codes[0]}"]
-    svg = api.get(f"/api/v1/codes/{codes[0]}/label.svg", world.printer)
+    svg = api.get(f"/api/v1/codes/{codes[1]}/label.svg", world.printer)
     assert svg.status_code == 200 and b"<svg" in svg.data
     formats = [j["format"] for j in api.get("/api/v1/print-jobs", world.printer).json]
     assert formats == ["svg", "png", "preview"]
+
+
+def test_label_artwork_of_a_printed_code_needs_a_reason(batch, api, world):
+    """Single-label artwork went through the reprint path with the reason "single label
+    artwork" made up: any code could be printed again and again without a word, and a first
+    print was listed as a reprint. Now artwork is a print like a sheet."""
+    code = batch[1][0]
+    url = f"/api/v1/codes/{code}/label.svg"
+    assert api.get(url, world.printer).status_code == 200
+    again = api.get(f"/api/v1/codes/{code}/label.png", world.printer)
+    assert (again.status_code, again.json["error"]["code"]) == (409, "reprint_reason_required")
+    assert api.get(url, world.printer, query_string={"reason": "贴歪了"}).status_code == 200
+    jobs = api.get("/api/v1/print-jobs", world.regulator).json
+    assert [(j["format"], j["reprint"], j["reason"]) for j in jobs] == [
+        ("svg", True, "贴歪了"), ("svg", False, None)]
 
 
 def test_batch_status_flow(batch, api, world):
