@@ -61,6 +61,12 @@ def _body_meaning() -> bytes:
     return request.get_data(cache=True)
 
 
+def key_reused() -> APIError:
+    """The refusal of a key sent again with a different request (422, as documented)."""
+    return APIError("This Idempotency-Key was used for a different request.",
+                    code="idempotency_key_reused", status=422)
+
+
 def init_idempotency(app: Flask) -> None:
     """Register the replay check (after auth) and the record write (before commit)."""
 
@@ -81,8 +87,7 @@ def init_idempotency(app: Flask) -> None:
         if row is None:
             return None
         if row.request_hash != g.idempotency_hash:
-            raise APIError("This Idempotency-Key was used for a different request.",
-                           code="idempotency_key_reused", status=422)
+            raise key_reused()
         g.idempotency_key = None
         resp = Response(row.body, status=row.status, mimetype=row.mimetype)
         resp.headers["Idempotent-Replayed"] = "true"

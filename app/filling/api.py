@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -11,7 +13,7 @@ from marshmallow import Schema, ValidationError
 
 from app.auth.policy import allow
 from app.database import commit_now, reads_first
-from app.errors import APIError, NotFound, ValidationFailed
+from app.errors import APIError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.filling import entrustments, ledger, services
 from app.filling.models import Fill
@@ -29,6 +31,7 @@ from app.filling.schemas import (
     ReweighOut,
 )
 from app.filling.services import Outcome, Presented
+from app.idempotency import key_reused
 from app.traceability.codes import CodeError, format_code, parse_code
 from app.traceability.events import event_to_dict
 from app.traceability.models import Cylinder
@@ -56,12 +59,26 @@ def _presented(body: dict, text: str = "") -> Presented:
     key = g.get("idempotency_key")
     if event_id is None and key:
         event_id = uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{current_user.id}:{key}")
+        g.fill_event_from_key = True
     precheck = body.get("precheck")
     if precheck is None:
         precheck = {item: body[item] for item in PRECHECK_ITEMS if item in body}
     return Presented(text=text, net_mass_kg=body.get("net_mass_kg"), precheck=dict(precheck),
                      event_id=event_id, occurred_at=body.get("occurred_at"),
                      lat=body.get("lat"), lon=body.get("lon"), place=body.get("place"))
+
+
+@contextmanager
+def _key_reuse_named() -> Iterator[None]:
+    """An event id made from the Idempotency-Key that names another attempt is the key
+    reused: answered 422 `idempotency_key_reused` as on every POST, not 409
+    `event_id_reused`, which names a field the client never sent."""
+    try:
+        yield
+    except Conflict as exc:
+        if exc.code == "event_id_reused" and g.get("fill_event_from_key"):
+            raise key_reused() from exc
+        raise
 
 
 def _code_of(text: str) -> str:
@@ -132,7 +149,10 @@ def _photo_item(seen: Seen, outcome: Outcome) -> dict:
     "application/json": {"schema": FillIn},
     "multipart/form-data": {"schema": FillPhotoIn}}})
 @blp.response(201, InterlockOut, description="Allowed: the fill is recorded")
-@blp.alt_response(409, schema=InterlockOut, description="Refused, with every reason")
+@blp.alt_response(409, schema={"oneOf": [{"$ref": "#/components/schemas/InterlockOut"},
+                                         {"$ref": "#/components/schemas/Error"}]},
+                  description="Refused, with every reason (InterlockOut); an event_id used "
+                              "before for another attempt: the error shape, event_id_reused")
 def create_filling() -> tuple[dict | Response, int]:
     """Check a cylinder before filling (by code or photo); record the fill or the refusal."""
     if request.mimetype == "multipart/form-data":
@@ -143,7 +163,8 @@ def create_filling() -> tuple[dict | Response, int]:
             raise ValidationFailed("Send the photo as multipart field 'image'.",
                                    code="image_required")
         body = _load(FILL_PHOTO_IN, {**form, "image": "upload"})
-        results = present_photo(current_user, upload.read(), _presented(body))
+        with _key_reuse_named():
+            results = present_photo(current_user, upload.read(), _presented(body))
         allowed = all(outcome.allowed for _seen, outcome in results)
         answer = {"allowed": allowed, "results": [_photo_item(s, o) for s, o in results]}
         if not allowed:
@@ -158,7 +179,8 @@ def create_filling() -> tuple[dict | Response, int]:
         raise APIError("The request body is not valid JSON.", code="invalid_json")
     body = _load(FILL_IN, data)
     user = current_user._get_current_object()  # the proxy costs a lookup on every attribute
-    outcome = services.present_cylinder(user, _presented(body, presented_text(body)))
+    with _key_reuse_named():
+        outcome = services.present_cylinder(user, _presented(body, presented_text(body)))
     commit_now()
     # Rendered as is: outcome_dict has exactly InterlockOut's fields (a test keeps it so), and
     # a schema dump of every answer costs more than the rest of the rendering.

@@ -196,6 +196,22 @@ def test_idempotency_key_retries_do_not_duplicate(registry, station, api, world)
         Flag.code == refused, Flag.kind == "fill_refused")) == 1
 
 
+def test_a_key_of_a_refusal_sent_with_another_cylinder_is_a_reused_key(registry, api, world):
+    """A refusal is not stored as an answer, so its key names the refusal's event: sent again
+    for another cylinder it was answered 409 `event_id_reused` (a field the client never
+    sent, in a shape the document did not give a 409). Now it is the documented 422."""
+    refused = registry.cylinder(owner="company")["code"]
+    allowed = registry.cylinder(owner="station_a")["code"]
+    headers = {"Idempotency-Key": "scale-3-0001"}
+    first = api.post("/api/v1/fillings", world.filler_a, json={"code": refused},
+                     headers=headers)
+    assert first.status_code == 409 and first.json["allowed"] is False
+    other = api.post("/api/v1/fillings", world.filler_a, json={"code": allowed},
+                     headers=headers)
+    assert (other.status_code, other.json["error"]["code"]) == (422, "idempotency_key_reused")
+    assert db.session.scalar(select(func.count()).select_from(Fill)) == 0
+
+
 def test_a_retry_encoded_differently_is_still_the_same_request(registry, api, world):
     fills = select(func.count()).select_from(Fill)
     cyl = registry.cylinder(owner="station_a")
