@@ -232,7 +232,12 @@ class BatchEventIn(Schema):
     type = fields.String(required=True, validate=validate.OneOf(
         ("dispatch", "delivery", "return", "unload", "safety_check")))
     occurred_at = fields.AwareDateTime(required=True)
-    payload = fields.Dict(load_default=dict)
+    payload = fields.Dict(load_default=dict, metadata={"description": (
+        "The body of the single-event call of this type, less event_id and occurred_at: "
+        "dispatch as POST /api/v1/dispatches (DispatchIn), delivery /deliveries "
+        "(DeliveryIn), return /returns (ReturnIn), unload /unloads (UnloadIn), "
+        "safety_check /safety-checks (SafetyCheckIn). Invalid fields refuse that event "
+        "alone: status refused, error.code validation_error.")})
 
 
 class BatchIn(Schema):

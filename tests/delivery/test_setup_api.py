@@ -198,3 +198,16 @@ def test_openapi_describes_every_delivery_body(client):
             "/api/v1/vehicles", "/api/v1/areas", "/api/v1/customers", "/api/v1/unloads",
             "/api/v1/safety-checks", "/api/v1/events/batch"), path
     assert "/api/v1/hazards" in spec["paths"] and "/api/v1/hazards.xlsx" in spec["paths"]
+
+
+def test_openapi_says_what_a_batched_events_payload_holds(client):
+    """`payload` was documented as any object: a client calling /events/batch from the
+    document could not know a delivery needs customer_id; it learnt it from refusals."""
+    spec = client.get("/api/v1/openapi.json").json
+    said = spec["components"]["schemas"]["BatchEventIn"]["properties"]["payload"]["description"]
+    for kind, path in (("dispatch", "dispatches"), ("delivery", "deliveries"),
+                       ("return", "returns"), ("unload", "unloads"),
+                       ("safety_check", "safety-checks")):
+        body = spec["paths"][f"/api/v1/{path}"]["post"]["requestBody"]["content"]
+        schema = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        assert f"{kind} " in said and f"/{path} ({schema})" in said, (kind, schema)
