@@ -135,6 +135,24 @@ def test_preview_png_and_single_label(batch, api, world):
     assert formats == ["svg", "png", "preview"]
 
 
+@pytest.mark.parametrize("template", ["a4-3x8-70x37", "roll-60x40"])
+def test_a_preview_shows_the_sheet_but_prints_no_usable_label(batch, api, world, template):
+    """The preview is recorded as a preview, not a print, yet its codes scanned (24 of 24 on
+    an A4 3x8 sheet at 60 dpi): the first sheet could be printed from previews without a
+    reason. Its QR codes now hold sample text of the same length (the same size on the
+    sheet); the download still scans."""
+    batch_id, codes = batch
+    preview = api.get(f"/api/v1/code-batches/{batch_id}/preview.png", world.printer,
+                      query_string={"template": template})
+    assert preview.status_code == 200
+    texts = [hit.text for hit in decode_image(preview.data)]
+    assert texts and not [t for t in texts if any(code in t for code in codes)]
+    assert {len(t) for t in texts} == {len(f"https://gas.example.cn/c/{codes[0]}")}
+    sheets = api.get(f"/api/v1/code-batches/{batch_id}/labels.pdf", world.printer,
+                     query_string={"template": template})
+    assert sorted(t.rsplit("/", 1)[-1] for t in decode_pdf(sheets.data)) == codes
+
+
 def test_label_artwork_of_a_printed_code_needs_a_reason(batch, api, world):
     """Single-label artwork went through the reprint path with the reason "single label
     artwork" made up: any code could be printed again and again without a word, and a first
