@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.printing.services import MAX_REASON
+from app.printing.services import DEFAULT_TEMPLATE, MAX_REASON
 from app.text_fields import MultiLine
 
 
 class LabelQuery(Schema):
-    template = fields.String(load_default="a4-3x8-70x37")
+    template = fields.String(load_default=DEFAULT_TEMPLATE)
     skip = fields.Integer(load_default=0, validate=validate.Range(min=0))
     reason = MultiLine(load_default=None, allow_none=True,
                        validate=validate.Length(max=MAX_REASON),
@@ -28,7 +28,7 @@ class ReprintIn(Schema):
     codes = fields.List(fields.String(validate=validate.Length(max=400)), required=True,
                         validate=validate.Length(min=1, max=5000))
     reason = MultiLine(required=True, validate=validate.Length(min=1, max=MAX_REASON))
-    template = fields.String(load_default="a4-3x8-70x37")
+    template = fields.String(load_default=DEFAULT_TEMPLATE)
     format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "zpl"]))
     skip = fields.Integer(load_default=0, validate=validate.Range(min=0))
     dpi = fields.Integer(load_default=203, validate=validate.OneOf([203, 300]))

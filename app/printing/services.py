@@ -23,6 +23,7 @@ from labels import CjkFont, FontError, Label, Template, TemplateError, load_font
 BATCH_STATUSES = ("issued", "assigned", "printed", "delivered")
 FORMATS = ("pdf", "zpl", "png", "svg", "preview")
 MAX_REPRINT = 5000
+DEFAULT_TEMPLATE = "a4-3x8-70x37"  # when a download names none
 MAX_REASON = 500  # characters of a reprint's reason, on every path that takes one
 IN_CHUNK = 5000  # codes per IN list (a batch holds up to 100,000)
 # the lines a label prints from stored data, as the refusal names them

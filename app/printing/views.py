@@ -61,7 +61,8 @@ def download(batch_id: int) -> Response | tuple[str, int]:
     fmt = "zpl" if args.get("format") == "zpl" else "pdf"
     skip = _skip(args.get("skip", "")) if fmt == "pdf" else 0
     try:
-        req = services.print_batch(current_user, batch_id, args.get("template", ""), fmt, skip,
+        req = services.print_batch(current_user, batch_id,
+                                   args.get("template") or services.DEFAULT_TEMPLATE, fmt, skip,
                                    args.get("reason"))
     except NotFound:
         raise  # another shop's batch is answered as a missing one
