@@ -21,7 +21,7 @@ labels_cli = AppGroup("labels", help="Render label sheets.")
 
 @labels_cli.command("render")
 @click.option("--batch", "batch_id", type=int, required=True, help="Code batch id.")
-@click.option("--template", "template_name", default="a4-3x8-70x37", show_default=True)
+@click.option("--template", "template_name", default=services.DEFAULT_TEMPLATE, show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output file; .zpl writes ZPL II, anything else PDF.")
 @click.option("--as-user", "user_name", required=True, help="Who prints (recorded in the audit).")
