@@ -102,19 +102,26 @@ def _submit(schema: Schema, action: Callable[[dict], Any], done: str,
     return _attempt(lambda: action(schema.load(form)), done)
 
 
+def _form_page(template: str, **context: Any) -> tuple[str, int]:
+    """The page again after a POST: a refused form comes back as typed (400), since the
+    redirect that follows a saved one used to empty the form a refusal had just named."""
+    refused = request.method == "POST"
+    return render_template(template, kept=request.form if refused else None,
+                           **context), 400 if refused else 200
+
+
 @bp.route("/vehicles", methods=["GET", "POST"])
 @allow("admin")
-def vehicles() -> str | Response:
+def vehicles() -> tuple[str, int] | Response:
     """List and register vehicles with their transport permits."""
     org_id = _company()
-    if request.method == "POST":
-        _submit(VehicleIn(), lambda b: fleet.register_vehicle(
+    if request.method == "POST" and _submit(VehicleIn(), lambda b: fleet.register_vehicle(
             current_user, b["plate"], b["permit_no"], b["permit_expires_on"]),
-            _("Vehicle registered."))
+            _("Vehicle registered.")):
         return redirect(url_for(".vehicles"))
     rows = db.session.scalars(select(Vehicle).where(Vehicle.org_id == org_id)
                               .order_by(Vehicle.active.desc(), Vehicle.plate))
-    return render_template("delivery/vehicles.html", vehicles=list(rows), on=today())
+    return _form_page("delivery/vehicles.html", vehicles=list(rows), on=today())
 
 
 def _parse_outline(text: str) -> list[list[float]]:
@@ -142,26 +149,21 @@ def _map(org_id: int) -> dict[str, Any]:
 
 @bp.route("/areas", methods=["GET", "POST"])
 @allow("admin")
-def areas() -> str | Response:
+def areas() -> tuple[str, int] | Response:
     """Draw fixed delivery areas and see them with the customers on a plain SVG map."""
     org_id = _company()
     if request.method == "POST":
-        name = request.form.get("name", "")
         outline = _parse_outline(request.form.get("outline", ""))
-        try:
-            fleet.create_area(current_user, name, outline)
-            flash(_("Area saved."), "ok")
-        except APIError as exc:
-            db.session.rollback()
-            flash(page_message(exc), "bad")
-        return redirect(url_for(".areas"))
+        if _attempt(lambda: fleet.create_area(current_user, request.form.get("name", ""),
+                                              outline), _("Area saved.")):
+            return redirect(url_for(".areas"))
     retired = [a for a in fleet.areas_of(org_id, everyone=True) if not a.active]
-    return render_template("delivery/areas.html", retired=retired, **_map(org_id))
+    return _form_page("delivery/areas.html", retired=retired, **_map(org_id))
 
 
 @bp.route("/assignments", methods=["GET", "POST"])
 @allow("admin")
-def assignments() -> str | Response:
+def assignments() -> tuple[str, int] | Response:
     """Bind drivers to vehicles and areas; keep drivers' certificates."""
     org_id = _company()
     if request.method == "POST" and request.form.get("form") == "certificate":
@@ -175,9 +177,9 @@ def assignments() -> str | Response:
         _submit(AssignmentEnd(), lambda b: assignment_edit.end_assignment(
             current_user, assignment_id, **b), _("Assignment ended."), drop=("assignment_id",))
         return redirect(url_for(".assignments"))
-    if request.method == "POST":
-        _submit(AssignmentIn(), lambda b: fleet.create_assignment(current_user, **b),
-                _("Assignment saved."))
+    if request.method == "POST" and _submit(
+            AssignmentIn(), lambda b: fleet.create_assignment(current_user, **b),
+            _("Assignment saved.")):
         return redirect(url_for(".assignments"))
     rows = db.session.execute(
         select(Assignment, User, Vehicle, DeliveryArea)
@@ -188,9 +190,9 @@ def assignments() -> str | Response:
     vehicles = db.session.scalars(select(Vehicle).where(Vehicle.org_id == org_id,
                                                         Vehicle.active.is_(True))
                                   .order_by(Vehicle.plate))
-    return render_template("delivery/assignments.html", rows=rows,
-                           drivers=fleet.drivers_of(org_id), vehicles=list(vehicles),
-                           areas=fleet.areas_of(org_id), on=today())
+    return _form_page("delivery/assignments.html", rows=rows,
+                      drivers=fleet.drivers_of(org_id), vehicles=list(vehicles),
+                      areas=fleet.areas_of(org_id), on=today())
 
 
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
@@ -221,18 +223,17 @@ def edit_assignment(assignment_id: int) -> str | Response:
 
 @bp.route("/customers", methods=["GET", "POST"])
 @allow("admin")
-def customers() -> str | Response:
+def customers() -> tuple[str, int] | Response:
     """Register customers by real name with the facts the rules need."""
     org_id = _company()
-    if request.method == "POST":
-        _submit(CustomerIn(), lambda b: fleet.register_customer(
-            current_user, fleet.CustomerData(**b)), _("Customer registered."))
+    if request.method == "POST" and _submit(CustomerIn(), lambda b: fleet.register_customer(
+            current_user, fleet.CustomerData(**b)), _("Customer registered.")):
         return redirect(url_for(".customers"))
     rows = db.session.scalars(select(Customer).where(Customer.org_id == org_id)
                               .order_by(Customer.active.desc(), Customer.id.desc()).limit(500))
     area_names = {a.id: a.name for a in fleet.areas_of(org_id, everyone=True)}
-    return render_template("delivery/customers.html", customers=list(rows), areas=area_names,
-                           kinds=CUSTOMER_KINDS, premises=PREMISES)
+    return _form_page("delivery/customers.html", customers=list(rows), areas=area_names,
+                      kinds=CUSTOMER_KINDS, premises=PREMISES)
 
 
 @bp.route("/hazards", methods=["GET", "POST"])
@@ -288,7 +289,7 @@ ID_OF = {"vehicles": "vehicle_id", "areas": "area_id", "customers": "customer_id
 @bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
 @bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
 @allow("admin")
-def edit(**ids: int) -> str | Response:
+def edit(**ids: int) -> tuple[str, int] | Response:
     """Correct a vehicle, area or customer, take it out of use, or bring it back."""
     _company()
     kind = next(k for k, key in ID_OF.items() if key in ids)
@@ -301,8 +302,8 @@ def edit(**ids: int) -> str | Response:
         extra, drop = {}, ()
         if kind == "areas":
             extra, drop = {"polygon": _parse_outline(request.form.get("outline", ""))}, ("outline",)
-        _submit(schema, lambda b: update(current_user, obj_id, b), _("Saved."), drop, extra)
-        return redirect(here)
+        if _submit(schema, lambda b: update(current_user, obj_id, b), _("Saved."), drop, extra):
+            return redirect(here)
     if action == "reactivate":
         _attempt(lambda: update(current_user, obj_id, {"active": True}), _("Back in use."))
         return redirect(here)
@@ -313,5 +314,5 @@ def edit(**ids: int) -> str | Response:
                   _("Deactivated; its history is kept."), "ok")
             return redirect(listing if deleted[0] else here)
         return redirect(here)
-    return render_template("delivery/edit.html", kind=kind, obj=obj, listing=listing,
-                           kinds=CUSTOMER_KINDS, premises=PREMISES, on=today())
+    return _form_page("delivery/edit.html", kind=kind, obj=obj, listing=listing,
+                      kinds=CUSTOMER_KINDS, premises=PREMISES, on=today())

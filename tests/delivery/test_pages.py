@@ -86,7 +86,7 @@ def test_driver_page(fleet, as_user, world):
 
 def test_forms_use_the_same_rules(fleet, as_user, api, world):
     admin = as_user("company_admin")
-    resp = admin.post("/company/vehicles", data={"plate": "ABC1234", "permit_no": "P",
+    resp = admin.send("/company/vehicles", data={"plate": "ABC1234", "permit_no": "P",
                                                  "permit_expires_on": "2027-01-01"})
     assert "“ABC1234”不是有效的车牌号。" in resp.text
     resp = admin.post("/company/vehicles", data={"plate": "冀F77777", "permit_no": "P",
@@ -95,20 +95,20 @@ def test_forms_use_the_same_rules(fleet, as_user, api, world):
     resp = admin.post("/company/areas", data={"name": "北区", "outline":
                                               "115.46, 38.90\n115.50, 38.90\n115.50, 38.93"})
     assert "北区" in resp.text
-    resp = admin.post("/company/assignments", data={
+    resp = admin.send("/company/assignments", data={
         "driver_id": world.driver.id, "vehicle_id": fleet.ids["spare"],
         "area_id": fleet.ids["area"], "starts_on": "2026-06-10", "ends_on": "2026-06-20"})
     assert "该送气工在" in resp.text  # refused: already assigned, with the reason
     assert len(api.get("/api/v1/assignments", world.company_admin).json) == 1
-    resp = admin.post("/company/assignments", data={
+    resp = admin.send("/company/assignments", data={
         "driver_id": world.driver.id, "vehicle_id": fleet.ids["spare"],
         "area_id": fleet.ids["area"], "starts_on": "2026-07-20", "ends_on": "2026-07-10"})
     assert "结束日期早于开始日期。" in resp.text  # a service's message, in the page's language
-    resp = admin.post("/company/assignments", data={  # "²" passes isdigit, not int: no 500
+    resp = admin.send("/company/assignments", data={  # "²" passes isdigit, not int: no 500
         "driver_id": "²", "vehicle_id": fleet.ids["spare"],
         "area_id": fleet.ids["area"], "starts_on": "2026-07-20", "ends_on": "2026-07-30"})
     assert "请更正：送气工: 不是整数" in resp.text  # the schema's refusal in the page's words
-    resp = admin.post("/company/assignments?lang=en", data={
+    resp = admin.send("/company/assignments?lang=en", data={
         "driver_id": "x", "vehicle_id": fleet.ids["spare"], "area_id": fleet.ids["area"],
         "starts_on": "2026-07-20", "ends_on": "soon"})
     assert "Driver: not a whole number" in resp.text and "To: not a date" in resp.text
@@ -194,3 +194,41 @@ def test_the_ledgers_export_link_keeps_the_filters_chosen(fleet, as_user):
     export = admin.get(link)
     assert export.status_code == 200, export.data
     assert load_workbook(io.BytesIO(export.data)).active.max_row == 3 + 2
+
+
+def test_a_refused_form_comes_back_as_typed(fleet, as_user, world):
+    """A refusal redirected to an empty form: the clerk retyped a whole customer (name, ID
+    number, address, position) or an area's every corner to fix one field."""
+    admin = as_user("company_admin")
+    customer = {"name": "王五餐馆", "kind": "restaurant", "id_kind": "business_licence",
+                "id_number": "123", "address": "东关大街9号", "lat": "38.86", "lon": "115.48",
+                "premises": "underground", "has_cylinder_room": "true",
+                "storage_capacity_kg": "120", "contact_name": "王五", "phone": "13800000009"}
+    resp = admin.send("/company/customers", data=customer)
+    assert resp.status_code == 400 and "营业执照" in resp.text.split('flash-bad">')[1][:200]
+    for name in ("name", "id_number", "address", "lat", "lon", "storage_capacity_kg",
+                 "contact_name", "phone"):
+        assert f'name="{name}"' in resp.text and f'value="{customer[name]}"' in resp.text, name
+    assert 'value="underground" selected' in resp.text and 'value="true" selected' in resp.text
+    assert 'value="restaurant" selected' in resp.text
+    assert 'value="business_licence" selected' in resp.text
+    resp = admin.send("/company/vehicles", data={
+        "plate": "冀F10001", "permit_no": "冀交运管危字999", "permit_expires_on": "2028-03-31"})
+    assert resp.status_code == 400 and "已经登记过了" in resp.text
+    assert 'value="冀交运管危字999"' in resp.text and 'value="2028-03-31"' in resp.text
+    outline = "115.46, 38.85\n115.50, 38.85\n115.50, 38.88"
+    resp = admin.send("/company/areas", data={"name": "东关片区", "outline": outline})
+    assert resp.status_code == 400 and f">{outline}</textarea>" in resp.text
+    resp = admin.send("/company/assignments", data={
+        "driver_id": world.driver.id, "vehicle_id": fleet.ids["spare"],
+        "area_id": fleet.ids["area"], "starts_on": "2026-07-20", "ends_on": "2026-07-10"})
+    assert resp.status_code == 400 and "结束日期早于开始日期。" in resp.text
+    assert f'value="{fleet.ids["spare"]}" selected' in resp.text
+    assert 'value="2026-07-20"' in resp.text and 'value="2026-07-10"' in resp.text
+    resp = admin.send(f"/company/vehicles/{fleet.ids['vehicle']}", data={
+        "form": "edit", "plate": "冀F10001", "permit_no": "改过的许可证",
+        "permit_expires_on": "not a date"})
+    assert resp.status_code == 400 and 'value="改过的许可证"' in resp.text
+    resp = admin.get("/company/customers")  # nothing was kept in the session for later
+    assert resp.status_code == 200 and "flash-bad" not in resp.text
+    assert 'value="王五餐馆"' not in resp.text

@@ -25,7 +25,7 @@ def _flash(html: str) -> str:
 def test_an_overlapping_area_is_refused_in_chinese_with_the_other_areas_name(
         fleet, as_user, api, world):  # noqa: F811
     shifted = [[lon + 0.01, lat] for lon, lat in AREA]
-    said = _flash(as_user("company_admin").post(
+    said = _flash(as_user("company_admin").send(
         "/company/areas", data={"name": "北区", "outline": _outline(shifted)}).text)
     assert re.fullmatch(r"该区域与“东关片区”重叠约 \d+ 平方米；配送区域之间不能重叠。", said), said
     assert "overlaps" not in said
@@ -39,13 +39,13 @@ def test_an_overlapping_area_is_refused_in_chinese_with_the_other_areas_name(
 def test_an_outline_that_crosses_itself_is_refused_with_the_reason_in_chinese(
         fleet, as_user, api, world):  # noqa: F811
     admin = as_user("company_admin")
-    said = _flash(admin.post("/company/areas",
+    said = _flash(admin.send("/company/areas",
                              data={"name": "北区", "outline": _outline(BOWTIE)}).text)
     assert said == "边界不是简单多边形：边线相互交叉[115.41 38.81]。"
-    said = _flash(admin.post("/company/areas", data={"name": "东关片区", "outline": _outline(
+    said = _flash(admin.send("/company/areas", data={"name": "东关片区", "outline": _outline(
         [[lon, lat + 0.1] for lon, lat in AREA])}).text)
     assert said == "已有名为“东关片区”的配送区域。"
-    said = _flash(admin.post("/company/areas?lang=en",
+    said = _flash(admin.send("/company/areas?lang=en",
                              data={"name": "北区", "outline": _outline(BOWTIE)}).text)
     assert said == "The outline is not a simple polygon: Self-intersection[115.41 38.81]."
     answer = api.post("/api/v1/areas", world.company_admin,
@@ -87,14 +87,14 @@ def test_vehicle_and_customer_refusals_name_the_plate_and_the_problem_in_chinese
         fleet, as_user, api, world):  # noqa: F811
     admin = as_user("company_admin")
     permit = {"permit_no": "P", "permit_expires_on": "2027-01-01"}
-    said = _flash(admin.post("/company/vehicles", data={"plate": "冀F10001", **permit}).text)
+    said = _flash(admin.send("/company/vehicles", data={"plate": "冀F10001", **permit}).text)
     assert said == "车辆 冀F10001 已经登记过了。"
-    said = _flash(admin.post("/company/vehicles", data={"plate": "ABC1234", **permit}).text)
+    said = _flash(admin.send("/company/vehicles", data={"plate": "ABC1234", **permit}).text)
     assert said == "“ABC1234”不是有效的车牌号。"
     customer = {"name": "张三", "kind": "household", "id_kind": "person",
                 "id_number": "130606198001010010", "address": "东关大街1号", "lon": 115.47,
                 "lat": 38.86, "premises": "ground", "contact_name": "张三"}
-    said = _flash(admin.post("/company/customers", data=customer).text)
+    said = _flash(admin.send("/company/customers", data=customer).text)
     assert said == "居民身份证号码无效：校验位不对，请核对是否输错。"
     answer = api.post("/api/v1/vehicles", world.company_admin,
                       json={"plate": "冀F10001", **permit})
