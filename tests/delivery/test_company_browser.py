@@ -25,9 +25,12 @@ def test_edit_and_retire_on_the_company_pages(page, live_server):
     page.click("[data-testid=edit-save]")
     page.wait_for_selector("[data-testid=flash-ok]")
     assert page.input_value("input[name=permit_expires_on]") == "2029-06-30"
+    assert not page.is_visible("[data-testid=retire]")  # one click deleted: now it asks first
+    page.click("[data-testid=retire-open]")
     page.click("[data-testid=retire]")  # assigned until next May: refused, with the reason
     assert "仍有人车分配" in page.inner_text("[data-testid=flash-bad]")
     page.goto(f"/company/vehicles/{unused}")
+    page.click("[data-testid=retire-open]")
     page.click("[data-testid=retire]")
     page.wait_for_url("**/company/vehicles")
     assert page.locator(f"[data-testid=edit-vehicle-{unused}]").count() == 0
@@ -44,7 +47,7 @@ def test_edit_and_retire_on_the_company_pages(page, live_server):
     page.wait_for_selector("[data-testid=inactive]")
     screenshot(page, "company-edit")
     page.click("[data-testid=reactivate]")
-    page.wait_for_selector("[data-testid=retire]")
+    page.wait_for_selector("[data-testid=retire-open]")
     with live_server.app.app_context():
         shown = fleet.api.get(f"/api/v1/customers/{home}", admin).json
     assert (shown["phone"], shown["active"]) == ("13912345678", True)
