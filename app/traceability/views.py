@@ -40,7 +40,7 @@ from app.traceability.labels import (
     refusal_text,
     registration_problems,
 )
-from app.traceability.models import Code
+from app.traceability.models import Code, Cylinder
 from app.traceability.rule_store import model_specs
 from app.traceability.schemas import CylinderIn
 
@@ -108,6 +108,19 @@ def _registered_message(code: str) -> str:
         text, url_for("oversight.cylinder", code=code), _("Open its page"))
 
 
+def _date_warning(cyl: Cylinder) -> str | None:
+    """A cylinder registered already past a date the interlock checks: the clerk hears it now,
+    not the filler at the scale (a 1990 cylinder was registered with a plain "registered")."""
+    state = services.cylinder_state(cyl)
+    if state.status == "beyond_service_life":
+        return _("Its service life ended on %(day)s: filling will refuse it; it is due for "
+                 "scrapping.", day=state.service_life_ends.isoformat())
+    if state.status == "inspection_overdue":
+        return _("Its periodic inspection was due on %(day)s: filling will refuse it until it "
+                 "is inspected.", day=state.next_inspection_due.isoformat())
+    return None
+
+
 def _unused_codes() -> int | None:
     """How many of the organisation's codes wait for a cylinder (not for oversight)."""
     if is_oversight(current_user):
@@ -133,6 +146,9 @@ def register() -> Response | tuple[str, int]:
                 errors = registration_problems(exc)
             else:
                 flash(_registered_message(cyl.code), "ok")
+                warning = _date_warning(cyl)
+                if warning:
+                    flash(warning, "warn")
                 return redirect(url_for(".register"), 303)
     general = errors.pop("", None)
     return render_template(

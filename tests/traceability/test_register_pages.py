@@ -191,3 +191,24 @@ def test_a_regulator_chooses_the_owner(clean_app, world, registry):
     assert cyl.owner_org_id == world.orgs["station_b"]
     resp = post(regulator, "/cylinders/new", data=form_for(new_code(), owner_org_id="9" * 30))
     assert resp.status_code == 400 and "请选择产权单位。" in resp.text
+
+
+def test_a_cylinder_registered_past_its_dates_is_named_as_refused_at_filling(
+        clean_app, world, registry):
+    """A 1990 cylinder, or one never inspected since 2021, was registered with a plain
+    "registered": the clerk learnt nothing, the filler at the scale learnt it first."""
+    old, overdue, fresh = (c["code"] for c in registry.codes(3))
+    admin = signed_in(clean_app, world, "company_admin")
+    post(admin, "/cylinders/new", data=form_for(old, serial_no="OLD-1", manufactured_on="1990-01",
+                                                last_inspected_on="", design_life_years="8"))
+    page = admin.get("/cylinders/new").text
+    assert f"气瓶 {format_code(old)} 已建档" in page
+    assert "设计使用年限已于 1998-01-01 届满：充装时将被拒绝，应予报废。" in page
+    assert 'data-testid="flash-warn"' in page
+    post(admin, "/cylinders/new", data=form_for(overdue, serial_no="OLD-2",
+                                                manufactured_on="2021-03", last_inspected_on=""))
+    page = admin.get("/cylinders/new").text
+    assert "定期检验已于 2025-03-01 到期：检验合格前充装时将被拒绝。" in page
+    post(admin, "/cylinders/new", data=form_for(fresh, serial_no="NEW-3"))
+    page = admin.get("/cylinders/new").text
+    assert "已建档" in page and 'data-testid="flash-warn"' not in page
