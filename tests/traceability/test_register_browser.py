@@ -82,3 +82,27 @@ def test_check_a_file_then_import_it_skipping_the_bad_row(page, live_server):
     assert summary.inner_text() == "已导入 1 只气瓶；跳过 1 行，见下表。"
     found = _api(live_server, "GET", f"/api/v1/cylinders/{codes[0]}", "company_admin")
     assert found["serial_no"] == f"BRIMP{codes[0][:8]}"
+
+
+def test_a_second_press_while_the_file_is_imported_sends_nothing(page, live_server):
+    """Pressing 导入 again while a file was imported sent it twice: the first imported it,
+    the second answered that every code was bound and nothing was imported."""
+    codes = [c["code"] for c in _codes(live_server, 2)]
+    rows = [[c, f"BRTWICE{c[:8]}", *r[2:]]
+            for c, r in zip(codes, rows_for(codes, "莲池燃气公司", start=800), strict=True)]
+    login(page, "company_admin")
+    page.goto("/cylinders/import")
+    page.set_input_files("[data-testid=import-file]", files=[
+        {"name": "台账.csv", "mimeType": "text/csv", "buffer": as_csv(HEADER_ZH, rows)}])
+    assert not page.is_visible("[data-testid=import-busy]")
+    with page.expect_navigation():  # the first press, then a second one in the same moment
+        second = page.evaluate("""() => {
+            const form = document.querySelector("[data-testid=import-form]");
+            form.requestSubmit(document.querySelector("[data-testid=import-submit]"));
+            const again = new SubmitEvent("submit", {cancelable: true});
+            form.dispatchEvent(again);
+            const busy = document.querySelector("[data-testid=import-busy]");
+            return {refused: again.defaultPrevented, said: busy.hidden ? "" : busy.innerText};
+        }""")
+    assert second["refused"] and "请稍候，不要重复点击" in second["said"]
+    assert "已导入 2 只气瓶" in page.inner_text("[data-testid=flash-ok]")
