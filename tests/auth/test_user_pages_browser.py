@@ -53,3 +53,15 @@ def test_create_then_deactivate_on_a_phone(page, chromium, live_server):
         assert "用户名或密码错误" in theirs.locator("[role=alert]").inner_text()
     finally:
         other.close()
+
+
+def test_revoking_a_token_asks_first(page, live_server):
+    """One click on 吊销 revoked a device's token for good: a station's scale was cut off."""
+    login(page, "company_admin")
+    page.goto(f"/users/{live_server.world.driver.id}")
+    token = page.get_attribute("[data-token]", "data-token")
+    assert not page.is_visible(f"[data-testid=revoke-{token}]")
+    page.click(f"[data-testid=revoke-open-{token}]")
+    assert "吊销后不能恢复" in page.inner_text(f"[data-token='{token}']")
+    page.click(f"[data-testid=revoke-{token}]")
+    assert "令牌已吊销" in page.inner_text("[data-testid=flash-ok]")
