@@ -41,6 +41,8 @@ WORDING = {
                                "covers part of this period (%(start)s to %(end)s); revoke it "
                                "first or choose other days."),
 }
+# an admin has no owner to choose (the page shows their organisation): name only the station
+OWN_WORDING = {**WORDING, "org_not_found": N_("Choose the station from the list.")}
 STATUS_NAMES = {"current": N_("in force today"), "future": N_("coming"),
                 "ended": N_("ended"), "revoked": N_("revoked")}
 
@@ -109,7 +111,8 @@ def index() -> tuple[str, int] | Response:
                  if exc.code == "entrustment_overlaps" else None)
         dates = {"start": other.valid_from.isoformat(), "end": other.valid_to.isoformat()
                  } if other else {}
-        message = refusal_text(exc, WORDING, **dates)
+        message = refusal_text(exc, WORDING if is_oversight(current_user) else OWN_WORDING,
+                               **dates)
         return _page(400 if exc.status == 404 else exc.status, form, message)
     station = db.session.get(Organisation, row.station_org_id)
     flash(_("Entrusted to %(station)s from %(start)s to %(end)s.", station=station.name,

@@ -83,8 +83,9 @@ REFUSALS = [
     ({"valid_to": "2026-06-01", "valid_from": "2026-06-30"}, 400, "最后一天早于第一天。"),
     ({"valid_to": "2026-02-30"}, 400, "请填写第一天和最后一天的日期。"),
     ({"valid_from": ""}, 400, "请填写第一天和最后一天的日期。"),
-    ({"station": ""}, 400, "请从列表中选择产权单位和站点。"),
-    ({"station": "99999"}, 400, "请从列表中选择产权单位和站点。"),
+    # the company's admin chooses no owner: the refusal names the station alone
+    ({"station": ""}, 400, "请从列表中选择站点。"),
+    ({"station": "99999"}, 400, "请从列表中选择站点。"),
     ({"station": "agency"}, 400, "所选单位不从事气瓶充装。"),  # a forged choice
     ({"station": "company"}, 403, "站点不能将气瓶托管给自己。"),  # a forged choice
     ({"valid_from": "2026-12-31", "valid_to": "2027-03-31"}, 409,
