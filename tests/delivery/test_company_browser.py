@@ -61,3 +61,22 @@ def test_company_pages_fit_a_phone_screen(page, live_server):
         page.goto(path)
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= page.viewport_size["width"], (path, wide)  # no sideways scrolling
+
+
+def test_a_refused_area_comes_back_drawn_on_the_map(page, live_server):
+    """An overlapping outline was refused and the form emptied: the clerk lost every corner
+    and could not see where the refused area lay against the others."""
+    fleet, _driver = prepare(live_server)
+    with live_server.app.app_context():
+        areas = fleet.api.get("/api/v1/areas", live_server.world.company_admin).json
+    taken = next(a for a in areas if a["id"] == fleet.ids["area"])
+    west = min(lon for lon, _lat in taken["polygon"]) + 0.01  # inside the fixture's area
+    outline = f"{west}, 38.81\n{west + 0.02}, 38.81\n{west + 0.02}, 38.83"
+    login(page, "company_admin")
+    page.goto("/company/areas")
+    page.fill("input[name=name]", f"重叠区{next(_SERIAL)}")
+    page.fill("textarea[name=outline]", outline)
+    page.click("form:has(textarea[name=outline]) button[type=submit]")
+    assert "配送区域之间不能重叠" in page.inner_text("[data-testid=flash-bad]")
+    assert page.input_value("textarea[name=outline]") == outline
+    assert len(page.get_attribute("#draft", "points").split()) == 3
