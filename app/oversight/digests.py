@@ -203,14 +203,15 @@ def digest_overdue(rows: list[ChainDigest], now: dt.datetime | None = None) -> b
     return not rows or (now or utcnow()) - rows[0].taken_at > OVERDUE
 
 
+_NEWEST_FIRST = (ChainDigest.cutoff.desc(), ChainDigest.id.desc())
+
+
 def recent_digests(limit: int = 60) -> list[ChainDigest]:
     """The latest digests, newest first."""
-    return list(db.session.scalars(select(ChainDigest).order_by(ChainDigest.cutoff.desc(),
-                                                                ChainDigest.id.desc())
-                                   .limit(limit)))
+    return list(db.session.scalars(select(ChainDigest).order_by(*_NEWEST_FIRST).limit(limit)))
 
 
-def digests_between(start: dt.datetime, end: dt.datetime) -> list[ChainDigest]:
-    """Digests whose cutoff falls in [start, end), oldest first (a month's, for its report)."""
-    return list(db.session.scalars(select(ChainDigest).where(
-        ChainDigest.cutoff >= start, ChainDigest.cutoff < end).order_by(ChainDigest.cutoff)))
+def last_digest_between(start: dt.datetime, end: dt.datetime) -> ChainDigest | None:
+    """The newest digest whose cutoff falls in [start, end) (a month's, for its report)."""
+    return db.session.scalar(select(ChainDigest).where(
+        ChainDigest.cutoff >= start, ChainDigest.cutoff < end).order_by(*_NEWEST_FIRST).limit(1))

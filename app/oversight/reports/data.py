@@ -251,19 +251,18 @@ def _refusal_count(w: _Window) -> int:
 
 def _digest(w: _Window) -> Section:
     """The month's last chain digest, so the filed report carries it outside the system."""
-    from app.oversight.digests import digests_between, grouped, local_text
+    from app.oversight.digests import grouped, last_digest_between, local_text
 
     section = Section("digest", _("Chain digest"),
                       [_("Covers records received before"), _("Cylinders"), _("Events"),
                        _("Digest")])
-    rows = digests_between(w.start, w.end)
-    if not rows:
+    last = last_digest_between(w.start, w.end)
+    if last is None:
         section.note = _("No chain digest was taken this month (run `flask chain digest` "
                          "daily, or take one on the chain digests page).")
         return section
     section.note = _("Keep this report: with this digest, the history up to the cutoff can "
                      "be proved unchanged later (chain digests page).")
-    last = rows[-1]
     text = grouped(last.root)
     section.rows = [[local_text(last.cutoff),
                      last.cylinders, last.events, f"{text[:39]}\n{text[40:]}"]]
